@@ -1,0 +1,265 @@
+//! The command line, as `../shared/CONTRACT.md` §2 fixes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Check, diff, lay out and verify extensible kernel/user-space ABIs.
+#[derive(Parser, Debug)]
+#[command(name = "abi-check", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The default spec path of every command that takes one.
+pub const DEFAULT_SPEC: &str = "spec.toml";
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a spec: every version step compatible, layouts equal across targets, lints.
+    Check(CheckArgs),
+    /// Print struct layouts (pahole style, JSON, Markdown or SVG).
+    Layout(LayoutArgs),
+    /// Classify every change from OLD to NEW: the CI layout-diff tool.
+    Diff(DiffArgs),
+    /// Can a kernel's and a libc's spec of one ABI interoperate, at every pair of versions?
+    Compat(CompatArgs),
+    /// Simulate registration for every (kernel version, libc version, target).
+    Matrix(MatrixArgs),
+    /// Generate a C header.
+    Header(HeaderArgs),
+    /// Generate the Rust code the proc-macro generates, as a file.
+    Rust(RustArgs),
+    /// Compare the layout compiled into a binary (DWARF) with the spec.
+    Verify(VerifyArgs),
+    /// Print struct layouts read from a binary's DWARF.
+    Dump(DumpArgs),
+    /// Explain a rule: what it means, why it breaks, how to fix it.
+    Explain(ExplainArgs),
+}
+
+/// Output formats of `check`, `diff` and `compat`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingFormat {
+    /// For people, rustc style.
+    Text,
+    /// One JSON object.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::`).
+    Github,
+}
+
+/// `abi-check check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Exit 1 on `api` findings (renames) too.
+    #[arg(long, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+}
+
+/// What `--deny` makes fatal.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenyLevel {
+    /// Source-breaking changes (renames).
+    Api,
+    /// Warnings and source-breaking changes.
+    Warnings,
+}
+
+/// Output formats of `layout`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutFormat {
+    /// pahole style.
+    Text,
+    /// One JSON object.
+    Json,
+    /// A reference page.
+    Markdown,
+    /// A picture.
+    Svg,
+}
+
+/// `abi-check layout`.
+#[derive(Args, Debug)]
+pub struct LayoutArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// Only this struct (repeatable); default: every struct.
+    #[arg(long = "struct", value_name = "NAME")]
+    pub structs: Vec<String>,
+    /// The version; default: the newest. `all` for every version.
+    #[arg(long, value_name = "N|all")]
+    pub version: Option<String>,
+    /// A target name, or `all` for every target of the spec.
+    #[arg(long, default_value = "x86_64", value_name = "TARGET|all")]
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LayoutFormat::Text)]
+    pub format: LayoutFormat,
+}
+
+/// `abi-check diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The old spec (e.g. from the merge base).
+    pub old: PathBuf,
+    /// The new spec.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Exit 1 on `api` findings (renames) too.
+    #[arg(long, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+}
+
+/// Output formats of `compat` and `matrix`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// A picture (matrix only).
+    Svg,
+}
+
+/// `abi-check compat`.
+#[derive(Args, Debug)]
+pub struct CompatArgs {
+    /// The kernel side's spec.
+    pub kernel: PathBuf,
+    /// The libc side's spec.
+    pub libc: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// `abi-check matrix`.
+#[derive(Args, Debug)]
+pub struct MatrixArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Header styles.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderStyle {
+    /// As Linux writes include/uapi: `<linux/types.h>`, `__u32`, `__aligned_u64`.
+    Uapi,
+    /// Portable C: `<stdint.h>`, `uint32_t`, `_Alignas`.
+    Stdint,
+}
+
+/// `abi-check header`.
+#[derive(Args, Debug)]
+pub struct HeaderArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// Header style.
+    #[arg(long, value_enum, default_value_t = HeaderStyle::Uapi)]
+    pub style: HeaderStyle,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1, with a diff, when FILE differs from what would be generated.
+    #[arg(long, value_name = "FILE", conflicts_with = "output")]
+    pub check: Option<PathBuf>,
+}
+
+/// `abi-check rust`.
+#[derive(Args, Debug)]
+pub struct RustArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1, with a diff, when FILE differs from what would be generated.
+    #[arg(long, value_name = "FILE", conflicts_with = "output")]
+    pub check: Option<PathBuf>,
+}
+
+/// `abi-check verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The spec file.
+    #[arg(default_value = DEFAULT_SPEC)]
+    pub spec: PathBuf,
+    /// The binary (repeatable: a kernel and a libc side by side).
+    #[arg(long = "elf", value_name = "FILE", required = true)]
+    pub elf: Vec<PathBuf>,
+    /// Which struct to compare, `NAME` or `NAME=C_NAME` (a C name may be a
+    /// member path such as `pthread.rseq_area`); default: every struct.
+    #[arg(long = "struct", value_name = "NAME[=C_NAME]")]
+    pub structs: Vec<String>,
+    /// Where split debug files live.
+    #[arg(long, value_name = "DIR", default_value = "/usr/lib/debug")]
+    pub debug_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+}
+
+/// Output formats of `dump`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DumpFormat {
+    /// pahole style.
+    Text,
+    /// The shape of `layout --format json`.
+    Json,
+    /// A spec file to start from.
+    Toml,
+}
+
+/// `abi-check dump`.
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    /// The binary.
+    #[arg(long, value_name = "FILE")]
+    pub elf: PathBuf,
+    /// Struct names or member paths (repeatable, or comma-separated).
+    #[arg(
+        long = "struct",
+        value_name = "NAME",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub structs: Vec<String>,
+    /// Where split debug files live.
+    #[arg(long, value_name = "DIR", default_value = "/usr/lib/debug")]
+    pub debug_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
+}
+
+/// `abi-check explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule ID, e.g. FIELD_MOVED.
+    #[arg(required_unless_present = "list")]
+    pub rule: Option<String>,
+    /// List every rule with its severity and summary.
+    #[arg(long)]
+    pub list: bool,
+}

@@ -1,0 +1,42 @@
+//! `abi-check check`: validate a spec and judge it, every version and every
+//! target.
+
+use abi_spec::lint;
+use serde_json::json;
+
+use crate::cli::CheckArgs;
+use crate::output::{self, Failure, Outcome};
+
+/// Runs the command.
+pub fn run(args: &CheckArgs) -> Outcome {
+    let spec = output::load_spec(&args.spec)?;
+    let mut findings = lint::lint(&spec).map_err(|e| {
+        Failure::msg(format!(
+            "{}: struct `{}`: {}",
+            args.spec.display(),
+            spec.structs[e.struct_index].name,
+            e.message
+        ))
+    })?;
+    output::settle(&mut findings, &spec);
+    let versions = spec.versions();
+    let summary = format!(
+        "{}: {} {}..={}, {} struct{}, {} target{}: {}",
+        args.spec.display(),
+        spec.abi.name,
+        versions.start(),
+        versions.end(),
+        spec.structs.len(),
+        if spec.structs.len() == 1 { "" } else { "s" },
+        spec.abi.targets.len(),
+        if spec.abi.targets.len() == 1 { "" } else { "s" },
+        output::tally(&findings)
+    );
+    output::report_findings(
+        &findings,
+        args.format,
+        args.deny,
+        &summary,
+        json!({"abi": spec.abi.name, "version": spec.abi.version}),
+    )
+}

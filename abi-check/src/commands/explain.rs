@@ -1,0 +1,53 @@
+//! `abi-check explain`: print a rule's catalog entry.
+
+use abi_spec::Rule;
+
+use crate::cli::ExplainArgs;
+use crate::output::{self, Failure, Outcome, EXIT_OK};
+
+/// The catalog entry of a rule, as text.
+pub fn entry_text(rule: Rule) -> String {
+    let info = rule.info();
+    let indent = |text: &str| {
+        text.lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "{id} ({severity})\n\n{summary}\n\nWhy it matters:\n{why}\n\nExample:\n{bad}\n\nFix:\n{fix}\n",
+        id = info.id,
+        severity = info.severity,
+        summary = info.summary,
+        why = indent(info.explanation),
+        bad = indent(info.bad_example),
+        fix = indent(info.fix),
+    )
+}
+
+/// Runs the command.
+pub fn run(args: &ExplainArgs) -> Outcome {
+    if args.list {
+        let mut out = String::new();
+        for rule in Rule::ALL {
+            let info = rule.info();
+            out.push_str(&format!(
+                "{:<28} {:<9} {}\n",
+                info.id,
+                info.severity.as_str(),
+                info.summary
+            ));
+        }
+        output::print(&out);
+        return Ok(EXIT_OK);
+    }
+    let name = args.rule.as_deref().unwrap_or_default();
+    let rule = Rule::from_id(name).ok_or_else(|| {
+        Failure::msg(format!(
+            "unknown rule `{}`; `abi-check explain --list` lists them",
+            name.escape_debug()
+        ))
+    })?;
+    output::print(&entry_text(rule));
+    Ok(EXIT_OK)
+}

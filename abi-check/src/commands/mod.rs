@@ -1,0 +1,12 @@
+//! One module per command.
+
+pub mod check;
+pub mod compat;
+pub mod diff;
+pub mod dump;
+pub mod explain;
+pub mod header;
+pub mod layout;
+pub mod matrix;
+pub mod rust;
+pub mod verify;

@@ -1,0 +1,257 @@
+//! The C layout engine: where each field of each struct lies, on each
+//! target, in each version. This is the only place in the project that does
+//! layout arithmetic; the CLI, the generators and the proc-macros all ask it.
+//!
+//! The rules are those of the System V psABIs that Linux uses: a field starts
+//! at the next multiple of its alignment (1 in a packed struct, raised by the
+//! field's own `align`); a union puts every field at 0; the struct's
+//! alignment is the largest of its fields' and its own `align`; its size is
+//! the end of the last field rounded up to that alignment. All arithmetic is
+//! checked: a spec whose sizes overflow gets an error, never a wrong answer.
+
+use crate::limits::MAX_OBJECT_SIZE;
+use crate::model::{Spec, StructKind, Type};
+use crate::target::Target;
+
+/// Where one field lies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldLayout {
+    /// Index of the field in [`crate::StructDef::fields`].
+    pub index: usize,
+    /// Byte offset from the start of the struct.
+    pub offset: u64,
+    /// Size in bytes (0 for a flexible array).
+    pub size: u64,
+    /// Alignment in bytes, as placed (after `packed` and `align`).
+    pub align: u64,
+    /// True when, in this version, the field is only reserved bytes that a
+    /// later version claims.
+    pub placeholder: bool,
+}
+
+impl FieldLayout {
+    /// One past the last byte.
+    pub fn end(&self) -> u64 {
+        self.offset + self.size
+    }
+}
+
+/// Bytes that no field names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hole {
+    /// First byte.
+    pub offset: u64,
+    /// Number of bytes.
+    pub size: u64,
+    /// True for the padding after the last field, false for a hole between
+    /// two fields.
+    pub tail: bool,
+}
+
+/// The layout of one struct on one target in one version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Index of the struct in [`Spec::structs`].
+    pub struct_index: usize,
+    /// The target.
+    pub target: Target,
+    /// The version.
+    pub version: u32,
+    /// `sizeof`.
+    pub size: u64,
+    /// The end of the last field, without the rounding: the length a caller
+    /// that knows this version announces (Linux's AT_RSEQ_FEATURE_SIZE).
+    pub feature_size: u64,
+    /// `_Alignof`.
+    pub align: u64,
+    /// Fields in memory order.
+    pub fields: Vec<FieldLayout>,
+    /// Holes between fields, then tail padding, in offset order.
+    pub holes: Vec<Hole>,
+}
+
+impl Layout {
+    /// The layout of a field by index into the struct's fields.
+    pub fn field(&self, index: usize) -> Option<&FieldLayout> {
+        self.fields.iter().find(|f| f.index == index)
+    }
+}
+
+/// A struct whose size cannot be represented.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayoutError {
+    /// The struct.
+    pub struct_index: usize,
+    /// The field that made it overflow, when one did.
+    pub field_index: Option<usize>,
+    /// What overflowed.
+    pub message: String,
+}
+
+/// Size and alignment of a type, given the sizes of the structs already laid
+/// out for this target and version.
+fn type_size_align(
+    ty: &Type,
+    target: Target,
+    spec: &Spec,
+    done: &[Option<Layout>],
+) -> Result<(u64, u64), String> {
+    match ty {
+        Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
+        Type::Array { element, len } => {
+            let (size, align) = type_size_align(element, target, spec, done)?;
+            let total = size
+                .checked_mul(*len)
+                .filter(|&t| t <= MAX_OBJECT_SIZE)
+                .ok_or_else(|| format!("`{ty}` would be larger than {MAX_OBJECT_SIZE} bytes"))?;
+            Ok((total, align))
+        }
+        Type::Flexible(element) => {
+            let (_, align) = type_size_align(element, target, spec, done)?;
+            Ok((0, align))
+        }
+        Type::Struct(name) => {
+            let index = spec
+                .struct_index(name)
+                .ok_or_else(|| format!("unknown struct `{name}`"))?;
+            match done.get(index) {
+                Some(Some(layout)) => Ok((layout.size, layout.align)),
+                _ => Err(format!("struct `{name}` has no field in this version yet")),
+            }
+        }
+    }
+}
+
+fn round_up(value: u64, align: u64) -> Option<u64> {
+    value.checked_next_multiple_of(align)
+}
+
+fn layout_one(
+    spec: &Spec,
+    struct_index: usize,
+    target: Target,
+    version: u32,
+    done: &[Option<Layout>],
+) -> Result<Option<Layout>, LayoutError> {
+    let def = &spec.structs[struct_index];
+    let error = |field_index: Option<usize>, message: String| LayoutError {
+        struct_index,
+        field_index,
+        message,
+    };
+    let mut fields = Vec::with_capacity(def.fields.len());
+    let mut holes = Vec::new();
+    let mut end = 0u64;
+    let mut align = 1u64;
+    for (index, field, placeholder) in def.view(version) {
+        let (size, natural) =
+            type_size_align(&field.ty, target, spec, done).map_err(|m| error(Some(index), m))?;
+        let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
+        let offset = match def.kind {
+            StructKind::Struct => round_up(end, field_align)
+                .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
+            StructKind::Union => 0,
+        };
+        if offset > end {
+            holes.push(Hole {
+                offset: end,
+                size: offset - end,
+                tail: false,
+            });
+        }
+        let field_end = offset
+            .checked_add(size)
+            .filter(|&e| e <= MAX_OBJECT_SIZE)
+            .ok_or_else(|| {
+                error(
+                    Some(index),
+                    format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
+                )
+            })?;
+        end = end.max(field_end);
+        align = align.max(field_align);
+        fields.push(FieldLayout {
+            index,
+            offset,
+            size,
+            align: field_align,
+            placeholder,
+        });
+    }
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    align = align.max(def.align.unwrap_or(1));
+    let size = round_up(end, align)
+        .filter(|&s| s <= MAX_OBJECT_SIZE)
+        .ok_or_else(|| {
+            error(
+                None,
+                format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
+            )
+        })?;
+    if size > end {
+        holes.push(Hole {
+            offset: end,
+            size: size - end,
+            tail: true,
+        });
+    }
+    Ok(Some(Layout {
+        struct_index,
+        target,
+        version,
+        size,
+        feature_size: end,
+        align,
+        fields,
+        holes,
+    }))
+}
+
+/// Lays out every struct of `spec` on `target` in `version`; the result is
+/// indexed like [`Spec::structs`], `None` for a struct that has no field in
+/// that version.
+pub fn layout_all(
+    spec: &Spec,
+    target: Target,
+    version: u32,
+) -> Result<Vec<Option<Layout>>, LayoutError> {
+    let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
+    for &index in &spec.dependency_order {
+        done[index] = layout_one(spec, index, target, version, &done)?;
+    }
+    Ok(done)
+}
+
+/// Lays out one struct (and, on the way, the structs it contains).
+pub fn layout(
+    spec: &Spec,
+    struct_index: usize,
+    target: Target,
+    version: u32,
+) -> Result<Option<Layout>, LayoutError> {
+    let mut needed = vec![false; spec.structs.len()];
+    mark_needed(spec, struct_index, &mut needed);
+    let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
+    for &index in &spec.dependency_order {
+        if needed[index] {
+            done[index] = layout_one(spec, index, target, version, &done)?;
+        }
+    }
+    Ok(done.swap_remove(struct_index))
+}
+
+fn mark_needed(spec: &Spec, index: usize, needed: &mut [bool]) {
+    let mut stack = vec![index];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut needed[i], true) {
+            continue;
+        }
+        for field in &spec.structs[i].fields {
+            if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
+                stack.push(child);
+            }
+        }
+    }
+}
