@@ -7,10 +7,11 @@
 //! ([`lint`], [`rules`]).
 //!
 //! With default features off, the crate is `no_std` with no dependencies:
-//! only [`target`] and [`types`] remain, for code generated from a spec.
+//! only [`runtime`], [`target`] and [`types`] remain, for code generated from a spec.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
+pub mod runtime;
 pub mod target;
 pub mod types;
 
