@@ -195,7 +195,12 @@ pub fn parse(name: &str, text: &str) -> Result<Spec, SpecError> {
         Ok(raw) => raw,
         Err(e) => {
             let message = e.message().trim_end().to_string();
-            let span = e.span().map(Span::new);
+            // A missing top-level key is reported on the whole document:
+            // pointing at its first character would mislead.
+            let span = e
+                .span()
+                .filter(|r| !(r.start == 0 && e.message().starts_with("missing field")))
+                .map(Span::new);
             let help = toml_help(&message);
             let mut d = Diagnostic::error(message, span);
             if let Some(help) = help {
@@ -454,6 +459,7 @@ impl Validator {
         let constants = self.constants(&raw, &features);
         let structs = self.structs(&raw, abi.as_ref(), &features);
         let dependency_order = self.dependency_order(&structs);
+        self.nested_versions(&structs);
         let waivers = self.waivers(&raw, &structs);
         let abi = abi?;
         if !self.diagnostics.is_empty() {
@@ -1157,6 +1163,36 @@ impl Validator {
         ok.then_some(order)
     }
 
+    /// A field that contains a struct must not exist before that struct.
+    fn nested_versions(&mut self, structs: &[StructDef]) {
+        for def in structs {
+            for field in &def.fields {
+                let Some(inner) = field
+                    .ty
+                    .struct_name()
+                    .and_then(|n| structs.iter().find(|s| s.name == n))
+                else {
+                    continue;
+                };
+                let from = field
+                    .was_reserved
+                    .map_or(field.since, |w| w.min(field.since));
+                if from < inner.since() {
+                    self.error(
+                        format!(
+                            "field `{}` exists from version {from}, but struct `{}` only from version {}",
+                            field.name,
+                            inner.name,
+                            inner.since()
+                        ),
+                        field.type_span,
+                        format!("set `since = {}` on the field, or give `{}` a field from version {from}", inner.since(), inner.name),
+                    );
+                }
+            }
+        }
+    }
+
     fn waivers(&mut self, raw: &RawSpec, structs: &[StructDef]) -> Vec<Waiver> {
         let mut waivers = Vec::new();
         for w in &raw.waiver {
@@ -1284,7 +1320,7 @@ impl Validator {
                         .map_or(def.name_span, |f| def.fields[f].type_span);
                     self.error(
                         format!(
-                            "struct `{}` is too large on {target}: {}",
+                            "struct `{}` cannot be laid out on {target}: {}",
                             def.name, e.message
                         ),
                         span,
