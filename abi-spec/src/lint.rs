@@ -21,35 +21,79 @@ fn target_list(targets: &[Target]) -> String {
 pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
     let mut findings = Vec::new();
     non_portable_types(spec, &mut findings);
-    let mut seen_divergences = HashSet::new();
-    for version in spec.versions() {
-        // Only distinct layout classes can diverge: compute one target per class.
-        let mut classes: Vec<(Target, Vec<Target>)> = Vec::new();
-        for &t in &spec.abi.targets {
-            match classes
-                .iter_mut()
-                .find(|(rep, _)| rep.layout_class() == t.layout_class())
-            {
-                Some((_, members)) => members.push(t),
-                None => classes.push((t, vec![t])),
-            }
-        }
-        let mut per_class = Vec::with_capacity(classes.len());
-        for (rep, members) in &classes {
-            per_class.push((members.clone(), layout::layout_all(spec, *rep, version)?));
-        }
-        divergences(
-            spec,
-            version,
-            &per_class,
-            &mut seen_divergences,
-            &mut findings,
-        );
-        if version == spec.abi.version {
-            implicit_padding(spec, &per_class, &mut findings);
+    // Only distinct layout classes can diverge: compute one target per class.
+    let mut classes: Vec<(Target, Vec<Target>)> = Vec::new();
+    for &t in &spec.abi.targets {
+        match classes
+            .iter_mut()
+            .find(|(rep, _)| rep.layout_class() == t.layout_class())
+        {
+            Some((_, members)) => members.push(t),
+            None => classes.push((t, vec![t])),
         }
     }
+    // Versions are independent: judge them on every core, then merge in
+    // version order so that each divergence is reported at its first version.
+    let versions: Vec<u32> = spec.versions().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(versions.len())
+        .max(1);
+    let chunk = versions.len().div_ceil(threads);
+    let per_version = std::thread::scope(|scope| {
+        let handles: Vec<_> = versions
+            .chunks(chunk)
+            .map(|chunk| {
+                let classes = &classes;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&version| judge_version(spec, version, classes))
+                        .collect::<Result<Vec<_>, LayoutError>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Result<Vec<_>, LayoutError>>()
+    })?;
+    let mut seen = HashSet::new();
+    for (candidates, padding) in per_version.into_iter().flatten() {
+        for (key, finding) in candidates {
+            if seen.insert(key) {
+                findings.push(finding);
+            }
+        }
+        findings.extend(padding);
+    }
     Ok(findings)
+}
+
+/// Identifies a divergence across versions: (struct, field, what differs).
+type DivergenceKey = (usize, Option<usize>, &'static str);
+
+/// The divergence candidates of one version and, for the newest version,
+/// its padding findings.
+fn judge_version(
+    spec: &Spec,
+    version: u32,
+    classes: &[(Target, Vec<Target>)],
+) -> Result<(Vec<(DivergenceKey, Finding)>, Vec<Finding>), LayoutError> {
+    let mut per_class = Vec::with_capacity(classes.len());
+    for (rep, members) in classes {
+        per_class.push((members.clone(), layout::layout_all(spec, *rep, version)?));
+    }
+    let mut candidates = Vec::new();
+    divergences(spec, version, &per_class, &mut candidates);
+    let mut padding = Vec::new();
+    if version == spec.abi.version {
+        implicit_padding(spec, &per_class, &mut padding);
+    }
+    Ok((candidates, padding))
 }
 
 fn non_portable_types(spec: &Spec, findings: &mut Vec<Finding>) {
@@ -111,8 +155,7 @@ fn divergences(
     spec: &Spec,
     version: u32,
     per_class: &[(Vec<Target>, Vec<Option<Layout>>)],
-    seen: &mut HashSet<(usize, Option<usize>, &'static str)>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<(DivergenceKey, Finding)>,
 ) {
     if per_class.len() < 2 {
         return;
@@ -142,8 +185,9 @@ fn divergences(
                 );
                 if groups.len() > 1 {
                     field_diverged = true;
-                    if seen.insert((struct_index, Some(field.index), what)) {
-                        findings.push(
+                    {
+                        findings.push((
+                            (struct_index, Some(field.index), what),
                             Finding::new(
                                 Rule::TargetLayoutDiverges,
                                 format!(
@@ -158,7 +202,7 @@ fn divergences(
                             .with_help(
                                 "pin the layout: `align = 8` on u64 fields, explicit reserved fields for padding, fixed-size types instead of ptr/long",
                             ),
-                        );
+                        ));
                     }
                 }
             }
@@ -171,8 +215,9 @@ fn divergences(
             ("feature_size", |l: &Layout| l.feature_size),
         ] {
             let groups = group(layouts.iter().map(|(ts, l)| (get(l), (*ts).clone())));
-            if groups.len() > 1 && seen.insert((struct_index, None, what)) {
-                findings.push(
+            if groups.len() > 1 {
+                findings.push((
+                    (struct_index, None, what),
                     Finding::new(
                         Rule::TargetLayoutDiverges,
                         format!("`{}` has {what} {} (version {version})", def.name, describe(&groups)),
@@ -180,7 +225,7 @@ fn divergences(
                     .on_struct(&def.name)
                     .at(spec, def.name_span)
                     .with_help("add an explicit reserved field so that every target ends at the same size, or set the struct's `align`"),
-                );
+                ));
             }
         }
     }
