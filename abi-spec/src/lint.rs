@@ -76,13 +76,17 @@ pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
 /// Identifies a divergence across versions: (struct, field, what differs).
 type DivergenceKey = (usize, Option<usize>, &'static str);
 
+/// What one version contributes: divergence candidates (deduplicated across
+/// versions later) and, for the newest version, padding findings.
+type VersionFindings = (Vec<(DivergenceKey, Finding)>, Vec<Finding>);
+
 /// The divergence candidates of one version and, for the newest version,
 /// its padding findings.
 fn judge_version(
     spec: &Spec,
     version: u32,
     classes: &[(Target, Vec<Target>)],
-) -> Result<(Vec<(DivergenceKey, Finding)>, Vec<Finding>), LayoutError> {
+) -> Result<VersionFindings, LayoutError> {
     let mut per_class = Vec::with_capacity(classes.len());
     for (rep, members) in classes {
         per_class.push((members.clone(), layout::layout_all(spec, *rep, version)?));
