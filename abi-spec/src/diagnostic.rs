@@ -126,6 +126,9 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// The widest part of a source line a diagnostic shows.
+const MAX_SHOWN_CHARS: usize = 160;
+
 fn paint(color: bool, code: &str, text: &str) -> String {
     if color {
         format!("\x1b[{code}m{text}\x1b[0m")
@@ -191,17 +194,40 @@ pub fn render_parts(
                 blue("-->"),
                 source.name()
             );
-            let text = source.line_text(line);
-            let _ = writeln!(out, "{pad} {}", blue("|"));
-            let _ = writeln!(out, "{} {} {text}", blue(&line.to_string()), blue("|"));
-            let line_chars = text.chars().count();
+            // Show at most a window of the line around the place, so that a
+            // hostile one-line file cannot flood the terminal. Control
+            // characters are shown escaped.
+            let full: Vec<char> = source.line_text(line).chars().collect();
             let start_col = column - 1;
             let span_chars = source
                 .text()
                 .get(span.start..span.end.max(span.start))
                 .map_or(1, |s| s.split('\n').next().unwrap_or("").chars().count())
                 .max(1)
-                .min(line_chars.saturating_sub(start_col).max(1));
+                .min(full.len().saturating_sub(start_col).max(1))
+                .min(MAX_SHOWN_CHARS / 2);
+            let window_start = start_col.saturating_sub(MAX_SHOWN_CHARS / 4);
+            let window_end = (window_start + MAX_SHOWN_CHARS).min(full.len());
+            let mut shown: String = full[window_start.min(window_end)..window_end]
+                .iter()
+                .map(|c| {
+                    if c.is_control() && *c != '\t' {
+                        '?'
+                    } else {
+                        *c
+                    }
+                })
+                .collect();
+            let mut start_col = start_col - window_start;
+            if window_start > 0 {
+                shown.insert_str(0, "...");
+                start_col += 3;
+            }
+            if window_end < full.len() {
+                shown.push_str("...");
+            }
+            let _ = writeln!(out, "{pad} {}", blue("|"));
+            let _ = writeln!(out, "{} {} {shown}", blue(&line.to_string()), blue("|"));
             let carets = "^".repeat(span_chars);
             let label = label.map(|l| format!(" {l}")).unwrap_or_default();
             let _ = writeln!(

@@ -380,7 +380,7 @@ impl Validator {
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid_chars {
-            let shown = text.escape_debug().to_string();
+            let shown = shown(text);
             self.error(
                 format!("{what} name `{shown}` is not a C identifier"),
                 s,
@@ -444,7 +444,7 @@ impl Validator {
             "both" => Some(Writer::Both),
             other => {
                 self.error(
-                    format!("unknown writer `{}`", other.escape_debug()),
+                    format!("unknown writer `{}`", shown(other)),
                     span(value),
                     "writer is one of `kernel`, `user`, `both`",
                 );
@@ -538,7 +538,7 @@ impl Validator {
                         "list each target once",
                     ),
                     None => self.error(
-                        format!("unknown target `{}`", t.get_ref().escape_debug()),
+                        format!("unknown target `{}`", shown(t.get_ref())),
                         span(t),
                         format!(
                             "built-in targets: {}",
@@ -764,7 +764,7 @@ impl Validator {
                         self.error(
                             format!(
                                 "constant type `{}` is not a fixed-size integer",
-                                t.get_ref().escape_debug()
+                                shown(t.get_ref())
                             ),
                             span(t),
                             "use u8, u16, u32, u64, i8, i16, i32 or i64",
@@ -840,7 +840,7 @@ impl Validator {
                 Some((_, "union")) => StructKind::Union,
                 Some((k, other)) => {
                     self.error(
-                        format!("unknown kind `{}`", other.escape_debug()),
+                        format!("unknown kind `{}`", shown(other)),
                         span(k),
                         "kind is `struct` or `union`",
                     );
@@ -1011,7 +1011,7 @@ impl Validator {
                 }
                 match features.iter().find(|x| x.name == *feature.get_ref()) {
                     None => self.error(
-                        format!("unknown feature `{}`", feature.get_ref().escape_debug()),
+                        format!("unknown feature `{}`", shown(feature.get_ref())),
                         span(feature),
                         if features.is_empty() {
                             "this ABI defines no [[feature]]: add one, or remove `feature`"
@@ -1202,7 +1202,7 @@ impl Validator {
             match Rule::from_id(rule) {
                 None => {
                     self.error(
-                        format!("unknown rule `{}`", rule.escape_debug()),
+                        format!("unknown rule `{}`", shown(rule)),
                         span(&r.rule),
                         "`abi-check explain --list` lists the rules",
                     );
@@ -1222,10 +1222,7 @@ impl Validator {
                 let def = structs.iter().find(|d| d.name == *s.get_ref());
                 if def.is_none() {
                     self.error(
-                        format!(
-                            "waiver names unknown struct `{}`",
-                            s.get_ref().escape_debug()
-                        ),
+                        format!("waiver names unknown struct `{}`", shown(s.get_ref())),
                         span(s),
                         "name a struct of this spec",
                     );
@@ -1248,7 +1245,7 @@ impl Validator {
                             format!(
                                 "struct `{}` has no field `{}`",
                                 def.name,
-                                field.get_ref().escape_debug()
+                                shown(field.get_ref())
                             ),
                             span(field),
                             "name a field of that struct",
@@ -1262,7 +1259,7 @@ impl Validator {
                 let target = Target::from_name(t.get_ref());
                 if target.is_none() {
                     self.error(
-                        format!("unknown target `{}`", t.get_ref().escape_debug()),
+                        format!("unknown target `{}`", shown(t.get_ref())),
                         span(t),
                         format!(
                             "built-in targets: {}",
@@ -1285,7 +1282,7 @@ impl Validator {
                 let date = Date::parse(e.get_ref());
                 if date.is_none() {
                     self.error(
-                        format!("`{}` is not a date", e.get_ref().escape_debug()),
+                        format!("`{}` is not a date", shown(e.get_ref())),
                         span(e),
                         "write the date as YYYY-MM-DD",
                     );
@@ -1340,6 +1337,19 @@ impl Validator {
     }
 }
 
+/// User text quoted in a message: escaped (no control characters reach the
+/// terminal) and cut to a readable length.
+fn shown(text: &str) -> String {
+    const MAX: usize = 64;
+    let escaped: String = text.escape_debug().collect();
+    if escaped.chars().count() <= MAX {
+        escaped
+    } else {
+        let cut: String = escaped.chars().take(MAX).collect();
+        format!("{cut}...")
+    }
+}
+
 fn type_help() -> String {
     format!(
         "types are {}, `[T; N]`, `[T]` (last field only) or the name of another struct",
@@ -1360,7 +1370,7 @@ pub fn parse_type(text: &str) -> Result<Type, String> {
             }
             let inner = inner
                 .strip_suffix(']')
-                .ok_or_else(|| format!("`{}` has no closing `]`", t.escape_debug()))?;
+                .ok_or_else(|| format!("`{}` has no closing `]`", shown(t)))?;
             // The length follows the last top-level `;`.
             let mut level = 0usize;
             let mut split = None;
@@ -1394,7 +1404,7 @@ pub fn parse_type(text: &str) -> Result<Type, String> {
                     match len {
                         Ok(0) => Err(format!(
                             "`{}` has length 0",
-                            t.escape_debug()
+                            shown(t)
                         )),
                         Ok(len) if len > MAX_OBJECT_SIZE => Err(format!(
                             "array length {len} is larger than any C object may be ({MAX_OBJECT_SIZE} bytes)"
@@ -1405,7 +1415,7 @@ pub fn parse_type(text: &str) -> Result<Type, String> {
                         }),
                         Err(_) => Err(format!(
                             "array length `{}` is not a number",
-                            inner[i + 1..].trim().escape_debug()
+                            shown(inner[i + 1..].trim())
                         )),
                     }
                 }
@@ -1422,7 +1432,7 @@ pub fn parse_type(text: &str) -> Result<Type, String> {
         if is_ident {
             Ok(Type::Struct(t.to_string()))
         } else {
-            Err(format!("unknown type `{}`", t.escape_debug()))
+            Err(format!("unknown type `{}`", shown(t)))
         }
     }
     parse(text, 0)
