@@ -8,21 +8,42 @@ use crate::output::{self, Failure, Outcome, EXIT_OK};
 /// The catalog entry of a rule, as text.
 pub fn entry_text(rule: Rule) -> String {
     let info = rule.info();
+    // Prose is wrapped; examples keep their lines.
     let indent = |text: &str| {
         text.lines()
             .map(|l| format!("    {l}"))
             .collect::<Vec<_>>()
             .join("\n")
     };
+    let prose = |text: &str| indent(&wrap(text, 76));
     format!(
         "{id} ({severity})\n\n{summary}\n\nWhy it matters:\n{why}\n\nExample:\n{bad}\n\nFix:\n{fix}\n",
         id = info.id,
         severity = info.severity,
         summary = info.summary,
-        why = indent(info.explanation),
+        why = prose(info.explanation),
         bad = indent(info.bad_example),
-        fix = indent(info.fix),
+        fix = prose(info.fix),
     )
+}
+
+/// Wraps text at word boundaries to lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
 }
 
 /// Runs the command.
