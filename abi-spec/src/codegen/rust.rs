@@ -1,0 +1,923 @@
+//! Spec -> Rust source, as a `String`: what `abi_derive::generate!` expands
+//! to and what `abi-check rust` prints, so the two cannot disagree.
+//!
+//! The output needs nothing but `core`: `#[repr(C)]` structs at the newest
+//! version, constants (ABI version, per-version sizes and feature sizes,
+//! feature bits, the extension bit, the named constants), accessors that
+//! return `Option<T>` for fields that are off under an agreement, and
+//! `const` assertions of size, alignment and every field offset, one block
+//! per group of built-in targets that lay the struct out alike, each under
+//! the `#[cfg]` of those targets ([`target_cfg`]). Every number comes from
+//! [`crate::layout`]; this module only groups and prints them.
+//!
+//! Choices Rust forces on the output, documented in `docs/rust.md`:
+//! - Rust's `repr(C)` has no per-field alignment: a field with `align = N`
+//!   becomes `AlignedN<T>`, a `#[repr(C, align(N))]` wrapper, which lays out
+//!   like C only when the field's size is a multiple of N (checked here;
+//!   the kernel's `__aligned_u64` always is).
+//! - A packed struct cannot contain an aligned type in Rust, nor be packed
+//!   and aligned at once: such specs get an error, not wrong code.
+//! - sh4 has no Rust target: its layout is never asserted.
+//! - Names that are Rust keywords become raw identifiers (`r#type`); the
+//!   four that cannot be raw (`self`, `Self`, `super`, `crate`) and `_` get
+//!   a trailing underscore.
+//! - Accessors take `length: usize` and, when the ABI has features,
+//!   `features: &[u64]` (the agreed words), rather than
+//!   `abi_spec::runtime::Agreement`, so that generated code depends on
+//!   nothing; `Agreement { length, features }` passes its two fields.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::diagnostic::{Diagnostic, SpecError};
+use crate::layout::{self, Layout, LayoutError};
+use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
+use crate::source::Span;
+use crate::target::Target;
+use crate::types::Scalar;
+
+/// The `cfg` options that select a built-in target in Rust, as a
+/// conjunction of `key = "value"` pairs; `None` for sh4, which has no Rust
+/// target. Endianness is part of the predicate where Rust has both byte
+/// orders of an architecture under one `target_arch` (arm/armeb,
+/// mips/mipsel, powerpc64/powerpc64le); pointer width where one
+/// `target_arch` has two data models (x86_64/x32, mips64 n64/n32,
+/// aarch64/ilp32). `target_os` is never part of it: kernels build for
+/// `*-none` targets.
+pub fn target_cfg(target: Target) -> Option<&'static [(&'static str, &'static str)]> {
+    const ARCH: &str = "target_arch";
+    const WIDTH: &str = "target_pointer_width";
+    const ENDIAN: &str = "target_endian";
+    Some(match target {
+        Target::X86_64 => &[(ARCH, "x86_64"), (WIDTH, "64")],
+        Target::X32 => &[(ARCH, "x86_64"), (WIDTH, "32")],
+        Target::I386 => &[(ARCH, "x86")],
+        Target::Aarch64 => &[(ARCH, "aarch64"), (WIDTH, "64"), (ENDIAN, "little")],
+        Target::Riscv64 => &[(ARCH, "riscv64")],
+        Target::Riscv32 => &[(ARCH, "riscv32")],
+        Target::Powerpc64 => &[(ARCH, "powerpc64"), (ENDIAN, "big")],
+        Target::Powerpc64le => &[(ARCH, "powerpc64"), (ENDIAN, "little")],
+        Target::Powerpc => &[(ARCH, "powerpc")],
+        Target::Mips64 => &[(ARCH, "mips64"), (WIDTH, "64"), (ENDIAN, "big")],
+        Target::Mips => &[(ARCH, "mips"), (ENDIAN, "big")],
+        Target::Mipsel => &[(ARCH, "mips"), (ENDIAN, "little")],
+        Target::Sparc64 => &[(ARCH, "sparc64")],
+        Target::Sparc => &[(ARCH, "sparc")],
+        Target::Loongarch64 => &[(ARCH, "loongarch64")],
+        Target::S390x => &[(ARCH, "s390x")],
+        Target::Arm => &[(ARCH, "arm"), (ENDIAN, "little")],
+        Target::Armeb => &[(ARCH, "arm"), (ENDIAN, "big")],
+        Target::M68k => &[(ARCH, "m68k")],
+        Target::Sh4 => return None,
+    })
+}
+
+/// A `cfg` predicate true on exactly the given targets (those with a Rust
+/// target; see [`target_cfg`]).
+pub fn cfg_predicate(targets: &[Target]) -> String {
+    let parts: Vec<String> = targets
+        .iter()
+        .filter_map(|&t| target_cfg(t))
+        .map(|pairs| {
+            let inner: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect();
+            if inner.len() == 1 {
+                inner.concat()
+            } else {
+                format!("all({})", inner.join(", "))
+            }
+        })
+        .collect();
+    format!("any({})", parts.join(", "))
+}
+
+/// Words that need `r#` in Rust but are fine in C (C and C++ keywords never
+/// reach here: the spec refuses them).
+const RUST_KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// The Rust identifier for a spec name: raw for keywords, with a trailing
+/// underscore for the words that cannot be raw.
+pub fn rust_ident(name: &str) -> String {
+    match name {
+        "self" | "Self" | "super" | "crate" | "_" => format!("{name}_"),
+        _ if RUST_KEYWORDS.contains(&name) => format!("r#{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The Rust spelling of a scalar.
+pub fn scalar_type(scalar: Scalar) -> &'static str {
+    match scalar {
+        Scalar::U8 => "u8",
+        Scalar::U16 => "u16",
+        Scalar::U32 => "u32",
+        Scalar::U64 => "u64",
+        Scalar::I8 => "i8",
+        Scalar::I16 => "i16",
+        Scalar::I32 => "i32",
+        Scalar::I64 => "i64",
+        Scalar::F32 => "f32",
+        Scalar::F64 => "f64",
+        Scalar::Ptr => "*mut ::core::ffi::c_void",
+        Scalar::Long => "::core::ffi::c_long",
+        Scalar::ULong => "::core::ffi::c_ulong",
+    }
+}
+
+/// The Rust spelling of a field type, without any alignment wrapper; a
+/// flexible array `[T]` becomes `[T; 0]`.
+pub fn rust_type(ty: &Type) -> String {
+    match ty {
+        Type::Scalar(s) => scalar_type(*s).to_string(),
+        Type::Array { element, len } => format!("[{}; {len}]", rust_type(element)),
+        Type::Flexible(element) => format!("[{}; 0]", rust_type(element)),
+        Type::Struct(name) => rust_ident(name),
+    }
+}
+
+/// The Rust type of a field as generated: [`rust_type`], wrapped in
+/// `AlignedN` when the field has `align = N`.
+pub fn field_type(field: &Field) -> String {
+    match field.align {
+        Some(n) if n > 1 => format!("Aligned{n}<{}>", rust_type(&field.ty)),
+        _ => rust_type(&field.ty),
+    }
+}
+
+/// The name of a per-version constant: `CLONE_ARGS_SIZE_VER0`, Linux style.
+pub fn size_const(def: &StructDef, what: &str, version: u32) -> String {
+    format!("{}_{what}_VER{version}", def.name.to_ascii_uppercase())
+}
+
+/// `TLABI_` for the ABI `tlabi`.
+fn prefix(spec: &Spec) -> String {
+    format!("{}_", spec.abi.name.to_ascii_uppercase())
+}
+
+/// A constant's Rust name: the ABI prefix, unless the name has it already.
+fn constant_name(spec: &Spec, name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    let prefix = prefix(spec);
+    if upper.starts_with(&prefix) {
+        upper
+    } else {
+        format!("{prefix}{upper}")
+    }
+}
+
+/// One field as the assertions see it: which spec field, and the Rust
+/// name and type that hold it (the spec's for generated structs, the
+/// user's for a hand-written one).
+#[derive(Clone, Debug)]
+pub struct FieldBinding {
+    /// Index into [`StructDef::fields`].
+    pub index: usize,
+    /// The Rust field name, as written (raw identifiers included).
+    pub rust_name: String,
+    /// The Rust field type, as written.
+    pub rust_type: String,
+}
+
+/// The layouts of every struct in every version on every target, computed
+/// once per layout class.
+struct Layouts {
+    /// `[version - first][target index in Target::ALL][struct index]`.
+    by_version: Vec<Vec<Vec<Option<Layout>>>>,
+    first: u32,
+}
+
+impl Layouts {
+    fn compute(spec: &Spec) -> Result<Layouts, SpecError> {
+        let mut by_version = Vec::new();
+        for version in spec.versions() {
+            let mut classes: Vec<(_, Vec<Option<Layout>>)> = Vec::new();
+            let mut per_target = Vec::new();
+            for target in Target::ALL {
+                let class = target.layout_class();
+                let found = classes.iter().find(|(c, _)| *c == class);
+                let all = match found {
+                    Some((_, all)) => all.clone(),
+                    None => {
+                        let all = layout::layout_all(spec, target, version)
+                            .map_err(|e| layout_error(spec, e))?;
+                        classes.push((class, all.clone()));
+                        all
+                    }
+                };
+                per_target.push(all);
+            }
+            by_version.push(per_target);
+        }
+        Ok(Layouts {
+            by_version,
+            first: spec.abi.first_version,
+        })
+    }
+
+    fn get(&self, version: u32, target: Target, struct_index: usize) -> Option<&Layout> {
+        let t = Target::ALL.iter().position(|&x| x == target)?;
+        self.by_version
+            .get(version.checked_sub(self.first)? as usize)?
+            .get(t)?
+            .get(struct_index)?
+            .as_ref()
+    }
+}
+
+fn layout_error(spec: &Spec, e: LayoutError) -> SpecError {
+    let def = &spec.structs[e.struct_index];
+    let span = e
+        .field_index
+        .and_then(|i| def.fields.get(i))
+        .map_or(def.name_span, |f| f.span);
+    error(spec, format!("struct `{}`: {}", def.name, e.message), span)
+}
+
+fn error(spec: &Spec, message: String, span: Span) -> SpecError {
+    SpecError {
+        source: spec.source.clone(),
+        diagnostics: vec![Diagnostic::error(message, Some(span))],
+    }
+}
+
+/// Writes a doc comment, one `///` line per line of `text`.
+fn doc(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {line}");
+        }
+    }
+}
+
+/// True when a struct contains a union, through nested structs and arrays:
+/// it cannot derive `Debug` or `PartialEq`.
+fn contains_union(spec: &Spec, def: &StructDef) -> bool {
+    if def.kind == StructKind::Union {
+        return true;
+    }
+    def.fields.iter().any(|f| {
+        f.ty.struct_name()
+            .and_then(|n| spec.struct_def(n))
+            .is_some_and(|inner| contains_union(spec, inner))
+    })
+}
+
+/// True when a struct's Rust type carries a `repr(align)`, itself or
+/// inside: Rust refuses such a type inside a packed struct.
+fn carries_align(spec: &Spec, def: &StructDef) -> bool {
+    def.align.is_some()
+        || def.fields.iter().any(|f| {
+            f.align.is_some_and(|a| a > 1)
+                || f.ty
+                    .struct_name()
+                    .and_then(|n| spec.struct_def(n))
+                    .is_some_and(|inner| carries_align(spec, inner))
+        })
+}
+
+/// Refuses what Rust's `repr` cannot express; see the module docs.
+fn check_expressible(spec: &Spec, layouts: &Layouts) -> Result<(), SpecError> {
+    let mut diagnostics = Vec::new();
+    let newest = spec.abi.version;
+    for (index, def) in spec.structs.iter().enumerate() {
+        if def.packed && def.align.is_some() {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "struct `{}` is packed and aligned: Rust cannot express that",
+                        def.name
+                    ),
+                    Some(def.name_span),
+                )
+                .with_help("drop `align` or `packed`, or write the Rust struct by hand"),
+            );
+        }
+        for field in &def.fields {
+            let inner_aligned = field
+                .ty
+                .struct_name()
+                .and_then(|n| spec.struct_def(n))
+                .is_some_and(|inner| carries_align(spec, inner));
+            if def.packed && (field.align.is_some_and(|a| a > 1) || inner_aligned) {
+                diagnostics.push(Diagnostic::error(
+                    format!(
+                        "field `{}.{}`: Rust cannot put an aligned type in a packed struct",
+                        def.name, field.name
+                    ),
+                    Some(field.span),
+                ));
+                continue;
+            }
+            let Some(align) = field.align.filter(|&a| a > 1) else {
+                continue;
+            };
+            let field_index = def.fields.iter().position(|f| std::ptr::eq(f, field));
+            let uneven = Target::ALL.iter().any(|&t| {
+                layouts
+                    .get(newest, t, index)
+                    .and_then(|l| field_index.and_then(|i| l.field(i)))
+                    .is_some_and(|fl| fl.size % align != 0)
+            });
+            if uneven {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "field `{}.{}`: `align = {align}` on a type whose size is not a multiple of {align} has no Rust equivalent",
+                            def.name, field.name
+                        ),
+                        Some(field.span),
+                    )
+                    .with_help("Rust's repr(C) has no per-field alignment; abi-derive wraps the field in `AlignedN<T>`, which rounds its size up"),
+                );
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(SpecError {
+            source: spec.source.clone(),
+            diagnostics,
+        })
+    }
+}
+
+/// Groups items by a key, keeping the order of first appearance.
+fn group_by<K: PartialEq, T: Copy>(items: &[T], key: impl Fn(T) -> K) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for &item in items {
+        let k = key(item);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((k, vec![item])),
+        }
+    }
+    groups
+}
+
+/// The built-in targets that have a Rust target.
+fn rust_targets() -> Vec<Target> {
+    Target::ALL
+        .into_iter()
+        .filter(|&t| target_cfg(t).is_some())
+        .collect()
+}
+
+/// The whole Rust source for a spec.
+pub fn generate(spec: &Spec) -> Result<String, SpecError> {
+    let layouts = Layouts::compute(spec)?;
+    check_expressible(spec, &layouts)?;
+    let mut out = String::new();
+    abi_constants(spec, &mut out);
+    wrappers(spec, &mut out);
+    for index in 0..spec.structs.len() {
+        struct_item(spec, index, &mut out);
+        size_constants(spec, &layouts, index, &mut out);
+        impl_block(spec, index, &mut out);
+        let def = &spec.structs[index];
+        let bindings: Vec<FieldBinding> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FieldBinding {
+                index: i,
+                rust_name: rust_ident(&f.name),
+                rust_type: field_type(f),
+            })
+            .collect();
+        write_assertions(
+            spec,
+            &layouts,
+            index,
+            spec.abi.version,
+            &rust_ident(&def.name),
+            &bindings,
+            &mut out,
+        );
+    }
+    Ok(out)
+}
+
+/// Only the layout assertions for one struct at one version, against a
+/// Rust type `rust_type` whose fields are `fields`: what
+/// `#[derive(AbiLayout)]` emits for a hand-written struct.
+pub fn assertions(
+    spec: &Spec,
+    struct_index: usize,
+    version: u32,
+    rust_type: &str,
+    fields: &[FieldBinding],
+) -> Result<String, SpecError> {
+    let layouts = Layouts::compute(spec)?;
+    let mut out = String::new();
+    write_assertions(
+        spec,
+        &layouts,
+        struct_index,
+        version,
+        rust_type,
+        fields,
+        &mut out,
+    );
+    Ok(out)
+}
+
+fn abi_constants(spec: &Spec, out: &mut String) {
+    let p = prefix(spec);
+    let abi = &spec.abi;
+    match &abi.doc {
+        Some(d) => {
+            doc(out, "", d);
+            doc(out, "", "\nThe newest version this code describes.");
+        }
+        None => doc(out, "", "The newest version this code describes."),
+    }
+    let _ = writeln!(out, "pub const {p}VERSION: u32 = {};", abi.version);
+    doc(out, "", "The oldest version of the ABI.");
+    let _ = writeln!(
+        out,
+        "pub const {p}FIRST_VERSION: u32 = {};",
+        abi.first_version
+    );
+    if spec.has_features() {
+        doc(out, "", "How many u64 feature words the ABI defines.");
+        let _ = writeln!(
+            out,
+            "pub const {p}FEATURE_WORDS: usize = {};",
+            abi.feature_words
+        );
+        doc(
+            out,
+            "",
+            "Position 63 of every feature word: set when another word follows. Never a feature.",
+        );
+        let _ = writeln!(
+            out,
+            "pub const {p}EXTENSION_BIT: u64 = 0x8000_0000_0000_0000;"
+        );
+        for f in &spec.features {
+            let name = constant_name(spec, &format!("FEATURE_{}", f.name));
+            let mut text = f.doc.clone().unwrap_or_default();
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let _ = write!(
+                text,
+                "The mask in feature word {} (global bit {}); since version {}.",
+                f.word(),
+                f.bit,
+                f.since
+            );
+            if f.retired {
+                text.push_str(" Retired: never set, never reused.");
+            }
+            doc(out, "", &text);
+            let _ = writeln!(out, "pub const {name}: u64 = {:#x};", 1u64 << f.position());
+            doc(
+                out,
+                "",
+                &format!(
+                    "The global bit number of [`{name}`]: word `bit / 64`, position `bit % 64`."
+                ),
+            );
+            let _ = writeln!(out, "pub const {name}_BIT: u32 = {};", f.bit);
+        }
+    }
+    for c in &spec.constants {
+        if let Some(d) = &c.doc {
+            doc(out, "", d);
+        }
+        let _ = writeln!(
+            out,
+            "pub const {}: {} = {};",
+            constant_name(spec, &c.name),
+            scalar_type(c.ty),
+            c.value
+        );
+    }
+    out.push('\n');
+}
+
+fn wrappers(spec: &Spec, out: &mut String) {
+    let aligns: BTreeSet<u64> = spec
+        .structs
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter_map(|f| f.align.filter(|&a| a > 1))
+        .collect();
+    for a in aligns {
+        doc(
+            out,
+            "",
+            &format!(
+                "A `T` aligned to at least {a} bytes: the Rust form of a spec field with `align = {a}`\n\
+                 (the kernel's `__aligned_u64`), since `repr(C)` has no per-field alignment."
+            ),
+        );
+        let _ = writeln!(out, "#[repr(C, align({a}))]");
+        let _ = writeln!(
+            out,
+            "#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]"
+        );
+        let _ = writeln!(out, "pub struct Aligned{a}<T>(pub T);\n");
+    }
+}
+
+fn struct_item(spec: &Spec, index: usize, out: &mut String) {
+    let def = &spec.structs[index];
+    if let Some(d) = &def.doc {
+        doc(out, "", d);
+        out.push_str("///\n");
+    }
+    doc(
+        out,
+        "",
+        &format!(
+            "The newest view (version {}) of `{} {}`.",
+            spec.abi.version,
+            def.kind.keyword(),
+            def.name
+        ),
+    );
+    let mut repr = vec!["C".to_string()];
+    if def.packed {
+        repr.push("packed".into());
+    }
+    if let Some(a) = def.align {
+        repr.push(format!("align({a})"));
+    }
+    let _ = writeln!(out, "#[repr({})]", repr.join(", "));
+    if def.kind == StructKind::Union || contains_union(spec, def) {
+        out.push_str("#[derive(Clone, Copy)]\n");
+    } else {
+        out.push_str("#[derive(Clone, Copy, Debug, PartialEq)]\n");
+    }
+    out.push_str("#[allow(non_camel_case_types, non_snake_case)]\n");
+    let _ = writeln!(
+        out,
+        "pub {} {} {{",
+        match def.kind {
+            StructKind::Struct => "struct",
+            StructKind::Union => "union",
+        },
+        rust_ident(&def.name)
+    );
+    for field in &def.fields {
+        if let Some(d) = &field.doc {
+            doc(out, "    ", d);
+            out.push_str("    ///\n");
+        }
+        doc(out, "    ", &field_facts(field));
+        let _ = writeln!(
+            out,
+            "    pub {}: {},",
+            rust_ident(&field.name),
+            field_type(field)
+        );
+    }
+    out.push_str("}\n\n");
+}
+
+/// One line of facts about a field for its doc comment.
+fn field_facts(field: &Field) -> String {
+    let mut facts = format!("`{}`, since version {}", field.ty, field.since);
+    if let Some(w) = field.was_reserved {
+        let _ = write!(facts, " (reserved from version {w})");
+    }
+    if let Some(f) = &field.feature {
+        let _ = write!(facts, "; feature `{f}`");
+    }
+    if field.reserved {
+        facts.push_str("; reserved: must be zero");
+    }
+    let _ = write!(facts, "; written by {}.", field.writer.name());
+    facts
+}
+
+/// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>`: one constant when
+/// every target of the spec agrees, else one per group of Rust targets.
+fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String) {
+    let def = &spec.structs[index];
+    let rust = rust_targets();
+    for version in spec.versions() {
+        for (what, label) in [
+            ("SIZE", "`sizeof`"),
+            (
+                "FEATURE_SIZE",
+                "the end of the last field (the length a caller announces)",
+            ),
+        ] {
+            let value = |t: Target| {
+                layouts.get(version, t, index).map(|l| match what {
+                    "SIZE" => l.size,
+                    _ => l.feature_size,
+                })
+            };
+            let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
+            if promised.iter().all(Option::is_none) {
+                continue;
+            }
+            let name = size_const(def, what, version);
+            doc(
+                out,
+                "",
+                &format!("`{}` in version {version}: {label}.", def.name),
+            );
+            if promised.windows(2).all(|w| w[0] == w[1]) {
+                if let Some(Some(v)) = promised.first() {
+                    let _ = writeln!(out, "pub const {name}: usize = {v};");
+                }
+                continue;
+            }
+            let targets: Vec<Target> = spec
+                .abi
+                .targets
+                .iter()
+                .copied()
+                .filter(|t| rust.contains(t))
+                .collect();
+            for (v, members) in group_by(&targets, value) {
+                if let Some(v) = v {
+                    let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
+                    let _ = writeln!(out, "pub const {name}: usize = {v};");
+                }
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// The zero value of a field type, without `unsafe`.
+fn zero_value(ty: &Type) -> String {
+    match ty {
+        Type::Scalar(Scalar::F32 | Scalar::F64) => "0.0".into(),
+        Type::Scalar(Scalar::Ptr) => "::core::ptr::null_mut()".into(),
+        Type::Scalar(_) => "0".into(),
+        Type::Array { element, len } => format!("[{}; {len}]", zero_value(element)),
+        Type::Flexible(_) => "[]".into(),
+        Type::Struct(name) => format!("{}::ZERO", rust_ident(name)),
+    }
+}
+
+fn impl_block(spec: &Spec, index: usize, out: &mut String) {
+    let def = &spec.structs[index];
+    let name = rust_ident(&def.name);
+    let _ = writeln!(out, "impl {name} {{");
+    doc(out, "    ", "Every field zero.");
+    match def.kind {
+        StructKind::Union => {
+            out.push_str(
+                "    // SAFETY: every field type of a spec is valid when all its bytes are zero.\n",
+            );
+            out.push_str("    pub const ZERO: Self = unsafe { ::core::mem::zeroed() };\n");
+        }
+        StructKind::Struct => {
+            out.push_str("    pub const ZERO: Self = Self {\n");
+            for f in &def.fields {
+                let zero = zero_value(&f.ty);
+                let value = match f.align {
+                    Some(a) if a > 1 => format!("Aligned{a}({zero})"),
+                    _ => zero,
+                };
+                let _ = writeln!(out, "        {}: {value},", rust_ident(&f.name));
+            }
+            out.push_str("    };\n");
+            // Unions have no safe field reads: their accessors are left out.
+            for f in &def.fields {
+                accessor(spec, def, f, out);
+            }
+        }
+    }
+    out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "impl ::core::default::Default for {name} {{\n    fn default() -> Self {{\n        Self::ZERO\n    }}\n}}\n"
+    );
+}
+
+/// `read_<field>(&self, length[, features]) -> Option<T>`: the field when
+/// it is on under the agreement (the contract's negotiation model: the
+/// version that introduced it fits in `length`, and its feature, if any, is
+/// agreed), read with one volatile load when the kernel may write it.
+fn accessor(spec: &Spec, def: &StructDef, f: &Field, out: &mut String) {
+    if f.reserved || f.ty.is_flexible() {
+        return;
+    }
+    let ty = field_type(f);
+    let field = rust_ident(&f.name);
+    let features = spec.has_features();
+    let mut text = format!(
+        "`{}` when it is on: version {}'s feature_size is within the agreed `length`",
+        f.name, f.since
+    );
+    if let Some(feat) = f.feature.as_deref().and_then(|n| spec.feature(n)) {
+        let _ = write!(
+            text,
+            ", and feature `{}` is set in the agreed `features` (both sides' words ANDed)",
+            feat.name
+        );
+    }
+    text.push('.');
+    let read = if def.packed {
+        text.push_str(" A packed field: read by copy, without single-copy atomicity.");
+        format!("{{ self.{field} }}")
+    } else if f.writer == Writer::User {
+        format!("self.{field}")
+    } else {
+        text.push_str(
+            " The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.",
+        );
+        format!("unsafe {{ ::core::ptr::read_volatile(::core::ptr::addr_of!(self.{field})) }}")
+    };
+    doc(out, "    ", &text);
+    out.push_str("    #[inline]\n");
+    let params = if features {
+        "length: usize, features: &[u64]"
+    } else {
+        "length: usize"
+    };
+    let _ = writeln!(
+        out,
+        "    pub fn read_{}(&self, {params}) -> ::core::option::Option<{ty}> {{",
+        f.name
+    );
+    let _ = writeln!(
+        out,
+        "        if length < {} {{\n            return ::core::option::Option::None;\n        }}",
+        size_const(def, "FEATURE_SIZE", f.since)
+    );
+    match f.feature.as_deref().and_then(|n| spec.feature(n)) {
+        Some(feat) => {
+            let _ = writeln!(
+                out,
+                "        match features.get({}) {{\n            ::core::option::Option::Some(word) if word & {:#x} != 0 => {{}}\n            _ => return ::core::option::Option::None,\n        }}",
+                feat.word(),
+                1u64 << feat.position()
+            );
+        }
+        None if features => out.push_str("        let _ = features;\n"),
+        None => {}
+    }
+    if read.starts_with("unsafe") {
+        out.push_str(
+            "        // SAFETY: `self` is a valid, aligned reference; the field is plain data.\n",
+        );
+    }
+    let _ = writeln!(out, "        ::core::option::Option::Some({read})\n    }}");
+}
+
+/// One `const` block per group of Rust targets on which the struct lays
+/// out alike: size, alignment, and each field's offset and size.
+fn write_assertions(
+    spec: &Spec,
+    layouts: &Layouts,
+    index: usize,
+    version: u32,
+    rust_type: &str,
+    fields: &[FieldBinding],
+    out: &mut String,
+) {
+    let def = &spec.structs[index];
+    let targets = rust_targets();
+    let groups = group_by(&targets, |t| {
+        layouts.get(version, t, index).cloned().map(|mut l| {
+            // The key is what the assertions say, not which target said it.
+            l.target = Target::X86_64;
+            l
+        })
+    });
+    for (layout, members) in groups {
+        let Some(layout) = layout else { continue };
+        let names: Vec<&str> = members.iter().map(|t| t.name()).collect();
+        let _ = writeln!(
+            out,
+            "// `{}` version {version} on {}.",
+            def.name,
+            names.join(", ")
+        );
+        let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
+        out.push_str("const _: () = {\n");
+        let _ = writeln!(
+            out,
+            "    assert!(::core::mem::size_of::<{rust_type}>() == {}, {:?});",
+            layout.size,
+            format!(
+                "`{}`: size is not {} as the spec says",
+                def.name, layout.size
+            )
+        );
+        let _ = writeln!(
+            out,
+            "    assert!(::core::mem::align_of::<{rust_type}>() == {}, {:?});",
+            layout.align,
+            format!(
+                "`{}`: alignment is not {} as the spec says",
+                def.name, layout.align
+            )
+        );
+        for binding in fields {
+            let Some(fl) = layout.field(binding.index) else {
+                continue;
+            };
+            let spec_name = def
+                .fields
+                .get(binding.index)
+                .map_or("?", |f| f.name.as_str());
+            let _ = writeln!(
+                out,
+                "    assert!(::core::mem::offset_of!({rust_type}, {}) == {}, {:?});",
+                binding.rust_name,
+                fl.offset,
+                format!(
+                    "`{}.{spec_name}`: offset is not {} as the spec says",
+                    def.name, fl.offset
+                )
+            );
+            let _ = writeln!(
+                out,
+                "    assert!(::core::mem::size_of::<{}>() == {}, {:?});",
+                binding.rust_type,
+                fl.size,
+                format!(
+                    "`{}.{spec_name}`: size is not {} as the spec says",
+                    def.name, fl.size
+                )
+            );
+        }
+        out.push_str("};\n");
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_become_raw_identifiers() {
+        assert_eq!(rust_ident("type"), "r#type");
+        assert_eq!(rust_ident("self"), "self_");
+        assert_eq!(rust_ident("cpu_id"), "cpu_id");
+    }
+
+    #[test]
+    fn every_target_but_sh4_has_a_rust_cfg() {
+        for t in Target::ALL {
+            assert_eq!(target_cfg(t).is_none(), t == Target::Sh4, "{t}");
+        }
+    }
+
+    #[test]
+    fn cfg_predicate_spells_conjunctions() {
+        assert_eq!(
+            cfg_predicate(&[Target::I386, Target::X32]),
+            "any(target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"32\"))"
+        );
+    }
+
+    #[test]
+    fn size_constants_differ_per_target_group_when_layouts_diverge() {
+        let spec = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n[[struct.field]]\nname = \"b\"\ntype = \"u64\"\n",
+        )
+        .expect("valid spec");
+        let code = generate(&spec).expect("generates");
+        // i386 puts `b` at 4 (size 12), x86_64 at 8 (size 16).
+        assert!(
+            code.contains("pub const S_SIZE_VER1: usize = 16;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub const S_SIZE_VER1: usize = 12;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("#[cfg(any(target_arch = \"x86\", target_arch = \"m68k\"))]\npub const S_SIZE_VER1: usize = 12;"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn uneven_aligned_field_is_refused() {
+        let spec = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\nalign = 8\n[[struct.field]]\nname = \"b\"\ntype = \"u32\"\n",
+        )
+        .expect("valid spec");
+        let e = generate(&spec).expect_err("refused");
+        assert!(e.to_string().contains("no Rust equivalent"), "{e}");
+        assert!(e.to_string().contains("t.toml:6:1"), "{e}");
+    }
+}
