@@ -1,7 +1,17 @@
 //! The run-time half, `no_std`: what two sides agreed on at registration or
 //! copy-in, and whether a field is on under that agreement. Generated
 //! accessors ask [`Agreement::is_on`]; the negotiation that produces an
-//! agreement lives beside it.
+//! agreement lives beside it ([`negotiate`]), over the feature words of
+//! [`feature_words`].
+
+pub mod feature_words;
+pub mod negotiate;
+
+pub use feature_words::{FeatureSet, FeatureWordsError, EXTENSION_BIT};
+pub use negotiate::{
+    accept, agree, copy_in, copy_out, register, AbiTable, Announcement, Answer, FeatureBit,
+    FieldSpan, Negotiated, NegotiationError, VersionSizes,
+};
 
 /// What two sides agreed on: the length both may touch, and the AND of both
 /// sides' feature words (empty for an ABI that negotiates by size alone).
