@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod output;
 mod render;
+mod sarif;
 
 use std::process::ExitCode;
 

@@ -248,7 +248,10 @@ pub fn report_findings(
             ));
         }
         FindingFormat::Github => print(&github_lines(findings)),
-        FindingFormat::Sarif => return Err(Failure::msg("--format sarif is not implemented yet")),
+        FindingFormat::Sarif => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::sarif::log(findings, deny)).unwrap_or_default()
+        )),
     }
     Ok(code)
 }

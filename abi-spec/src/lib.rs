@@ -18,6 +18,8 @@ pub mod types;
 #[cfg(feature = "std")]
 pub mod codegen;
 #[cfg(feature = "std")]
+pub mod compat;
+#[cfg(feature = "std")]
 pub mod diagnostic;
 #[cfg(feature = "std")]
 pub mod finding;

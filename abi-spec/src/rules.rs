@@ -150,6 +150,16 @@ retroactively.",
         bad_example: "OLD: node_id since = 3\nNEW: node_id since = 2",
         fix: "Restore the original `since`.",
     },
+    FieldRegated => RuleInfo {
+        id: "FIELD_REGATED",
+        severity: Severity::Breaking,
+        summary: "an existing field is gated by another feature bit, or gained or lost its feature",
+        explanation: "User space tests the field's feature bit before it trusts the field. A \
+binary built against the older spec tests the old bit: with another bit (or none), it reads \
+a field the kernel never filled, or ignores one it did.",
+        bad_example: "OLD: node_id feature = \"node_id\"\nNEW: node_id feature = \"mm_cid\"",
+        fix: "Restore the field's `feature`. A field that needs another gate is a new field.",
+    },
     StructRemoved => RuleInfo {
         id: "STRUCT_REMOVED",
         severity: Severity::Breaking,
@@ -202,6 +212,15 @@ reads it as the new one.",
         bad_example: "OLD: old_thing bit = 3 (retired)\nNEW: new_thing bit = 3",
         fix: "Take a bit that was never used.",
     },
+    FeatureRenamed => RuleInfo {
+        id: "FEATURE_RENAMED",
+        severity: Severity::Api,
+        summary: "same bit and history, other name",
+        explanation: "Binaries announce the bit, not the name, so they keep working; source code \
+that uses the generated constant (TLABI_FEATURE_...) no longer compiles.",
+        bad_example: "OLD: [[feature]] name = \"cpu_id\" bit = 0\nNEW: [[feature]] name = \"cpu\" bit = 0",
+        fix: "Keep the old name, or accept the source break (exit 0 unless `--deny api`).",
+    },
     ExtensionBitAssigned => RuleInfo {
         id: "EXTENSION_BIT_ASSIGNED",
         severity: Severity::Breaking,
@@ -253,6 +272,18 @@ C declaration lays out differently unless the spec pins it.",
         bad_example: "cpu_id: u32\nrseq_cs: u64    # offset 8 on x86_64, 4 on i386",
         fix: "Give u64 fields `align = 8` (the kernel's __aligned_u64), add explicit reserved \
 fields where targets pad differently, and use fixed-size integers instead of ptr or long.",
+    },
+    SidesDisagree => RuleInfo {
+        id: "SIDES_DISAGREE",
+        severity: Severity::Breaking,
+        summary: "(compat) the kernel's and the library's specs give the same bytes or the same version different meanings",
+        explanation: "`abi-check compat` judges two specs of one ABI that evolved apart, such as a \
+C library fork that added a field of its own. The length the library announces must name the \
+same version on both sides, and a byte must belong to the same field on both: otherwise one \
+side writes what the other reads as something else.",
+        bad_example: "kernel: v2 adds node_id: u32 at 20\nlibc fork: v2 adds my_flags: u32 at 20",
+        fix: "Upstream the field first, or give the fork's field bytes that the kernel reserved \
+for it; never ship a version number that means two layouts.",
     },
     ImplicitPadding => RuleInfo {
         id: "IMPLICIT_PADDING",

@@ -1,7 +1,8 @@
 //! `abi-check check`: validate a spec and judge it, every version and every
-//! target.
+//! target: every version against every older one (derived from the one
+//! file), the layouts across targets, and the lints.
 
-use abi_spec::lint;
+use abi_spec::{compat, lint};
 use serde_json::json;
 
 use crate::cli::CheckArgs;
@@ -18,6 +19,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
             e.message
         ))
     })?;
+    // Compatible steps (FIELD_ADDED, RESERVED_CLAIMED) are what a history is
+    // made of; `check` reports only what needs attention, `diff` lists them.
+    let history = compat::history(&spec).map_err(|e| Failure::msg(e.to_string()))?;
+    findings.extend(history.into_iter().filter(compat::is_notable));
     output::settle(&mut findings, &spec);
     let versions = spec.versions();
     let summary = format!(
