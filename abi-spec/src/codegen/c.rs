@@ -169,14 +169,16 @@ fn write_comment(out: &mut String, indent: &str, paragraphs: &[String]) {
         if i > 0 {
             lines.push(String::new());
         }
-        lines.extend(comment_text(paragraph.trim()));
+        for line in comment_text(paragraph.trim()) {
+            lines.extend(wrap(&line, 76usize.saturating_sub(indent.len() * 8)));
+        }
     }
     while lines.last().is_some_and(String::is_empty) {
         lines.pop();
     }
     match lines.as_slice() {
         [] => {}
-        [one] if indent.len() + one.len() + 7 <= 80 => {
+        [one] if indent.len() * 8 + one.len() + 7 <= 80 => {
             let _ = writeln!(out, "{indent}/** {one} */");
         }
         _ => {
@@ -191,6 +193,26 @@ fn write_comment(out: &mut String, indent: &str, paragraphs: &[String]) {
             let _ = writeln!(out, "{indent} */");
         }
     }
+}
+
+/// Splits a line at spaces so that each piece is at most `width` bytes
+/// where possible (a longer word stays whole). Splitting at a space never
+/// joins two characters that [`comment_text`] kept apart.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(40);
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        if !current.is_empty() && current.len() + 1 + word.len() > width {
+            pieces.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    pieces.push(current);
+    pieces
 }
 
 /// A struct's placement with the target and field alignments left out:
@@ -533,6 +555,27 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
         }
     }
 
+    // What the size macros will say, so that a named constant spelling the
+    // same macro (clone_args's CLONE_ARGS_SIZE_VER0) is checked against the
+    // layout and written once.
+    let mut size_macros: BTreeMap<String, Vec<Option<u64>>> = BTreeMap::new();
+    for (index, def) in spec.structs.iter().enumerate() {
+        for (v, version) in spec.versions().enumerate() {
+            let struct_prefix = upper(&def.name);
+            for (what, pick) in [("SIZE", true), ("FEATURE_SIZE", false)] {
+                let values = classes
+                    .iter()
+                    .map(|c| {
+                        c.shapes[v][index]
+                            .as_ref()
+                            .map(|s| if pick { s.size } else { s.feature_size })
+                    })
+                    .collect();
+                size_macros.insert(format!("{struct_prefix}_{what}_VER{version}"), values);
+            }
+        }
+    }
+
     // Named constants.
     for constant in &spec.constants {
         let upper_name = upper(&constant.name);
@@ -543,6 +586,25 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
         } else {
             format!("{prefix}_{upper_name}")
         };
+        if let Some(values) = size_macros.get(&name) {
+            let agrees = u64::try_from(constant.value)
+                .is_ok_and(|value| values.iter().all(|v| *v == Some(value)));
+            if agrees {
+                continue;
+            }
+            return Err(CodegenError::NameClash {
+                name,
+                first: format!("constant `{}` = {}", constant.name, constant.value),
+                second: format!(
+                    "the size the layout gives ({})",
+                    values
+                        .iter()
+                        .map(|v| v.map_or("none".to_string(), |v| v.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                ),
+            });
+        }
         names.claim(&name, format!("constant `{}`", constant.name))?;
         if let Some(doc) = &constant.doc {
             write_comment(&mut out, "", std::slice::from_ref(doc));
@@ -572,7 +634,13 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
                 .map(|t| t.name())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let _ = writeln!(out, " *   {}: {list}", i + 1);
+            for (j, piece) in wrap(&list, 66).iter().enumerate() {
+                if j == 0 {
+                    let _ = writeln!(out, " *   {}: {piece}", i + 1);
+                } else {
+                    let _ = writeln!(out, " *      {piece}");
+                }
+            }
         }
         out.push_str(" */\n");
         for (i, class) in classes.iter().enumerate() {
@@ -699,33 +767,34 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
             .iter()
             .map(|c| c.shapes[newest][index].as_ref())
             .collect();
-        let keyword = def.kind.keyword();
-        let name = &def.name;
-        per_class(&mut out, &selector, &shapes, |shape| {
-            let Some(shape) = shape else {
-                return String::new();
-            };
-            let mut lines = String::new();
-            let ty = format!("{keyword} {name}");
-            let _ = writeln!(
-                lines,
-                "{assert_macro}(sizeof({ty}) == {}, \"sizeof({ty})\");",
-                shape.size
-            );
-            let _ = writeln!(
-                lines,
-                "{assert_macro}({alignof_macro}({ty}) == {}, \"alignof({ty})\");",
-                shape.align
-            );
-            for &(field_index, offset, _) in &shape.fields {
-                let field = &def.fields[field_index].name;
-                let _ = writeln!(
-                    lines,
-                    "{assert_macro}({offsetof}({ty}, {field}) == {offset}, \"offsetof({ty}, {field})\");"
-                );
-            }
-            lines
-        });
+        let ty = format!("{} {}", def.kind.keyword(), def.name);
+        // One assertion per fact, conditional only where targets disagree.
+        let mut facts: Vec<(String, String, Vec<Option<u64>>)> = vec![
+            (
+                format!("sizeof({ty})"),
+                format!("sizeof({ty})"),
+                shapes.iter().map(|s| s.map(|s| s.size)).collect(),
+            ),
+            (
+                format!("{alignof_macro}({ty})"),
+                format!("alignof({ty})"),
+                shapes.iter().map(|s| s.map(|s| s.align)).collect(),
+            ),
+        ];
+        for (field_index, field) in def.fields.iter().enumerate() {
+            let offsets = shapes
+                .iter()
+                .map(|s| s.and_then(|s| s.fields.iter().find(|f| f.0 == field_index).map(|f| f.1)))
+                .collect();
+            let expr = format!("{offsetof}({ty}, {})", field.name);
+            facts.push((expr.clone(), expr.replace(offsetof, "offsetof"), offsets));
+        }
+        for (expr, message, values) in &facts {
+            per_class(&mut out, &selector, values, |value| match value {
+                Some(v) => format!("{assert_macro}({expr} == {v}, \"{message}\");\n"),
+                None => String::new(),
+            });
+        }
     }
     let _ = writeln!(out, "#endif /* {assert_macro} */\n\n#endif /* {guard} */");
     Ok(out)
