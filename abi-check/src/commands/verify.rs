@@ -1,9 +1,155 @@
-//! `abi-check verify`.
+//! `abi-check verify`: the layouts compiled into one or more binaries
+//! (DWARF), compared with every version of the spec; several `--elf` (a
+//! kernel and a libc) are shown side by side.
+
+use std::fmt::Write as _;
+
+use abi_dwarf::compare::{self, Verdict};
+use serde_json::{json, Value};
 
 use crate::cli::VerifyArgs;
-use crate::output::{Failure, Outcome};
+use crate::output::{self, Failure, Outcome};
+
+/// One `--struct NAME[=C_NAME]`.
+struct Pair {
+    c_name: String,
+    index: usize,
+}
 
 /// Runs the command.
-pub fn run(_args: &VerifyArgs) -> Outcome {
-    Err(Failure::msg("`abi-check verify` is not implemented yet"))
+pub fn run(args: &VerifyArgs) -> Outcome {
+    let spec = output::load_spec(&args.spec)?;
+    let file = args.spec.display();
+    let mut pairs = Vec::new();
+    let asked: Vec<String> = if args.structs.is_empty() {
+        spec.structs.iter().map(|s| s.name.clone()).collect()
+    } else {
+        args.structs.clone()
+    };
+    for text in &asked {
+        let (spec_name, c_name) = match text.split_once('=') {
+            Some((s, c)) => (s.trim(), c.trim()),
+            None => (text.trim(), text.trim()),
+        };
+        let index = spec.struct_index(spec_name).ok_or_else(|| {
+            Failure::msg(format!(
+                "{file}: no struct `{}`; the spec defines {}",
+                spec_name.escape_debug(),
+                spec.structs
+                    .iter()
+                    .map(|s| format!("`{}`", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if c_name.is_empty() {
+            return Err(Failure::msg(format!("--struct `{text}`: empty C name")));
+        }
+        pairs.push(Pair {
+            c_name: c_name.to_string(),
+            index,
+        });
+    }
+    let c_names: Vec<String> = pairs.iter().map(|p| p.c_name.clone()).collect();
+    let mut rows: Vec<(String, String, Verdict)> = Vec::new();
+    let mut findings = Vec::new();
+    for elf in &args.elf {
+        let dump = abi_dwarf::read_structs(elf, &args.debug_dir, &c_names)
+            .map_err(|e| Failure::msg(e.to_string()))?;
+        let label = elf.display().to_string();
+        for (pair, found) in pairs.iter().zip(&dump.structs) {
+            let verdict = compare::verify(
+                &spec,
+                pair.index,
+                &found.layout,
+                &pair.c_name,
+                &label,
+                dump.target,
+            )
+            .map_err(|m| Failure::msg(format!("{file}: {m}")))?;
+            findings.extend(verdict.findings.iter().cloned());
+            rows.push((label.clone(), dump.target.name().to_string(), verdict));
+        }
+    }
+    output::settle(&mut findings, &spec);
+    let summary = table(&rows, &spec);
+    let binaries: Vec<Value> = rows
+        .iter()
+        .map(|(elf, target, v)| {
+            json!({
+                "file": elf,
+                "target": target,
+                "struct": v.struct_name,
+                "c_name": v.c_name,
+                "implements": v.implements,
+                "size": v.size,
+                "align": v.align,
+                "mismatches": v.mismatches(),
+            })
+        })
+        .collect();
+    output::report_findings(
+        &findings,
+        args.format,
+        None,
+        &summary,
+        json!({"abi": spec.abi.name, "version": spec.abi.version, "binaries": binaries}),
+    )
+}
+
+/// The side-by-side table: per struct, per binary.
+fn table(rows: &[(String, String, Verdict)], spec: &abi_spec::Spec) -> String {
+    let header = [
+        "struct",
+        "binary",
+        "target",
+        "implements",
+        "size",
+        "align",
+        "mismatches",
+    ];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|(elf, target, v)| {
+            let c = if v.c_name == v.struct_name {
+                v.struct_name.clone()
+            } else {
+                format!("{}={}", v.struct_name, v.c_name)
+            };
+            [
+                c,
+                elf.clone(),
+                target.clone(),
+                v.implements.map_or("none".to_string(), |n| {
+                    format!("v{n} of {}", spec.abi.version)
+                }),
+                v.size.to_string(),
+                v.align.to_string(),
+                v.mismatches().to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, row: &[&str]| {
+        let text: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", text.join("  ").trim_end());
+    };
+    line(&mut out, &header);
+    for row in &cells {
+        line(
+            &mut out,
+            &row.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+    }
+    out.trim_end().to_string()
 }

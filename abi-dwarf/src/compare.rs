@@ -1,0 +1,249 @@
+//! A compiled struct judged against every version of a spec struct: which
+//! version the binary implements (the newest whose every field it has at
+//! the same offset, with the same size and type), and the differences as
+//! findings with the contract's rule IDs.
+
+use abi_spec::layout::{self, Layout};
+use abi_spec::{Finding, Rule, Spec, Target, Type};
+
+use crate::model::{CStruct, FlatMember};
+
+/// What a binary says about one spec struct.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// The spec struct.
+    pub struct_name: String,
+    /// The name looked up in the binary.
+    pub c_name: String,
+    /// The newest version the binary implements exactly, if any.
+    pub implements: Option<u32>,
+    /// `sizeof` in the binary.
+    pub size: u64,
+    /// `_Alignof` in the binary.
+    pub align: u64,
+    /// The differences.
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    /// Findings that break: what the table calls mismatches.
+    pub fn mismatches(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_breaking()).count()
+    }
+}
+
+/// A spec type as the compiler spells it on `target` (`long` is `i64` on
+/// LP64), structs as `struct`: the form [`crate::CType::spec_key`] gives.
+pub fn spec_key(ty: &Type, target: Target) -> String {
+    match ty {
+        Type::Scalar(s) => {
+            use abi_spec::Scalar;
+            match (s, target.pointer_size()) {
+                (Scalar::Long, 8) => "i64".into(),
+                (Scalar::Long, _) => "i32".into(),
+                (Scalar::ULong, 8) => "u64".into(),
+                (Scalar::ULong, _) => "u32".into(),
+                (other, _) => other.name().into(),
+            }
+        }
+        Type::Array { element, len } => format!("[{}; {len}]", spec_key(element, target)),
+        Type::Flexible(element) => format!("[{}]", spec_key(element, target)),
+        Type::Struct(_) => "struct".into(),
+    }
+}
+
+/// How one spec field fares in the binary.
+enum FieldMatch {
+    Same,
+    Missing,
+    Moved { offset: u64 },
+    Retyped { c_type: String, size: u64 },
+}
+
+fn match_field(
+    spec: &Spec,
+    layout: &Layout,
+    index: usize,
+    flat: &[FlatMember<'_>],
+    target: Target,
+) -> FieldMatch {
+    let def = &spec.structs[layout.struct_index];
+    let field = &def.fields[index];
+    let Some(placed) = layout.field(index) else {
+        return FieldMatch::Same;
+    };
+    let reserved = field.reserved || placed.placeholder;
+    let Some(compiled) = flat
+        .iter()
+        .find(|m| m.member.name.as_deref() == Some(field.name.as_str()))
+    else {
+        // Reserved bytes may be unnamed padding in C, or named otherwise.
+        return if reserved {
+            FieldMatch::Same
+        } else {
+            FieldMatch::Missing
+        };
+    };
+    if compiled.offset != placed.offset {
+        return FieldMatch::Moved {
+            offset: compiled.offset,
+        };
+    }
+    let same_type = compiled.member.bits.is_none()
+        && compiled.member.size == placed.size
+        && (reserved || compiled.member.ty.spec_key() == spec_key(&field.ty, target));
+    if same_type {
+        FieldMatch::Same
+    } else {
+        FieldMatch::Retyped {
+            c_type: compiled.member.ty.c_name.clone(),
+            size: compiled.member.size,
+        }
+    }
+}
+
+/// Compares `compiled` (the layout of `c_name` in `file`, built for
+/// `target`) with every version of the spec struct `struct_index`.
+pub fn verify(
+    spec: &Spec,
+    struct_index: usize,
+    compiled: &CStruct,
+    c_name: &str,
+    file: &str,
+    target: Target,
+) -> Result<Verdict, String> {
+    let def = &spec.structs[struct_index];
+    let flat = compiled.flat_members();
+    let mut layouts: Vec<Layout> = Vec::new();
+    for version in spec.versions() {
+        if let Some(l) = layout::layout(spec, struct_index, target, version)
+            .map_err(|e| format!("struct `{}`: {}", def.name, e.message))?
+        {
+            layouts.push(l);
+        }
+    }
+    let implements = layouts
+        .iter()
+        .rev()
+        .find(|l| {
+            l.fields.iter().all(|p| {
+                matches!(
+                    match_field(spec, l, p.index, &flat, target),
+                    FieldMatch::Same
+                )
+            })
+        })
+        .map(|l| l.version);
+    let mut findings = Vec::new();
+    let Some(base) = layouts
+        .iter()
+        .find(|l| Some(l.version) == implements)
+        .or_else(|| layouts.first())
+    else {
+        return Ok(Verdict {
+            struct_name: def.name.clone(),
+            c_name: c_name.to_string(),
+            implements,
+            size: compiled.size,
+            align: compiled.align,
+            findings,
+        });
+    };
+    let newest = layouts.last().unwrap_or(base);
+    let here = format!("{file} ({target}): `{c_name}`");
+    // Fields of the base version must all be there; newer fields, when the
+    // binary has them, must be right too (a half-done upgrade).
+    for placed in &newest.fields {
+        let field = &def.fields[placed.index];
+        let in_base = base.field(placed.index).is_some();
+        let finding = match match_field(spec, newest, placed.index, &flat, target) {
+            FieldMatch::Same => None,
+            FieldMatch::Missing if in_base => Some(Finding::new(
+                Rule::FieldRemoved,
+                format!(
+                    "{here} has no field `{}`, which version {} has at offset {}",
+                    field.name, base.version, placed.offset
+                ),
+            )),
+            FieldMatch::Missing => None,
+            FieldMatch::Moved { offset } => Some(Finding::new(
+                Rule::FieldMoved,
+                format!(
+                    "{here} has `{}` at offset {offset}; the spec puts it at {}",
+                    field.name, placed.offset
+                ),
+            )),
+            FieldMatch::Retyped { c_type, size } => Some(Finding::new(
+                Rule::FieldRetyped,
+                format!(
+                    "{here} has `{}` as `{c_type}` ({size} bytes); the spec says `{}` ({} bytes)",
+                    field.name, field.ty, placed.size
+                ),
+            )),
+        };
+        if let Some(f) = finding {
+            findings.push(
+                f.on_struct(&def.name)
+                    .on_field(&field.name)
+                    .on_targets(vec![target])
+                    .at(spec, field.name_span),
+            );
+        }
+    }
+    if compiled.size < base.size {
+        findings.push(
+            Finding::new(
+                Rule::StructShrunk,
+                format!(
+                    "{here} is {} bytes; version {} of the spec is {}",
+                    compiled.size, base.version, base.size
+                ),
+            )
+            .on_struct(&def.name)
+            .on_targets(vec![target])
+            .at(spec, def.name_span),
+        );
+    }
+    if compiled.align != base.align {
+        findings.push(
+            Finding::new(
+                Rule::StructAlignChanged,
+                format!(
+                    "{here} is {}-aligned; version {} of the spec is {}-aligned",
+                    compiled.align, base.version, base.align
+                ),
+            )
+            .on_struct(&def.name)
+            .on_targets(vec![target])
+            .at(spec, def.name_span),
+        );
+    }
+    for m in &flat {
+        let Some(name) = m.member.name.as_deref() else {
+            continue;
+        };
+        if def.field(name).is_none() {
+            findings.push(
+                Finding::new(
+                    Rule::FieldAdded,
+                    format!(
+                        "{here} has a field `{name}` (`{}`, offset {}, {} bytes) that the spec does not describe",
+                        m.member.ty.c_name, m.offset, m.member.size
+                    ),
+                )
+                .on_struct(&def.name)
+                .on_field(name)
+                .on_targets(vec![target])
+                .at(spec, def.name_span),
+            );
+        }
+    }
+    Ok(Verdict {
+        struct_name: def.name.clone(),
+        c_name: c_name.to_string(),
+        implements,
+        size: compiled.size,
+        align: compiled.align,
+        findings,
+    })
+}

@@ -1,0 +1,178 @@
+//! Finding struct definitions by name among every unit of a binary:
+//! only the top-level entries of each unit are read (their subtrees are
+//! skipped through `DW_AT_sibling`), names are matched by string offset
+//! where the producer used `.debug_str`, units are scanned in parallel, and
+//! the scan stops as soon as every name has a definition that no earlier
+//! unit can take from it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use gimli::constants::*;
+use gimli::{AttributeValue, UnitHeader, UnitOffset};
+
+use crate::Slice;
+
+/// Where a name's definition was found: the unit (an index into the
+/// scanned headers) and the entry's offset in it.
+pub type Hit = (usize, UnitOffset<usize>);
+
+/// The names asked for, with the string-section offsets at which each one
+/// is stored, so a unit's names are matched by comparing integers.
+pub struct Wanted<'n> {
+    names: &'n [String],
+    str_offsets: HashMap<usize, usize>,
+    line_str_offsets: HashMap<usize, usize>,
+}
+
+impl<'n> Wanted<'n> {
+    /// Indexes `names` (distinct) against the string sections.
+    pub fn new(names: &'n [String], debug_str: &[u8], debug_line_str: &[u8]) -> Wanted<'n> {
+        Wanted {
+            names,
+            str_offsets: string_offsets(debug_str, names),
+            line_str_offsets: string_offsets(debug_line_str, names),
+        }
+    }
+
+    fn by_bytes(&self, bytes: &[u8]) -> Option<usize> {
+        self.names.iter().position(|n| n.as_bytes() == bytes)
+    }
+}
+
+/// Every offset at which a NUL-terminated string equal to one of `names`
+/// starts, including inside a longer string whose tail it is (linkers merge
+/// `rseq` into `sys_rseq`), mapped to the name's index.
+fn string_offsets(section: &[u8], names: &[String]) -> HashMap<usize, usize> {
+    let mut out = HashMap::new();
+    let mut start = 0usize;
+    for string in section.split(|&b| b == 0) {
+        let end = start + string.len();
+        for (index, name) in names.iter().enumerate() {
+            if string.ends_with(name.as_bytes()) {
+                out.insert(end - name.len(), index);
+            }
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// Why a scan stopped early: the unit and what gimli said.
+pub struct ScanError {
+    /// The unit's index.
+    pub unit: usize,
+    /// The error.
+    pub error: gimli::Error,
+}
+
+/// Scans `headers` for the definitions of `wanted`'s names with `threads`
+/// threads. Each name gets the definition in the lowest-numbered unit that
+/// has one, whatever the threads' timing.
+pub fn scan(
+    dwarf: &gimli::Dwarf<Slice<'_>>,
+    headers: &[UnitHeader<Slice<'_>>],
+    wanted: &Wanted<'_>,
+    threads: usize,
+) -> Result<Vec<Option<Hit>>, ScanError> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let best: Mutex<Vec<Option<Hit>>> = Mutex::new(vec![None; wanted.names.len()]);
+    let failure: Mutex<Option<ScanError>> = Mutex::new(None);
+    let worker = || loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= headers.len() {
+            break;
+        }
+        {
+            // Units are handed out in order: once every name has a
+            // definition before this unit, no later unit can matter.
+            let best = best.lock().unwrap_or_else(|e| e.into_inner());
+            if best.iter().all(|b| b.is_some_and(|(u, _)| u < index)) {
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        match scan_unit(dwarf, headers[index], wanted) {
+            Ok(hits) => {
+                let mut best = best.lock().unwrap_or_else(|e| e.into_inner());
+                for (name, offset) in hits {
+                    if best[name].is_none_or(|(u, _)| index < u) {
+                        best[name] = Some((index, offset));
+                    }
+                }
+            }
+            Err(error) => {
+                let mut failure = failure.lock().unwrap_or_else(|e| e.into_inner());
+                if failure.as_ref().is_none_or(|f| index < f.unit) {
+                    *failure = Some(ScanError { unit: index, error });
+                }
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads.max(1) {
+            scope.spawn(worker);
+        }
+        worker();
+    });
+    if let Some(failure) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(failure);
+    }
+    Ok(best.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The wanted names defined at the top level of one unit.
+fn scan_unit(
+    dwarf: &gimli::Dwarf<Slice<'_>>,
+    header: UnitHeader<Slice<'_>>,
+    wanted: &Wanted<'_>,
+) -> Result<Vec<(usize, UnitOffset<usize>)>, gimli::Error> {
+    let unit = dwarf.unit(header)?;
+    let mut tree = unit.entries_tree(None)?;
+    let root = tree.root()?;
+    let mut children = root.children();
+    let mut hits: Vec<(usize, UnitOffset<usize>)> = Vec::new();
+    while let Some(child) = children.next()? {
+        let entry = child.entry();
+        if !matches!(
+            entry.tag(),
+            DW_TAG_structure_type | DW_TAG_union_type | DW_TAG_class_type
+        ) {
+            continue;
+        }
+        if matches!(
+            entry.attr_value(DW_AT_declaration),
+            Some(AttributeValue::Flag(true))
+        ) || entry.attr(DW_AT_signature).is_some()
+        {
+            continue;
+        }
+        let Some(name) = entry.attr_value(DW_AT_name) else {
+            continue;
+        };
+        let index = match name {
+            AttributeValue::DebugStrRef(offset) => wanted.str_offsets.get(&offset.0).copied(),
+            AttributeValue::DebugLineStrRef(offset) => {
+                wanted.line_str_offsets.get(&offset.0).copied()
+            }
+            AttributeValue::String(bytes) => wanted.by_bytes(bytes.slice()),
+            other => dwarf
+                .attr_string(&unit, other)
+                .ok()
+                .and_then(|s| wanted.by_bytes(s.slice())),
+        };
+        if let Some(index) = index {
+            if !hits.iter().any(|(i, _)| *i == index) {
+                hits.push((index, entry.offset()));
+            }
+        }
+    }
+    Ok(hits)
+}
