@@ -151,9 +151,13 @@ pub struct CompatArgs {
 /// `abi-check matrix`.
 #[derive(Args, Debug)]
 pub struct MatrixArgs {
-    /// The spec file.
+    /// The spec file (the libc side's, when --kernel-spec is given).
     #[arg(default_value = DEFAULT_SPEC)]
     pub spec: PathBuf,
+    /// The kernel side's spec, to simulate two specs of one ABI against
+    /// each other; default: SPEC.
+    #[arg(long, value_name = "FILE")]
+    pub kernel_spec: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
