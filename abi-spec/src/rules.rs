@@ -164,7 +164,8 @@ a field the kernel never filled, or ignores one it did.",
         id: "STRUCT_REMOVED",
         severity: Severity::Breaking,
         summary: "a struct of OLD is gone",
-        explanation: "Binaries built against OLD still pass the struct.",
+        explanation: "Binaries built against OLD still pass the struct, and generated code still \
+asserts its layout: without it, nothing says what those bytes mean.",
         bad_example: "OLD: [[struct]] name = \"area\"\nNEW: (no struct area)",
         fix: "Keep the struct.",
     },
@@ -199,7 +200,9 @@ be handed to another feature, and old binaries will claim a feature they never k
         id: "FEATURE_BIT_CHANGED",
         severity: Severity::Breaking,
         summary: "a feature got another bit",
-        explanation: "Old binaries announce the old bit.",
+        explanation: "Old binaries announce the old bit, and the other side now reads it as \
+another feature (or as nothing): a field is filled that the caller never asked for, or one it \
+relies on stays off.",
         bad_example: "OLD: cpu_id bit = 0\nNEW: cpu_id bit = 1",
         fix: "Restore the bit.",
     },
@@ -226,7 +229,9 @@ that uses the generated constant (TLABI_FEATURE_...) no longer compiles.",
         severity: Severity::Breaking,
         summary: "a feature sits on a position-63 bit",
         explanation: "Position 63 of every feature word says that another word follows. A \
-feature there makes every reader look for a word that is not there.",
+feature there makes every reader look for a word that is not there. The spec parser refuses \
+such a file outright (exit 2, pointing at the `bit`), so this rule is never a finding of a \
+file that parsed.",
         bad_example: "[[feature]] bit = 63",
         fix: "Use bit 64, the first bit of the next word, and raise `feature_words`.",
     },
@@ -234,7 +239,9 @@ feature there makes every reader look for a word that is not there.",
         id: "VERSION_DECREASED",
         severity: Severity::Breaking,
         summary: "NEW's version is lower than OLD's",
-        explanation: "Published versions cannot be taken back: binaries speak them.",
+        explanation: "Published versions cannot be taken back: binaries were built against them \
+and announce their sizes. A lower version number means the next release will reuse a number \
+that already names another layout.",
         bad_example: "OLD: version = 3\nNEW: version = 2",
         fix: "Keep the version and add to it.",
     },
@@ -367,6 +374,56 @@ impl Rule {
             Rule::FieldRemoved | Rule::StructRemoved | Rule::StructShrunk
         )
     }
+}
+
+/// The catalog as a Markdown page: `docs/rules.md` is this text, and a test
+/// keeps the two equal.
+pub fn catalog_markdown() -> String {
+    let mut out = String::from(
+        "# Rules\n\n\
+Generated from the rule catalog (`abi-spec/src/rules.rs`) by \
+`UPDATE_DOCS=1 cargo test -p abi-tests --test rules`; do not edit by hand. \
+`abi-check explain RULE` prints one entry. Severities: `breaking` exits 1; `api` \
+(source-breaking only) exits 0 unless `--deny api`; `warning` and `info` exit 0. \
+A waiver can never hide FIELD_REMOVED, STRUCT_REMOVED or STRUCT_SHRUNK.\n\n\
+| rule | severity | when |\n| --- | --- | --- |\n",
+    );
+    for rule in Rule::ALL {
+        let info = rule.info();
+        out.push_str(&format!(
+            "| [{id}](#{anchor}) | {severity} | {summary} |\n",
+            id = info.id,
+            anchor = info.id.to_ascii_lowercase(),
+            severity = info.severity,
+            summary = info.summary.replace('|', "\\|"),
+        ));
+    }
+    for rule in Rule::ALL {
+        let info = rule.info();
+        out.push_str(&format!(
+            "\n## {id}\n\nSeverity: **{severity}**{waiver}. {summary}.\n\n\
+### Why it matters\n\n{why}\n\n### Example\n\n```text\n{bad}\n```\n\n### Fix\n\n{fix}\n",
+            id = info.id,
+            severity = info.severity,
+            waiver = if rule.waivable() {
+                ""
+            } else {
+                ", cannot be waived"
+            },
+            summary = capitalized(info.summary),
+            why = info.explanation,
+            bad = info.bad_example,
+            fix = info.fix,
+        ));
+    }
+    out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 impl fmt::Display for Rule {

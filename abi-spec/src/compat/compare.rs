@@ -17,7 +17,7 @@ pub(crate) struct Side<'a> {
 }
 
 /// Byte ranges `[start, end)`, merged and sorted.
-fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+pub(crate) fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.retain(|r| r.0 < r.1);
     ranges.sort_unstable();
     let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
@@ -53,19 +53,6 @@ fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64)> {
             .map(|f| (f.offset, f.end()))
             .collect(),
     )
-}
-
-/// A live (named, not reserved) field of `def` in a layout, by name.
-fn live<'a>(
-    def: &'a StructDef,
-    layout: &'a Layout,
-    name: &str,
-) -> Option<(&'a Field, FieldLayout)> {
-    layout
-        .fields
-        .iter()
-        .find(|f| !is_reserved(def, f) && def.fields[f.index].name == name)
-        .map(|f| (&def.fields[f.index], *f))
 }
 
 /// Where a field that OLD does not know lies, seen from OLD.
@@ -312,7 +299,15 @@ fn compare_struct(
         );
     }
     if !unsafe_growth {
-        ambiguous_feature_size(new, old_def, new_def, pairs, classes, context, out);
+        let unknown: Vec<usize> = n0
+            .fields
+            .iter()
+            .map(|f| f.index)
+            .filter(|i| !matched_new.contains(i))
+            .collect();
+        ambiguous_feature_size(
+            new, old_def, new_def, &unknown, pairs, classes, context, out,
+        );
     }
 }
 
@@ -503,6 +498,7 @@ fn ambiguous_feature_size(
     new: &Side<'_>,
     old_def: &StructDef,
     new_def: &StructDef,
+    unknown: &[usize],
     pairs: &[(&Layout, &Layout)],
     classes: &[Class],
     context: &str,
@@ -519,7 +515,7 @@ fn ambiguous_feature_size(
             let mut any = false;
             for nf in n.fields.iter().filter(|f| !is_reserved(new_def, f)) {
                 let field = &new_def.fields[nf.index];
-                if live(old_def, o, &field.name).is_some() {
+                if !unknown.contains(&nf.index) {
                     continue;
                 }
                 if !contained((nf.offset, nf.end()), &reserved) && nf.size > 0 {

@@ -156,7 +156,10 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                             .with_help(format!("keep the name `{}`: generated constants carry it", of.name)),
                         );
                     }
-                    _ => out.push(
+                    // A bit that now names another feature is FEATURE_BIT_REUSED,
+                    // which says the sharper thing.
+                    Some(_) => {}
+                    None => out.push(
                         Finding::new(
                             Rule::FeatureRemoved,
                             format!("feature `{}` (bit {}) is gone", of.name, of.bit),
@@ -218,11 +221,12 @@ fn published_versions(
 ) -> Result<(), CompatError> {
     let blamed: HashSet<Option<String>> = out
         .iter()
-        .filter(|f| f.severity == Severity::Breaking)
+        .filter(|f| f.severity != Severity::Info)
         .map(|f| f.struct_name.clone())
         .collect();
     let mut reported: HashSet<String> = HashSet::new();
-    for version in old.versions() {
+    // Versions beyond NEW's newest are VERSION_DECREASED's business.
+    for version in old.versions().filter(|&v| v <= new.abi.version) {
         if !new.versions().contains(&version) {
             out.push(
                 Finding::new(
@@ -249,24 +253,26 @@ fn published_versions(
                 continue;
             }
             let differs = ol.iter().zip(&nl).find_map(|(o, n)| {
+                // Reserved bytes count by place, not by name: a claim renames them.
                 let describe = |l: &crate::layout::Layout, spec: &Spec| {
                     let s = &spec.structs[l.struct_index];
-                    (
-                        l.size,
-                        l.feature_size,
-                        l.align,
+                    let reserved = |f: &crate::layout::FieldLayout| {
+                        f.placeholder || s.fields[f.index].reserved
+                    };
+                    let live: Vec<(String, u64, u64)> = l
+                        .fields
+                        .iter()
+                        .filter(|f| !reserved(f))
+                        .map(|f| (s.fields[f.index].name.clone(), f.offset, f.size))
+                        .collect();
+                    let reserved_bytes = compare::merged(
                         l.fields
                             .iter()
-                            .map(|f| {
-                                (
-                                    s.fields[f.index].name.clone(),
-                                    f.offset,
-                                    f.size,
-                                    f.placeholder,
-                                )
-                            })
-                            .collect::<Vec<_>>(),
-                    )
+                            .filter(|f| reserved(f))
+                            .map(|f| (f.offset, f.end()))
+                            .collect(),
+                    );
+                    (l.size, l.feature_size, l.align, live, reserved_bytes)
                 };
                 match (&o[oi], &n[ni]) {
                     (None, None) => None,
