@@ -96,6 +96,8 @@ pub fn run_probe(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u64
         .output()
         .map_err(|e| format!("{}: {e}", compiler.program.display()))?;
     if !output.status.success() {
+        // The message carries the source; the scratch files are not needed.
+        let _ = std::fs::remove_dir_all(&dir);
         return Err(format!(
             "{} {:?} failed for {target}:\n{}\n--- source ---\n{source}",
             compiler.program.display(),
