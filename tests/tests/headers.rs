@@ -1,0 +1,590 @@
+//! Generated C headers against real compilers: every header of `spec.toml`
+//! and of every spec under `examples/` compiles cleanly
+//! (`-Wall -Wextra -Wpadded -Werror`) on every target of its spec, and the
+//! sizes, alignments, offsets and per-version macros the compiler computes
+//! from it are the layout engine's. The Linux examples lay out exactly as
+//! the structs in the installed `/usr/include/linux` headers. Hostile doc
+//! strings cannot get out of their comments.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use abi_spec::codegen::c::{self, HeaderOptions, Style};
+use abi_spec::{layout, Spec, Target};
+use abi_tests::oracle;
+
+/// The warnings every generated header must compile without.
+const STRICT: &[&str] = &["-Wall", "-Wextra", "-Wpadded", "-Werror"];
+
+/// `spec.toml` and every spec under `examples/`, sorted.
+fn spec_paths() -> Vec<PathBuf> {
+    let root = abi_tests::workspace_root();
+    let mut paths = vec![root.join("spec.toml")];
+    let mut stack = vec![root.join("examples")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    paths.extend(found);
+    paths
+}
+
+fn load(path: &Path) -> Spec {
+    abi_spec::load(path).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.render(false)))
+}
+
+fn header(spec: &Spec, style: Style) -> String {
+    c::header(
+        spec,
+        &HeaderOptions {
+            style,
+            spec_name: "spec.toml",
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", spec.abi.name))
+}
+
+/// The style a target's header is compiled in: uapi where the kernel's
+/// headers are installed (x86_64, and i386 through the multiarch path),
+/// stdint freestanding elsewhere.
+fn style_for(target: Target) -> Style {
+    match target {
+        Target::X86_64 | Target::I386 => Style::Uapi,
+        _ => Style::Stdint,
+    }
+}
+
+fn target_flags(target: Target) -> Vec<&'static str> {
+    match target {
+        Target::X86_64 => vec![],
+        Target::I386 => vec!["-I/usr/include/x86_64-linux-gnu"],
+        _ => vec!["-ffreestanding"],
+    }
+}
+
+/// Compiles `source` (which includes `header.h`, written beside it) with
+/// `program args flags -c`, and returns the probe array.
+fn compile(
+    program: &Path,
+    args: &[String],
+    flags: &[&str],
+    header_text: &str,
+    source: &str,
+) -> Result<Vec<u64>, String> {
+    let dir = abi_tests::scratch_dir("header");
+    std::fs::write(dir.join("header.h"), header_text).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("probe.c"), source).map_err(|e| e.to_string())?;
+    let output = Command::new(program)
+        // ASCII quotes in messages, which compare_with_real reads.
+        .env("LC_ALL", "C")
+        .args(args)
+        .args(flags)
+        .arg("-c")
+        .arg(dir.join("probe.c"))
+        .arg("-o")
+        .arg(dir.join("probe.o"))
+        .output()
+        .map_err(|e| format!("{}: {e}", program.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} {args:?} {flags:?} failed:\n{}",
+            program.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let bytes = std::fs::read(dir.join("probe.o")).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if source.contains(oracle::PROBE_SECTION) {
+        oracle::read_probe(&bytes)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// What a probe asks the compiler, with what the engine says, in order.
+struct Probe {
+    exprs: Vec<String>,
+    expected: Vec<u64>,
+}
+
+/// Every number the header states for `target`: sizeof, alignment and
+/// every offset of each struct at the newest version, OFFSETOFEND of each
+/// sized field, and the per-version SIZE/FEATURE_SIZE/ALIGNMENT macros.
+fn probe_for(spec: &Spec, target: Target, alignof: &str) -> Probe {
+    let prefix = spec.abi.name.to_ascii_uppercase();
+    let offsetof = "offsetof";
+    let mut probe = Probe {
+        exprs: Vec::new(),
+        expected: Vec::new(),
+    };
+    let mut push = |expr: String, value: u64| {
+        probe.exprs.push(expr);
+        probe.expected.push(value);
+    };
+    for (index, def) in spec.structs.iter().enumerate() {
+        let ty = format!("{} {}", def.kind.keyword(), def.name);
+        let upper = def.name.to_ascii_uppercase();
+        let newest = layout::layout(spec, index, target, spec.abi.version)
+            .expect("layout")
+            .expect("every struct exists in the newest version");
+        push(format!("sizeof({ty})"), newest.size);
+        push(format!("{alignof}({ty})"), newest.align);
+        push(format!("{upper}_ALIGNMENT"), newest.align);
+        for placed in &newest.fields {
+            let field = &def.fields[placed.index];
+            push(format!("{offsetof}({ty}, {})", field.name), placed.offset);
+            if !field.ty.is_flexible() {
+                push(
+                    format!("{prefix}_OFFSETOFEND({ty}, {})", field.name),
+                    placed.end(),
+                );
+            }
+        }
+        for version in spec.versions() {
+            if let Some(l) = layout::layout(spec, index, target, version).expect("layout") {
+                push(format!("{upper}_SIZE_VER{version}"), l.size);
+                push(format!("{upper}_FEATURE_SIZE_VER{version}"), l.feature_size);
+            }
+        }
+    }
+    probe
+}
+
+fn probe_source(probe: &Probe) -> String {
+    format!(
+        "#include <stddef.h>\n#include \"header.h\"\n{}",
+        oracle::probe_array(&probe.exprs)
+    )
+}
+
+/// Runs jobs on two threads (the machine has two cores) and collects the
+/// failures.
+fn run_parallel<J: Send>(
+    jobs: Vec<J>,
+    run: impl Fn(J) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let queue = Mutex::new(jobs);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let job = queue.lock().unwrap().pop();
+                let Some(job) = job else { break };
+                if let Err(e) = run(job) {
+                    failures.lock().unwrap().push(e);
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}
+
+#[test]
+fn generated_headers_compile_and_match_the_engine_on_every_target() {
+    let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
+    assert!(specs.len() > 1, "spec.toml and the examples");
+    let mut jobs = Vec::new();
+    for spec in &specs {
+        for &target in &spec.abi.targets {
+            if oracle::compiler(target).is_none() {
+                abi_tests::missing_tool(&format!("the C compiler for {target}"));
+                continue;
+            }
+            jobs.push((spec, target));
+        }
+    }
+    let failures = run_parallel(jobs, |(spec, target)| {
+        let compiler = oracle::compiler(target).ok_or("no compiler")?;
+        let probe = probe_for(spec, target, "_Alignof");
+        let mut flags = vec!["-std=c11", "-O0"];
+        flags.extend(STRICT);
+        flags.extend(target_flags(target));
+        let got = compile(
+            &compiler.program,
+            &compiler.args,
+            &flags,
+            &header(spec, style_for(target)),
+            &probe_source(&probe),
+        )
+        .map_err(|e| format!("{} on {target}: {e}", spec.abi.name))?;
+        let wrong: Vec<String> = probe
+            .exprs
+            .iter()
+            .zip(probe.expected.iter().zip(&got))
+            .filter(|(_, (want, have))| want != have)
+            .map(|(expr, (want, have))| format!("{expr}: engine {want}, compiler {have}"))
+            .collect();
+        if got.len() != probe.expected.len() || !wrong.is_empty() {
+            return Err(format!(
+                "{} on {target}:\n  {}",
+                spec.abi.name,
+                wrong.join("\n  ")
+            ));
+        }
+        Ok(())
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn generated_headers_compile_as_cxx_and_old_c() {
+    let Some(gxx) = which("g++") else {
+        return abi_tests::missing_tool("g++");
+    };
+    let Some(gcc) = which("gcc") else {
+        return abi_tests::missing_tool("gcc");
+    };
+    let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
+    let mut jobs = Vec::new();
+    for spec in &specs {
+        for style in [Style::Uapi, Style::Stdint] {
+            jobs.push((spec, style));
+        }
+    }
+    let failures = run_parallel(jobs, |(spec, style)| {
+        let text = header(spec, style);
+        // C++11 and later check the layout with static_assert and alignof.
+        let probe = probe_for(spec, Target::X86_64, "alignof");
+        let cxx: Vec<String> = vec!["-x".into(), "c++".into()];
+        let mut flags = vec!["-std=c++17"];
+        flags.extend(STRICT);
+        let got = compile(&gxx, &cxx, &flags, &text, &probe_source(&probe))
+            .map_err(|e| format!("{} as C++17: {e}", spec.abi.name))?;
+        if got != probe.expected {
+            return Err(format!(
+                "{} as C++17: {got:?} != {:?}",
+                spec.abi.name, probe.expected
+            ));
+        }
+        // C89 and C++98 include it without the checks.
+        let include = "#include \"header.h\"\nint header_included;\n";
+        let mut c89 = vec!["-std=c89"];
+        c89.extend(STRICT);
+        compile(&gcc, &[], &c89, &text, include)
+            .map_err(|e| format!("{} as C89: {e}", spec.abi.name))?;
+        let mut cxx98 = vec!["-std=c++98"];
+        cxx98.extend(STRICT);
+        compile(&gxx, &cxx, &cxx98, &text, include)
+            .map_err(|e| format!("{} as C++98: {e}", spec.abi.name))?;
+        Ok(())
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The header under /usr/include that defines `kind name {`, as an
+/// include path (`linux/sched.h`).
+fn real_header(kind: &str, name: &str) -> Option<String> {
+    let root = Path::new("/usr/include");
+    let needle = format!("{kind} {name} {{");
+    let mut stack = vec![root.join("linux")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read_to_string(&path)
+                .is_ok_and(|text| text.lines().any(|l| l.trim_start().starts_with(&needle)))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    let path = found.into_iter().next()?;
+    Some(path.strip_prefix(root).ok()?.to_string_lossy().into_owned())
+}
+
+#[test]
+fn linux_examples_lay_out_as_the_installed_uapi_headers() {
+    if !Path::new("/usr/include/linux/types.h").is_file() {
+        return abi_tests::missing_tool("the Linux uapi headers (/usr/include/linux)");
+    }
+    let dir = abi_tests::workspace_root().join("examples/linux");
+    let paths: Vec<PathBuf> = spec_paths()
+        .into_iter()
+        .filter(|p| p.starts_with(&dir))
+        .collect();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for path in &paths {
+        let spec = load(path);
+        for target in [Target::X86_64, Target::I386] {
+            if !spec.abi.targets.contains(&target) {
+                continue;
+            }
+            if oracle::compiler(target).is_none() {
+                abi_tests::missing_tool(&format!("the C compiler for {target}"));
+                continue;
+            }
+            match compare_with_real(&spec, target) {
+                Ok(n) => compared += n,
+                Err(e) => failures.push(format!("{}: {e}", path.display())),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    if !paths.is_empty() {
+        assert!(
+            compared > 0,
+            "no example struct was found in /usr/include/linux"
+        );
+    }
+}
+
+/// For each struct of `spec` that an installed header defines: finds the
+/// newest version whose size is the installed struct's, and compares every
+/// field's offset and size among the installed struct, the engine and the
+/// generated header. A spec field the installed header does not name (a
+/// `u64 flags` standing for a block of bitfields) is left out and listed;
+/// its bytes are still pinned by its neighbours and by sizeof. Returns how
+/// many structs it compared.
+fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
+    let compiler = oracle::compiler(target).ok_or("no compiler")?;
+    let mut flags = vec!["-std=gnu11", "-O0"];
+    flags.extend(target_flags(target));
+    let generated = header(spec, Style::Uapi);
+    let run = |include: &str, exprs: &[String], ours: bool| {
+        let array = oracle::probe_array(exprs);
+        if ours {
+            let source = format!("#include <stddef.h>\n#include \"header.h\"\n{array}");
+            compile(
+                &compiler.program,
+                &compiler.args,
+                &flags,
+                &generated,
+                &source,
+            )
+        } else {
+            let source = format!("#include <stddef.h>\n#include <{include}>\n{array}");
+            compile(&compiler.program, &compiler.args, &flags, "", &source)
+        }
+    };
+    let mut compared = 0;
+    for (index, def) in spec.structs.iter().enumerate() {
+        let kind = def.kind.keyword();
+        let Some(include) = real_header(kind, &def.name) else {
+            continue;
+        };
+        let ty = format!("{kind} {}", def.name);
+        let real_size = run(&include, &[format!("sizeof({ty})")], false)?[0];
+        // The newest version of the installed size whose fields the header
+        // all names; failing that (bitfields the spec names as one field),
+        // the newest version of that size, with the unnamed fields left out.
+        let mut candidates = Vec::new();
+        for version in spec.versions().rev() {
+            if let Some(l) = layout::layout(spec, index, target, version).map_err(|e| e.message)? {
+                if l.size == real_size {
+                    candidates.push(l);
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return Err(format!(
+                "{target}: sizeof({ty}) is {real_size} in <{include}>, the size of no version of the spec"
+            ));
+        }
+        let probe_of = |l: &abi_spec::Layout, missing: &[String]| {
+            let mut exprs = Vec::new();
+            let mut expected = Vec::new();
+            for placed in l.fields.iter().filter(|p| !p.placeholder) {
+                let field = &def.fields[placed.index];
+                if missing.contains(&field.name) {
+                    continue;
+                }
+                exprs.push(format!("offsetof({ty}, {})", field.name));
+                expected.push(placed.offset);
+                if !field.ty.is_flexible() {
+                    exprs.push(format!("sizeof((({ty} *)0)->{})", field.name));
+                    expected.push(placed.size);
+                }
+            }
+            (exprs, expected)
+        };
+        let mut found = None;
+        for l in &candidates {
+            let (exprs, expected) = probe_of(l, &[]);
+            if let Ok(real) = run(&include, &exprs, false) {
+                found = Some((l, Vec::new(), exprs, expected, real));
+                break;
+            }
+        }
+        let (l, missing, exprs, expected, real) = match found {
+            Some(found) => found,
+            None => {
+                let l = &candidates[0];
+                let mut missing: Vec<String> = Vec::new();
+                loop {
+                    let (exprs, expected) = probe_of(l, &missing);
+                    match run(&include, &exprs, false) {
+                        Ok(real) => break (l, missing, exprs, expected, real),
+                        Err(e) => {
+                            let before = missing.len();
+                            for line in e.lines() {
+                                if let Some(rest) = line.split("has no member named '").nth(1) {
+                                    let name = rest.split('\'').next().unwrap_or_default();
+                                    if !missing.iter().any(|m| m == name) {
+                                        missing.push(name.to_string());
+                                    }
+                                }
+                            }
+                            if missing.len() == before {
+                                return Err(e);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let version = l.version;
+        let named = l.fields.iter().filter(|p| !p.placeholder).count();
+        if missing.len() * 4 > named {
+            return Err(format!(
+                "{target}, version {version}: <{include}> names too few of {ty}'s fields; missing: {}",
+                missing.join(", ")
+            ));
+        }
+        if !missing.is_empty() {
+            eprintln!(
+                "note: {ty} on {target}: <{include}> does not name {} (checked through the neighbouring fields)",
+                missing.join(", ")
+            );
+        }
+        let ours = run(&include, &exprs, true)?;
+        for (i, expr) in exprs.iter().enumerate() {
+            if real[i] != expected[i] || ours[i] != real[i] {
+                return Err(format!(
+                    "{target}, version {version}: {expr} is {} in <{include}>, {} in the engine, {} in the generated header",
+                    real[i], expected[i], ours[i]
+                ));
+            }
+        }
+        eprintln!(
+            "compared {ty} on {target} with <{include}>: version {version}, {} values",
+            exprs.len()
+        );
+        compared += 1;
+    }
+    Ok(compared)
+}
+
+/// A TOML basic string holding `text` exactly.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[test]
+fn hostile_doc_strings_stay_inside_their_comments() {
+    // Each would break the build if it got out of its comment: a
+    // _Static_assert(0) or #error after the comment ended, an unbalanced
+    // brace, or a trigraph/backslash splice that eats the closing `*/`.
+    let hostile = [
+        "*/ _Static_assert(0, \"escaped\"); /*",
+        "ends here */\n#error escaped\n/* again",
+        "line splice \\\n*/ } ; int escaped; /*",
+        "trigraph splice ??/\n*/ int escaped; /*",
+        "???/\n/ int escaped;",
+        "*\\\n/ int escaped;",
+        "#define cpu_id escaped\n#include </etc/passwd>",
+        "nested /* comment */ */ */",
+        "trailing backslash \\",
+        "carriage\rreturn\r\n*/ int escaped; /*",
+        "\u{0}nul\u{1b}[31mescape\u{7f}",
+        "unicode \u{2028} line separator */",
+    ];
+    let mut text = String::new();
+    let doc = |i: usize| toml_string(hostile[i % hostile.len()]);
+    text.push_str(&format!(
+        "[abi]\nname = \"evil\"\nversion = 2\ndoc = {}\nlicense = \"MIT\"\n\n",
+        toml_string(&format!("{} {}", hostile[0], hostile[1]))
+    ));
+    text.push_str(&format!(
+        "[[feature]]\nname = \"first\"\nbit = 0\nsince = 1\ndoc = {}\n\n",
+        doc(2)
+    ));
+    text.push_str(&format!(
+        "[[constant]]\nname = \"LIMIT\"\nvalue = 7\ntype = \"u32\"\ndoc = {}\n\n",
+        doc(3)
+    ));
+    text.push_str(&format!(
+        "[[struct]]\nname = \"evil_area\"\ndoc = {}\n\n",
+        doc(4)
+    ));
+    for (i, name) in ["a", "b", "c", "d", "e", "f", "g"].iter().enumerate() {
+        text.push_str(&format!(
+            "[[struct.field]]\nname = \"{name}\"\ntype = \"u32\"\nsince = 1\ndoc = {}\n\n",
+            doc(5 + i)
+        ));
+    }
+    let dir = abi_tests::scratch_dir("hostile");
+    let path = dir.join("evil.toml");
+    std::fs::write(&path, &text).unwrap();
+    let spec = load(&path);
+    let Some(gcc) = which("gcc") else {
+        return abi_tests::missing_tool("gcc");
+    };
+    for style in [Style::Uapi, Style::Stdint] {
+        let generated = c::header(
+            &spec,
+            &HeaderOptions {
+                style,
+                // The file name lands in the banner: hostile too.
+                spec_name: "evil */ #error name ??/\n.toml",
+            },
+        )
+        .unwrap();
+        // Every comment opened closes where the generator closed it: no
+        // code line carries hostile text.
+        for line in generated.lines() {
+            let code = !line.starts_with(" *")
+                && !line.starts_with("/*")
+                && !line.starts_with("\t/*")
+                && !line.starts_with("\t *");
+            if code {
+                assert!(
+                    !line.contains("escaped") && !line.contains("passwd"),
+                    "{line}"
+                );
+            }
+        }
+        let probe = "#include \"header.h\"\nint evil_count = sizeof(struct evil_area);\n";
+        for std in ["-std=c11", "-std=gnu11"] {
+            let mut flags = vec![std, "-trigraphs", "-Wcomment", "-Wtrigraphs"];
+            flags.extend(STRICT);
+            compile(&gcc, &[], &flags, &generated, probe)
+                .unwrap_or_else(|e| panic!("{e}\n{generated}"));
+        }
+    }
+}
