@@ -16,7 +16,8 @@
 //! The model is computed here independently of the run-time code: a field
 //! is on when both sides know it, its version's feature size (in the C
 //! library's history) is at most the smaller announced length, and, if it
-//! has a feature, both sides offer that bit.
+//! has a feature, both sides offer a live feature of that name (by name,
+//! not by bit, so two specs that disagree on a bit fail here).
 //!
 //! Only structs the kernel writes into are simulated (a field other than a
 //! flexible array with writer `kernel` or `both`); structs only user space
@@ -29,8 +30,7 @@ use std::path::Path;
 
 use abi_spec::layout;
 use abi_spec::runtime::{
-    accept, register, AbiTable, Announcement, FeatureBit, FeatureSet, FieldSpan, Negotiated,
-    VersionSizes,
+    accept, register, AbiTable, Announcement, FeatureBit, FieldSpan, Negotiated, VersionSizes,
 };
 use abi_spec::{Spec, Target};
 use serde_json::{json, Value};
@@ -53,6 +53,8 @@ struct SideField {
     kernel_writes: bool,
     /// Reserved bytes: nobody reads them.
     reserved: bool,
+    /// Its feature's name: the model matches features across specs by name.
+    feature: Option<String>,
 }
 
 /// One struct of one spec on one target at one version: the plain numbers
@@ -64,6 +66,8 @@ struct Side {
     fields: Vec<SideField>,
     spans: Vec<FieldSpan>,
     features: Vec<FeatureBit>,
+    /// The names of the live features of this version.
+    live_features: Vec<String>,
 }
 
 impl Side {
@@ -133,6 +137,7 @@ fn side(
             span,
             kernel_writes: !matches!(field.writer, abi_spec::Writer::User),
             reserved: field.reserved,
+            feature: field.feature.clone(),
         });
     }
     let features = spec
@@ -144,8 +149,15 @@ fn side(
             retired: f.retired,
         })
         .collect();
+    let live_features = spec
+        .features
+        .iter()
+        .filter(|f| f.since <= version && !f.retired)
+        .map(|f| f.name.clone())
+        .collect();
     Ok(Some(Side {
         version,
+        live_features,
         spans: fields.iter().map(|f| f.span).collect(),
         versions,
         fields,
@@ -312,8 +324,6 @@ fn simulate(struct_name: &str, target: Target, kernel: &Side, libc: &Side) -> Ce
 
     // The contract's model, from the C library's history.
     let limit = libc_own.feature_size.min(kernel_own.feature_size);
-    let kernel_words: FeatureSet<WORDS> = answer.features;
-    let libc_words = announcement.features;
     let libc_agreement = libc_agreed.agreement();
     for field in libc
         .fields
@@ -328,10 +338,9 @@ fn simulate(struct_name: &str, target: Target, kernel: &Side, libc: &Side) -> Ce
             && libc
                 .feature_size_of(field.span.since)
                 .is_some_and(|fs| fs <= limit)
-            && field
-                .span
-                .feature
-                .is_none_or(|bit| libc_words.contains(bit) && kernel_words.contains(bit));
+            && field.feature.as_ref().is_none_or(|name| {
+                libc.live_features.contains(name) && kernel.live_features.contains(name)
+            });
         let read = libc_agreement
             .is_on(field.span.end, field.span.feature)
             .then(|| &memory[guard + field.span.offset..guard + field.span.end]);

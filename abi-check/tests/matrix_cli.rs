@@ -1,0 +1,355 @@
+//! `abi-check matrix`: every cell of a valid spec passes, a breaking pair of
+//! specs fails exactly where the diff says, the output formats hold their
+//! shape, and (property) random specs that `check` accepts never fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("abi-check runs")
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "abi-check-matrix-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).expect("write spec");
+    path
+}
+
+/// (kernel, libc) of every failing cell, per target.
+fn failing(report: &Value) -> Vec<(String, u64, u64)> {
+    let mut out: Vec<(String, u64, u64)> = report["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["pass"] == false)
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap_or_default().to_string(),
+                c["kernel"].as_u64().unwrap_or(0),
+                c["libc"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn tlabi_spec_passes_every_cell() {
+    let o = run(&["matrix", "spec.toml", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let report = json_of(&o);
+    assert_eq!(report["pass"], true);
+    let cells = report["cells"].as_array().expect("cells");
+    // tlabi_area: 4 kernel versions x 4 libc versions x 20 targets.
+    let area: Vec<&Value> = cells
+        .iter()
+        .filter(|c| c["struct"] == "tlabi_area")
+        .collect();
+    assert_eq!(area.len(), 4 * 4 * 20);
+    // Kernel 4 with libc 2 agree on cpu_id and rseq (bits 0, 1) only, and
+    // node_id reads None.
+    let cell = area
+        .iter()
+        .find(|c| c["target"] == "x86_64" && c["kernel"] == 4 && c["libc"] == 2)
+        .expect("cell");
+    assert_eq!(cell["features"], serde_json::json!([0, 1]));
+    assert_eq!(cell["length"], 32);
+    let field = |name: &str| {
+        cell["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(field("cpu_id")["on"], true);
+    assert_eq!(field("rseq_cs")["on"], true);
+    // libc 2 does not know node_id at all.
+    assert_eq!(field("node_id"), Value::Null);
+}
+
+#[test]
+fn rseq_lengths_follow_the_feature_sizes() {
+    let o = run(&["matrix", "examples/linux/rseq.toml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("kernel 1     ok 20     ok 28     ok 28"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kernel 2     ok 20     ok 28     ok 33"),
+        "{text}"
+    );
+    assert!(text.contains("`rseq_cs` not simulated"), "{text}");
+}
+
+const BASE: &str = r#"
+[abi]
+name = "demo"
+version = 2
+first_version = 1
+
+[[feature]]
+name = "b"
+bit = 0
+since = 2
+
+[[struct]]
+name = "area"
+writer = "kernel"
+align = 8
+
+[[struct.field]]
+name = "a"
+type = "u32"
+since = 1
+
+[[struct.field]]
+name = "b"
+type = "u32"
+since = 2
+feature = "b"
+
+[[struct.field]]
+name = "c"
+type = "u64"
+since = 2
+feature = "b"
+"#;
+
+/// Runs the diff and the matrix for OLD (the kernel) and NEW (the libc)
+/// and returns (diff rules, matrix failing cells on x86_64).
+fn pair(new_text: &str) -> (Vec<String>, Vec<(u64, u64)>) {
+    let old = scratch("old", BASE);
+    let new = scratch("new", new_text);
+    let (old, new) = (old.to_string_lossy(), new.to_string_lossy());
+    let diff = run(&["diff", &old, &new, "--format", "json"]);
+    let rules = json_of(&diff)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "breaking")
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let matrix = run(&["matrix", &new, "--kernel-spec", &old, "--format", "json"]);
+    let report = json_of(&matrix);
+    let fails: Vec<(u64, u64)> = failing(&report)
+        .into_iter()
+        .filter(|(t, _, _)| t == "x86_64")
+        .map(|(_, k, l)| (k, l))
+        .collect();
+    assert_eq!(
+        matrix.status.code(),
+        Some(if fails.is_empty() { 0 } else { 1 }),
+        "exit code follows the cells"
+    );
+    (rules, fails)
+}
+
+#[test]
+fn identical_pair_passes() {
+    let (rules, fails) = pair(BASE);
+    assert!(rules.is_empty() && fails.is_empty(), "{rules:?} {fails:?}");
+}
+
+#[test]
+fn moved_field_fails_where_both_sides_know_it() {
+    // b and c swap places: a u64 at 8 and a u32 at 16 rather than the reverse.
+    let moved = BASE.replace(
+        "name = \"b\"\ntype = \"u32\"",
+        "name = \"b\"\ntype = \"u32\"\nalign = 8",
+    );
+    let moved = moved.replace(
+        "[[struct.field]]\nname = \"c\"\ntype = \"u64\"\nsince = 2\nfeature = \"b\"\n",
+        "",
+    );
+    let moved = moved.replace(
+        "[[struct.field]]\nname = \"b\"",
+        "[[struct.field]]\nname = \"c\"\ntype = \"u64\"\nsince = 2\nfeature = \"b\"\n\n[[struct.field]]\nname = \"b\"",
+    );
+    let (rules, fails) = pair(&moved);
+    assert!(rules.iter().any(|r| r == "FIELD_MOVED"), "{rules:?}");
+    // Only version 2 on both sides has the moved fields on.
+    assert_eq!(fails, vec![(2, 2)]);
+}
+
+#[test]
+fn retyped_field_fails() {
+    let retyped = BASE.replace(
+        "name = \"c\"\ntype = \"u64\"",
+        "name = \"c\"\ntype = \"u32\"",
+    );
+    let (rules, fails) = pair(&retyped);
+    assert!(rules.iter().any(|r| r == "FIELD_RETYPED"), "{rules:?}");
+    assert_eq!(fails, vec![(2, 2)]);
+}
+
+#[test]
+fn raised_alignment_is_refused_by_the_kernel() {
+    // The kernel (OLD here) wants 8; a libc whose area is only 4-aligned is
+    // refused at every version.
+    let libc = BASE
+        .replace("align = 8\n", "")
+        .replace("type = \"u64\"", "type = \"u32\"");
+    let old = scratch("kernel", BASE);
+    let new = scratch("libc", &libc);
+    let o = run(&[
+        "matrix",
+        &new.to_string_lossy(),
+        "--kernel-spec",
+        &old.to_string_lossy(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("is not 8-aligned"), "{text}");
+}
+
+#[test]
+fn feature_bit_changed_fails() {
+    let moved_bit = BASE.replace("bit = 0", "bit = 1");
+    let (rules, fails) = pair(&moved_bit);
+    assert!(
+        rules.iter().any(|r| r == "FEATURE_BIT_CHANGED"),
+        "{rules:?}"
+    );
+    assert_eq!(fails, vec![(2, 2)]);
+}
+
+#[test]
+fn svg_is_a_grid() {
+    let o = run(&["matrix", "spec.toml", "--format", "svg"]);
+    assert_eq!(o.status.code(), Some(0));
+    let svg = String::from_utf8_lossy(&o.stdout);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    // One rect per cell: tlabi_area alike on every target, 4 x 4 versions.
+    assert_eq!(svg.matches("<rect x=").count(), 16);
+    if Command::new("rsvg-convert")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let dir = std::env::temp_dir().join(format!("abi-matrix-svg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("m.svg");
+        std::fs::write(&path, svg.as_bytes()).expect("write");
+        let png = Command::new("rsvg-convert")
+            .arg(&path)
+            .output()
+            .expect("rsvg-convert runs");
+        assert!(
+            png.status.success(),
+            "{}",
+            String::from_utf8_lossy(&png.stderr)
+        );
+    } else if std::env::var_os("CI").is_some() {
+        panic!("rsvg-convert is missing, and CI is set");
+    }
+}
+
+#[test]
+fn different_abis_are_unusable() {
+    let other = scratch(
+        "other",
+        &BASE.replace("name = \"demo\"", "name = \"other\""),
+    );
+    let o = run(&[
+        "matrix",
+        "spec.toml",
+        "--kernel-spec",
+        &other.to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A random spec: 1-4 versions, fields of random scalar types appended at
+/// random versions, with or without features (one bit per field added
+/// after the first version), random writers.
+fn random_spec() -> impl Strategy<Value = String> {
+    let field = (0usize..4, 0u32..4, 0usize..3, any::<bool>());
+    (1u32..=4, any::<bool>(), prop::collection::vec(field, 1..7)).prop_map(
+        |(versions, with_features, fields)| {
+            let mut text = format!(
+                "[abi]\nname = \"rnd\"\nversion = {versions}\nfirst_version = 1\n\n"
+            );
+            let mut since: Vec<u32> = fields.iter().map(|f| 1 + f.1 % versions).collect();
+            since.sort_unstable();
+            since[0] = 1;
+            let mut body = String::from("[[struct]]\nname = \"area\"\n\n");
+            for (i, ((ty, _, writer, aligned), since)) in fields.iter().zip(&since).enumerate() {
+                let ty = ["u8", "u16", "u32", "u64"][*ty];
+                let writer = ["kernel", "both", "user"][*writer];
+                let _ = std::fmt::Write::write_fmt(
+                    &mut body,
+                    format_args!(
+                        "[[struct.field]]\nname = \"f{i}\"\ntype = \"{ty}\"\nsince = {since}\nwriter = \"{writer}\"\n"
+                    ),
+                );
+                if *aligned && ty == "u64" {
+                    body.push_str("align = 8\n");
+                }
+                if with_features && (*since > 1 || i == 0) {
+                    let _ = std::fmt::Write::write_fmt(
+                        &mut text,
+                        format_args!("[[feature]]\nname = \"f{i}\"\nbit = {}\nsince = {since}\n\n", i * 9),
+                    );
+                    let _ = std::fmt::Write::write_fmt(&mut body, format_args!("feature = \"f{i}\"\n"));
+                }
+                body.push('\n');
+            }
+            text + &body
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// For every random spec that `check` accepts, every cell passes.
+    #[test]
+    fn valid_specs_never_fail(spec in random_spec()) {
+        let path = scratch("rnd", &spec);
+        let path = path.to_string_lossy();
+        let check = run(&["check", &path]);
+        prop_assume!(check.status.code() == Some(0));
+        let o = run(&["matrix", &path]);
+        prop_assert_eq!(o.status.code(), Some(0), "{}\n{}", spec, String::from_utf8_lossy(&o.stdout));
+    }
+}
