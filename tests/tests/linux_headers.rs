@@ -211,6 +211,28 @@ fn published_sizes_are_reproduced_on_every_target() {
     println!("published sizes: {checked} (struct, target, version) sizes reproduced");
 }
 
+/// Every example passes what `abi-check check` judges: the lints and every
+/// version against every older one, with no finding at error level (the
+/// warnings a real history carries, such as rseq's tail padding, may stay).
+#[test]
+fn examples_pass_the_check() {
+    let mut files: Vec<&str> = STRUCTS.iter().map(|s| s.file).collect();
+    files.dedup();
+    for file in files {
+        let spec = load(file);
+        let mut findings = abi_spec::lint::lint(&spec)
+            .unwrap_or_else(|e| panic!("{file}: the engine refuses it: {}", e.message));
+        findings.extend(abi_spec::compat::history(&spec).unwrap_or_else(|e| panic!("{file}: {e}")));
+        abi_spec::finding::apply_waivers(&mut findings, &spec, abi_spec::model::Date::today());
+        let breaking: Vec<String> = findings
+            .iter()
+            .filter(|f| f.is_breaking())
+            .map(|f| format!("{}: {}", f.rule.id(), f.message))
+            .collect();
+        assert!(breaking.is_empty(), "{file}:\n{}", breaking.join("\n"));
+    }
+}
+
 /// Flags for a target: -m32 finds the x86 asm headers in the 64-bit
 /// multiarch directory (gcc-multilib, which would add the i386 one,
 /// conflicts with the cross compilers and is not installed).
