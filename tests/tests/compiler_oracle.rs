@@ -390,3 +390,91 @@ fn engine_matches_compilers_on_every_target() {
         total.mismatches.join("\n")
     );
 }
+
+/// A versioned struct: each version's view (fields by `since`, claimed
+/// bytes as reserved placeholders) against a C struct written for that
+/// version, on every target.
+const VERSIONED_SPEC: &str = r#"
+[abi]
+name = "versioned"
+version = 3
+first_version = 1
+
+[[struct]]
+name = "area"
+
+[[struct.field]]
+name = "a"
+type = "u32"
+since = 1
+
+[[struct.field]]
+name = "b"
+type = "u16"
+since = 3
+was_reserved = 1
+
+[[struct.field]]
+name = "pad"
+type = "u16"
+since = 1
+reserved = true
+
+[[struct.field]]
+name = "c"
+type = "u64"
+since = 2
+
+[[struct.field]]
+name = "d"
+type = "u8"
+since = 3
+
+[[struct.field]]
+name = "e"
+type = "f64"
+since = 3
+"#;
+
+/// The same struct as C programmers of each version wrote it.
+const VERSIONED_C: &str = "
+struct area_v1 { unsigned int a; unsigned short reserved_b; unsigned short pad; };
+struct area_v2 { unsigned int a; unsigned short reserved_b; unsigned short pad; unsigned long long c; };
+struct area_v3 { unsigned int a; unsigned short b; unsigned short pad; unsigned long long c; unsigned char d; double e; };
+";
+
+#[test]
+fn every_version_of_a_versioned_struct_matches() {
+    let spec = abi_spec::parse("versioned.toml", VERSIONED_SPEC)
+        .unwrap_or_else(|e| panic!("the versioned spec does not parse: {e:?}"));
+    let mut total = Outcome::default();
+    for target in Target::ALL {
+        if oracle::compiler(target).is_none() {
+            abi_tests::missing_tool(&format!("the C compiler for {target}"));
+            continue;
+        }
+        let items: Vec<ProbeStruct<'_>> = (1..=3)
+            .map(|version| ProbeStruct {
+                label: format!("versioned v{version}"),
+                spec: &spec,
+                struct_name: "area".into(),
+                version,
+                c_type: format!("struct area_v{version}"),
+                skip_fields: Vec::new(),
+            })
+            .collect();
+        let outcome = compare::compare(target, VERSIONED_C, &items, &["-ffreestanding"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        total.merge(outcome);
+    }
+    println!(
+        "versioned: {} (struct, version, target) comparisons, {} mismatches",
+        total.comparisons,
+        total.mismatches.len()
+    );
+    assert!(
+        total.mismatches.is_empty(),
+        "the engine disagrees with the compilers:\n{}",
+        total.mismatches.join("\n")
+    );
+}
