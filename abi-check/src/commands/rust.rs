@@ -1,9 +1,17 @@
-//! `abi-check rust`.
+//! `abi-check rust`: the Rust code `abi_derive::generate!` expands to, as a
+//! file, for projects that check generated code in (as Rust-for-Linux does
+//! with bindgen output). The code itself comes from
+//! `abi_spec::codegen::rust`, the same function the macro calls.
+
+use abi_spec::codegen::rust;
 
 use crate::cli::RustArgs;
-use crate::output::{Failure, Outcome};
+use crate::commands::header::emit;
+use crate::output::{self, Outcome};
 
 /// Runs the command.
-pub fn run(_args: &RustArgs) -> Outcome {
-    Err(Failure::msg("`abi-check rust` is not implemented yet"))
+pub fn run(args: &RustArgs) -> Outcome {
+    let spec = output::load_spec(&args.spec)?;
+    let code = rust::generate_file(&spec)?;
+    emit(&code, args.output.as_deref(), args.check.as_deref())
 }

@@ -26,7 +26,7 @@
 //!   `abi_spec::runtime::Agreement`, so that generated code depends on
 //!   nothing; `Agreement { length, features }` passes its two fields.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
@@ -144,11 +144,11 @@ pub fn rust_type(ty: &Type) -> String {
 }
 
 /// The Rust type of a field as generated: [`rust_type`], wrapped in
-/// `AlignedN` when the field has `align = N`.
-pub fn field_type(field: &Field) -> String {
-    match field.align {
-        Some(n) if n > 1 => format!("Aligned{n}<{}>", rust_type(&field.ty)),
-        _ => rust_type(&field.ty),
+/// `AlignedN` when the field's `align = N` changes the layout somewhere.
+fn field_type(field: &Field, wrap: Option<u64>) -> String {
+    match wrap {
+        Some(n) => format!("Aligned{n}<{}>", rust_type(&field.ty)),
+        None => rust_type(&field.ty),
     }
 }
 
@@ -286,8 +286,104 @@ fn carries_align(spec: &Spec, def: &StructDef) -> bool {
         })
 }
 
+/// How Rust expresses the spec's field alignments (`align = N` on a
+/// field), which `repr(C)` cannot state per field.
+#[derive(Default)]
+struct Alignment {
+    /// Fields that need an `AlignedN` wrapper, by (struct, field) index,
+    /// with N.
+    wrapped: BTreeMap<(usize, usize), u64>,
+    /// Structs whose `repr(align)` is raised to their largest field
+    /// alignment, which lays them out as C does whenever only the struct's
+    /// alignment, not an offset, depends on the fields' (clone_args on
+    /// i386: every member `__aligned_u64`, struct 8-aligned).
+    struct_align: BTreeMap<usize, u64>,
+}
+
+impl Alignment {
+    fn wrap(&self, struct_index: usize, field_index: usize) -> Option<u64> {
+        self.wrapped.get(&(struct_index, field_index)).copied()
+    }
+}
+
+/// Decides [`Alignment`] by asking the engine, never by computing: the
+/// struct's `align` is raised to its largest field `align`, then each
+/// field's `align` is dropped in turn, and kept (as a wrapper) only when
+/// dropping it changes some layout on one target of some layout class.
+fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError> {
+    let newest = spec.abi.version;
+    let mut representatives: Vec<Target> = Vec::new();
+    for t in rust_targets() {
+        if !representatives
+            .iter()
+            .any(|r| r.layout_class() == t.layout_class())
+        {
+            representatives.push(t);
+        }
+    }
+    let unchanged = |candidate: &Spec| -> Result<bool, SpecError> {
+        for &t in &representatives {
+            let other =
+                layout::layout_all(candidate, t, newest).map_err(|e| layout_error(spec, e))?;
+            let moved = other
+                .iter()
+                .enumerate()
+                .any(|(i, l)| !same_shape(l.as_ref(), layouts.get(newest, t, i)));
+            if moved {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let mut plan = Alignment::default();
+    let mut candidate = spec.clone();
+    for (si, def) in spec.structs.iter().enumerate() {
+        let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
+        if !def.packed && widest > def.align.unwrap_or(1) {
+            candidate.structs[si].align = Some(widest);
+            plan.struct_align.insert(si, widest);
+        }
+    }
+    for (si, def) in spec.structs.iter().enumerate() {
+        for (fi, field) in def.fields.iter().enumerate() {
+            let Some(align) = field.align.filter(|&a| a > 1) else {
+                continue;
+            };
+            if def.packed {
+                plan.wrapped.insert((si, fi), align);
+                continue;
+            }
+            candidate.structs[si].fields[fi].align = None;
+            if !unchanged(&candidate)? {
+                candidate.structs[si].fields[fi].align = Some(align);
+                plan.wrapped.insert((si, fi), align);
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Equal offsets, sizes and struct alignment: a field's own alignment may
+/// differ (that is what dropping `align` changes) as long as nothing moves.
+fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.size == b.size
+                && a.align == b.align
+                && a.feature_size == b.feature_size
+                && a.fields.len() == b.fields.len()
+                && a.fields.iter().zip(&b.fields).all(|(x, y)| {
+                    (x.index, x.offset, x.size, x.placeholder)
+                        == (y.index, y.offset, y.size, y.placeholder)
+                })
+        }
+        _ => false,
+    }
+}
+
 /// Refuses what Rust's `repr` cannot express; see the module docs.
-fn check_expressible(spec: &Spec, layouts: &Layouts) -> Result<(), SpecError> {
+fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result<(), SpecError> {
     let mut diagnostics = Vec::new();
     let newest = spec.abi.version;
     for (index, def) in spec.structs.iter().enumerate() {
@@ -319,10 +415,10 @@ fn check_expressible(spec: &Spec, layouts: &Layouts) -> Result<(), SpecError> {
                 ));
                 continue;
             }
-            let Some(align) = field.align.filter(|&a| a > 1) else {
+            let field_index = def.fields.iter().position(|f| std::ptr::eq(f, field));
+            let Some(&align) = field_index.and_then(|fi| plan.wrapped.get(&(index, fi))) else {
                 continue;
             };
-            let field_index = def.fields.iter().position(|f| std::ptr::eq(f, field));
             let uneven = Target::ALL.iter().any(|&t| {
                 layouts
                     .get(newest, t, index)
@@ -377,14 +473,15 @@ fn rust_targets() -> Vec<Target> {
 /// The whole Rust source for a spec.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let layouts = Layouts::compute(spec)?;
-    check_expressible(spec, &layouts)?;
+    let plan = plan_alignment(spec, &layouts)?;
+    check_expressible(spec, &layouts, &plan)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
-    wrappers(spec, &mut out);
+    wrappers(&plan, &mut out);
     for index in 0..spec.structs.len() {
-        struct_item(spec, index, &mut out);
+        struct_item(spec, index, &plan, &mut out);
         size_constants(spec, &layouts, index, &mut out);
-        impl_block(spec, index, &mut out);
+        impl_block(spec, index, &plan, &mut out);
         let def = &spec.structs[index];
         let bindings: Vec<FieldBinding> = def
             .fields
@@ -393,7 +490,7 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             .map(|(i, f)| FieldBinding {
                 index: i,
                 rust_name: rust_ident(&f.name),
-                rust_type: field_type(f),
+                rust_type: field_type(f, plan.wrap(index, i)),
             })
             .collect();
         write_assertions(
@@ -407,6 +504,19 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         );
     }
     Ok(out)
+}
+
+/// [`generate`] with a header comment, as `abi-check rust` writes it. The
+/// header names the ABI, not the spec's path, so that `--check` gives the
+/// same answer from any directory.
+pub fn generate_file(spec: &Spec) -> Result<String, SpecError> {
+    let code = generate(spec)?;
+    Ok(format!(
+        "// @generated by `abi-check rust` from the `{}` spec, version {}: do not edit.\n\
+         // Regenerate with `abi-check rust SPEC -o FILE`; check with `abi-check rust SPEC --check FILE`.\n\
+         // The same code as `abi_derive::generate!`; it needs nothing but `core`.\n\n{code}",
+        spec.abi.name, spec.abi.version
+    ))
 }
 
 /// Only the layout assertions for one struct at one version, against a
@@ -509,13 +619,8 @@ fn abi_constants(spec: &Spec, out: &mut String) {
     out.push('\n');
 }
 
-fn wrappers(spec: &Spec, out: &mut String) {
-    let aligns: BTreeSet<u64> = spec
-        .structs
-        .iter()
-        .flat_map(|s| s.fields.iter())
-        .filter_map(|f| f.align.filter(|&a| a > 1))
-        .collect();
+fn wrappers(plan: &Alignment, out: &mut String) {
+    let aligns: BTreeSet<u64> = plan.wrapped.values().copied().collect();
     for a in aligns {
         doc(
             out,
@@ -534,7 +639,7 @@ fn wrappers(spec: &Spec, out: &mut String) {
     }
 }
 
-fn struct_item(spec: &Spec, index: usize, out: &mut String) {
+fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
     let def = &spec.structs[index];
     if let Some(d) = &def.doc {
         doc(out, "", d);
@@ -554,7 +659,7 @@ fn struct_item(spec: &Spec, index: usize, out: &mut String) {
     if def.packed {
         repr.push("packed".into());
     }
-    if let Some(a) = def.align {
+    if let Some(a) = plan.struct_align.get(&index).copied().or(def.align) {
         repr.push(format!("align({a})"));
     }
     let _ = writeln!(out, "#[repr({})]", repr.join(", "));
@@ -573,7 +678,7 @@ fn struct_item(spec: &Spec, index: usize, out: &mut String) {
         },
         rust_ident(&def.name)
     );
-    for field in &def.fields {
+    for (fi, field) in def.fields.iter().enumerate() {
         if let Some(d) = &field.doc {
             doc(out, "    ", d);
             out.push_str("    ///\n");
@@ -583,7 +688,7 @@ fn struct_item(spec: &Spec, index: usize, out: &mut String) {
             out,
             "    pub {}: {},",
             rust_ident(&field.name),
-            field_type(field)
+            field_type(field, plan.wrap(index, fi))
         );
     }
     out.push_str("}\n\n");
@@ -629,6 +734,28 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
                 continue;
             }
             let name = size_const(def, what, version);
+            // A spec that names the constant itself (Linux's
+            // CLONE_ARGS_SIZE_VER0) keeps its own, checked against the engine.
+            let declared = spec
+                .constants
+                .iter()
+                .any(|c| constant_name(spec, &c.name) == name);
+            if declared {
+                if let (Some(Some(v)), true) =
+                    (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
+                {
+                    let message = format!(
+                        "the spec's constant `{name}` is not {v}, the {} of `{}` in version {version}",
+                        what.to_ascii_lowercase().replace('_', " "),
+                        def.name
+                    );
+                    let _ = writeln!(
+                        out,
+                        "const _: () = assert!({name} as u64 == {v}, {message:?});"
+                    );
+                }
+                continue;
+            }
             doc(
                 out,
                 "",
@@ -670,7 +797,7 @@ fn zero_value(ty: &Type) -> String {
     }
 }
 
-fn impl_block(spec: &Spec, index: usize, out: &mut String) {
+fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
     let def = &spec.structs[index];
     let name = rust_ident(&def.name);
     let _ = writeln!(out, "impl {name} {{");
@@ -684,18 +811,18 @@ fn impl_block(spec: &Spec, index: usize, out: &mut String) {
         }
         StructKind::Struct => {
             out.push_str("    pub const ZERO: Self = Self {\n");
-            for f in &def.fields {
+            for (fi, f) in def.fields.iter().enumerate() {
                 let zero = zero_value(&f.ty);
-                let value = match f.align {
-                    Some(a) if a > 1 => format!("Aligned{a}({zero})"),
-                    _ => zero,
+                let value = match plan.wrap(index, fi) {
+                    Some(a) => format!("Aligned{a}({zero})"),
+                    None => zero,
                 };
                 let _ = writeln!(out, "        {}: {value},", rust_ident(&f.name));
             }
             out.push_str("    };\n");
             // Unions have no safe field reads: their accessors are left out.
-            for f in &def.fields {
-                accessor(spec, def, f, out);
+            for (fi, f) in def.fields.iter().enumerate() {
+                accessor(spec, def, f, plan.wrap(index, fi).is_some(), out);
             }
         }
     }
@@ -710,12 +837,17 @@ fn impl_block(spec: &Spec, index: usize, out: &mut String) {
 /// it is on under the agreement (the contract's negotiation model: the
 /// version that introduced it fits in `length`, and its feature, if any, is
 /// agreed), read with one volatile load when the kernel may write it.
-fn accessor(spec: &Spec, def: &StructDef, f: &Field, out: &mut String) {
+fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut String) {
     if f.reserved || f.ty.is_flexible() {
         return;
     }
-    let ty = field_type(f);
-    let field = rust_ident(&f.name);
+    let ty = rust_type(&f.ty);
+    // Through the `AlignedN` wrapper to the value, so callers get a `u64`.
+    let field = if wrapped {
+        format!("{}.0", rust_ident(&f.name))
+    } else {
+        rust_ident(&f.name)
+    };
     let features = spec.has_features();
     let mut text = format!(
         "`{}` when it is on: version {}'s feature_size is within the agreed `length`",
@@ -752,17 +884,31 @@ fn accessor(spec: &Spec, def: &StructDef, f: &Field, out: &mut String) {
         "    pub fn read_{}(&self, {params}) -> ::core::option::Option<{ty}> {{",
         f.name
     );
+    let bound = size_const(def, "FEATURE_SIZE", f.since);
+    // A constant the spec declares itself has the spec's type.
+    let bound = if spec
+        .constants
+        .iter()
+        .any(|c| constant_name(spec, &c.name) == bound)
+    {
+        format!("{bound} as usize")
+    } else {
+        bound
+    };
     let _ = writeln!(
         out,
-        "        if length < {} {{\n            return ::core::option::Option::None;\n        }}",
-        size_const(def, "FEATURE_SIZE", f.since)
+        "        if length < {bound} {{\n            return ::core::option::Option::None;\n        }}"
     );
     match f.feature.as_deref().and_then(|n| spec.feature(n)) {
         Some(feat) => {
+            // `first()` for word 0: what clippy asks of code that includes this.
+            let word = match feat.word() {
+                0 => "features.first()".to_string(),
+                n => format!("features.get({n})"),
+            };
             let _ = writeln!(
                 out,
-                "        match features.get({}) {{\n            ::core::option::Option::Some(word) if word & {:#x} != 0 => {{}}\n            _ => return ::core::option::Option::None,\n        }}",
-                feat.word(),
+                "        match {word} {{\n            ::core::option::Option::Some(word) if word & {:#x} != 0 => {{}}\n            _ => return ::core::option::Option::None,\n        }}",
                 1u64 << feat.position()
             );
         }
@@ -792,8 +938,12 @@ fn write_assertions(
     let targets = rust_targets();
     let groups = group_by(&targets, |t| {
         layouts.get(version, t, index).cloned().map(|mut l| {
-            // The key is what the assertions say, not which target said it.
+            // The key is what the assertions say, not which target said it
+            // nor the fields' own alignments, which are not asserted.
             l.target = Target::X86_64;
+            for f in &mut l.fields {
+                f.align = 0;
+            }
             l
         })
     });
@@ -913,11 +1063,11 @@ mod tests {
     fn uneven_aligned_field_is_refused() {
         let spec = crate::parse(
             "t.toml",
-            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\nalign = 8\n[[struct.field]]\nname = \"b\"\ntype = \"u32\"\n",
+            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n[[struct.field]]\nname = \"b\"\ntype = \"u32\"\nalign = 8\n[[struct.field]]\nname = \"c\"\ntype = \"u32\"\n",
         )
         .expect("valid spec");
         let e = generate(&spec).expect_err("refused");
         assert!(e.to_string().contains("no Rust equivalent"), "{e}");
-        assert!(e.to_string().contains("t.toml:6:1"), "{e}");
+        assert!(e.to_string().contains("t.toml:9:1"), "{e}");
     }
 }

@@ -1,0 +1,400 @@
+//! Checks a hand-written struct against the spec's view of one version:
+//! `repr(C)`, field names, order and types. Every problem is recorded, each
+//! at the token it concerns; nothing stops at the first.
+
+use abi_spec::codegen::rust::{rust_ident, FieldBinding};
+use abi_spec::model::{Field, StructKind, Type};
+use abi_spec::{Scalar, Spec};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Lit, PathArguments};
+
+use crate::attr::AbiAttr;
+use crate::ctxt::Ctxt;
+
+/// What the assertions need once the struct passed.
+pub struct Checked {
+    /// Index of the spec struct.
+    pub struct_index: usize,
+    /// The version mirrored.
+    pub version: u32,
+    /// Each Rust field with the spec field it holds.
+    pub bindings: Vec<FieldBinding>,
+}
+
+/// Checks `input` against `spec`; `None` when anything is wrong (the
+/// reasons are in `cx`).
+pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) -> Option<Checked> {
+    check_repr(cx, input);
+    if !input.generics.params.is_empty() {
+        cx.error(
+            input.generics.span(),
+            "AbiLayout cannot check a generic struct: its layout depends on the parameters",
+        );
+    }
+    let (named, is_union) = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => (named, false),
+            _ => {
+                cx.error(
+                    input.ident.span(),
+                    "AbiLayout needs named fields, to compare them with the spec's",
+                );
+                return None;
+            }
+        },
+        Data::Union(u) => (&u.fields, true),
+        Data::Enum(_) => {
+            cx.error(
+                input.ident.span(),
+                "AbiLayout applies to a struct or a union",
+            );
+            return None;
+        }
+    };
+
+    let (name, name_span) = match &attr.name {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (input.ident.unraw().to_string(), input.ident.span()),
+    };
+    let Some(struct_index) = spec.struct_index(&name) else {
+        let known: Vec<String> = spec
+            .structs
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        cx.error(
+            name_span,
+            format!(
+                "spec `{}` has no struct `{name}`; it has {}",
+                spec.source.name(),
+                known.join(", ")
+            ),
+        );
+        return None;
+    };
+    let def = &spec.structs[struct_index];
+
+    let version = match &attr.version {
+        None => spec.abi.version,
+        Some(lit) => match lit.base10_parse::<u32>() {
+            Ok(v) if spec.versions().contains(&v) => v,
+            _ => {
+                cx.error(
+                    lit.span(),
+                    format!(
+                        "version {} is out of range: spec `{}` describes versions {} to {}",
+                        lit.base10_digits(),
+                        spec.source.name(),
+                        spec.abi.first_version,
+                        spec.abi.version
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    let version_span = attr.version.as_ref().map_or(name_span, |v| v.span());
+
+    if is_union != (def.kind == StructKind::Union) {
+        cx.error(
+            input.ident.span(),
+            format!("`{}` is a {} in the spec", def.name, def.kind.keyword()),
+        );
+    }
+
+    let view: Vec<(usize, &Field, bool)> = def.view(version).collect();
+    if view.is_empty() {
+        cx.error(
+            version_span,
+            format!(
+                "`{}` has no field in version {version}: it first appears in version {}",
+                def.name,
+                def.since()
+            ),
+        );
+        return None;
+    }
+
+    let user: Vec<&syn::Field> = named.named.iter().collect();
+    let ident = |f: &syn::Field| {
+        f.ident
+            .clone()
+            .map(|i| i.unraw().to_string())
+            .unwrap_or_default()
+    };
+    let name_matches = |spec_name: &str, f: &syn::Field| {
+        f.ident
+            .as_ref()
+            .is_some_and(|i| i.unraw() == spec_name || *i == rust_ident(spec_name))
+    };
+    let mut user_to_spec: Vec<Option<usize>> = user
+        .iter()
+        .map(|f| view.iter().position(|(_, sf, _)| name_matches(&sf.name, f)))
+        .collect();
+    // A placeholder (bytes a later version claims) may carry any name: it
+    // is matched by position.
+    for i in 0..user.len() {
+        if user_to_spec[i].is_none()
+            && view.get(i).is_some_and(|v| v.2)
+            && !user_to_spec.contains(&Some(i))
+        {
+            user_to_spec[i] = Some(i);
+        }
+    }
+
+    let context = format!("`{}` version {version}", def.name);
+    for (i, f) in user.iter().enumerate() {
+        if user_to_spec[i].is_none() {
+            let mut message = format!("extra field `{}`: {context} has no such field", ident(f));
+            if let Some((_, sf, _)) = view.get(i).filter(|_| !user_to_spec.contains(&Some(i))) {
+                message.push_str(&format!("; at this place it has `{}`", sf.name));
+            }
+            cx.error(f.ident.span(), message);
+        }
+    }
+    for (pos, (_, sf, placeholder)) in view.iter().enumerate() {
+        if !user_to_spec.contains(&Some(pos)) {
+            let place = match pos.checked_sub(1).and_then(|p| view.get(p)) {
+                Some((_, prev, _)) => format!("after `{}`", prev.name),
+                None => "first".to_string(),
+            };
+            let what = if *placeholder {
+                format!(
+                    "reserved bytes of type `{}` (claimed later by `{}`)",
+                    sf.ty, sf.name
+                )
+            } else {
+                format!("field `{}: {}`", sf.name, sf.ty)
+            };
+            cx.error(
+                input.ident.span(),
+                format!("missing {what}: {context} has it {place}"),
+            );
+        }
+    }
+    let matched: Vec<(usize, usize)> = user_to_spec
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (i, p)))
+        .collect();
+    let mut sorted: Vec<usize> = matched.iter().map(|&(_, p)| p).collect();
+    sorted.sort_unstable();
+    for (k, &(i, pos)) in matched.iter().enumerate() {
+        if sorted[k] != pos {
+            let place = match pos.checked_sub(1).and_then(|p| view.get(p)) {
+                Some((_, prev, _)) => format!("after `{}`", prev.name),
+                None => "first".to_string(),
+            };
+            cx.error(
+                user[i].ident.span(),
+                format!(
+                    "field `{}` is out of order: {context} has it {place}",
+                    ident(user[i])
+                ),
+            );
+        }
+    }
+    for &(i, pos) in &matched {
+        let (_, sf, placeholder) = view[pos];
+        if placeholder {
+            continue;
+        }
+        if let Err(message) = check_type(spec, sf, &user[i].ty) {
+            cx.error(
+                user[i].ty.span(),
+                format!("field `{}`: {message} ({context})", sf.name),
+            );
+        }
+    }
+
+    if !cx.is_ok() {
+        return None;
+    }
+    let bindings = matched
+        .iter()
+        .map(|&(i, pos)| FieldBinding {
+            index: view[pos].0,
+            rust_name: user[i]
+                .ident
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            rust_type: user[i].ty.to_token_stream().to_string(),
+        })
+        .collect();
+    Some(Checked {
+        struct_index,
+        version,
+        bindings,
+    })
+}
+
+/// `#[repr(C)]` is what makes Rust lay fields out in order, C style.
+fn check_repr(cx: &mut Ctxt, input: &DeriveInput) {
+    let mut has_c = false;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("C") {
+                has_c = true;
+            }
+            // Skip `align(N)`, `packed(N)`: only `C` matters here.
+            if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let _: proc_macro2::TokenStream = content.parse()?;
+            }
+            Ok(())
+        });
+    }
+    if !has_c {
+        cx.error(
+            input.ident.span(),
+            format!(
+                "`{}` needs #[repr(C)]: without it Rust may reorder and pad fields as it likes",
+                input.ident
+            ),
+        );
+    }
+}
+
+/// Integer and float names abi-derive recognizes: Rust's, Linux uapi's
+/// (`__u32`, `__s64`) and `core::ffi`'s (`c_uint`, `c_long`). Type aliases
+/// of one's own cannot be resolved by a macro and are refused.
+fn scalar_alias(name: &str) -> Option<Scalar> {
+    Some(match name {
+        "u8" | "__u8" | "c_uchar" => Scalar::U8,
+        "u16" | "__u16" | "c_ushort" => Scalar::U16,
+        "u32" | "__u32" | "c_uint" => Scalar::U32,
+        "u64" | "__u64" | "c_ulonglong" => Scalar::U64,
+        "i8" | "__s8" | "c_schar" => Scalar::I8,
+        "i16" | "__s16" | "c_short" => Scalar::I16,
+        "i32" | "__s32" | "c_int" => Scalar::I32,
+        "i64" | "__s64" | "c_longlong" => Scalar::I64,
+        "f32" | "c_float" => Scalar::F32,
+        "f64" | "c_double" => Scalar::F64,
+        "c_long" | "isize" => Scalar::Long,
+        "c_ulong" | "usize" => Scalar::ULong,
+        _ => return None,
+    })
+}
+
+fn strip(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Group(g) => strip(&g.elem),
+        syn::Type::Paren(p) => strip(&p.elem),
+        other => other,
+    }
+}
+
+/// The last path segment's name and its single generic type argument.
+fn path_parts(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(p) = strip(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let arg = match &last.arguments {
+        PathArguments::AngleBracketed(a) if a.args.len() == 1 => match a.args.first() {
+            Some(GenericArgument::Type(t)) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some((last.ident.to_string(), arg))
+}
+
+fn shown(ty: &syn::Type) -> String {
+    ty.span()
+        .source_text()
+        .unwrap_or_else(|| ty.to_token_stream().to_string())
+}
+
+/// Compares a field's Rust type with its spec type. A field with
+/// `align = N` may be wrapped (`Aligned8<u64>` or a wrapper of one's own):
+/// the offset assertions check what the wrapper does.
+fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), String> {
+    if field.align.is_some_and(|a| a > 1) {
+        if let Some((name, Some(inner))) = path_parts(ty) {
+            if scalar_alias(&name).is_none() && matches(spec, &field.ty, inner).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    matches(spec, &field.ty, ty)
+}
+
+fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), String> {
+    let found = shown(ty);
+    let mismatch = || format!("the spec says `{want}`, found `{found}`");
+    match want {
+        Type::Scalar(Scalar::Ptr) => match strip(ty) {
+            syn::Type::Ptr(_) => Ok(()),
+            _ => Err(format!("{}: a raw pointer", mismatch())),
+        },
+        Type::Scalar(s) => {
+            let Some((name, None)) = path_parts(ty) else {
+                return Err(mismatch());
+            };
+            match scalar_alias(&name) {
+                Some(got) if got == *s => Ok(()),
+                Some(got)
+                    if got.is_integer()
+                        && s.is_integer()
+                        && got.fixed_size() == s.fixed_size()
+                        && got.is_signed() != s.is_signed() =>
+                {
+                    Err(format!("{}: signedness differs", mismatch()))
+                }
+                Some(_) => Err(mismatch()),
+                None => Err(format!(
+                    "{}: abi-derive knows Rust's integer and float types, `core::ffi`'s C names and Linux's `__u32`-style names, not other aliases",
+                    mismatch()
+                )),
+            }
+        }
+        Type::Array { element, len } => {
+            let syn::Type::Array(array) = strip(ty) else {
+                return Err(mismatch());
+            };
+            if let Expr::Lit(lit) = &array.len {
+                if let Lit::Int(n) = &lit.lit {
+                    if n.base10_parse::<u64>().ok() != Some(*len) {
+                        return Err(format!("{}: the length differs", mismatch()));
+                    }
+                }
+            }
+            matches(spec, element, &array.elem).map_err(|_| mismatch())
+        }
+        Type::Flexible(element) => match strip(ty) {
+            syn::Type::Array(array) => {
+                let zero = matches!(&array.len, Expr::Lit(l) if matches!(&l.lit, Lit::Int(n) if n.base10_digits() == "0"));
+                if !zero {
+                    return Err(format!(
+                        "{}: a flexible array is `[T; 0]` in Rust",
+                        mismatch()
+                    ));
+                }
+                matches(spec, element, &array.elem).map_err(|_| mismatch())
+            }
+            _ => match path_parts(ty) {
+                Some((_, Some(inner))) => matches(spec, element, inner).map_err(|_| mismatch()),
+                _ => Err(format!(
+                    "{}: a flexible array is `[T; 0]` in Rust",
+                    mismatch()
+                )),
+            },
+        },
+        Type::Struct(name) => {
+            let Some((got, _)) = path_parts(ty) else {
+                return Err(mismatch());
+            };
+            let other_struct = spec.struct_def(&got).is_some() && got != *name;
+            if scalar_alias(&got).is_some() || other_struct {
+                Err(mismatch())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
