@@ -147,7 +147,7 @@ pub fn run(args: &LayoutArgs) -> Outcome {
             }
             output::print(&out);
         }
-        LayoutFormat::Svg => return Err(Failure::msg("--format svg is not implemented yet")),
+        LayoutFormat::Svg => output::print(&render::svg::layouts_svg(&spec, &layouts)),
     }
     Ok(EXIT_OK)
 }

@@ -3,6 +3,7 @@
 pub mod json;
 pub mod markdown;
 pub mod pahole;
+pub mod svg;
 
 use abi_spec::layout::FieldLayout;
 use abi_spec::{Field, Layout, Spec};
