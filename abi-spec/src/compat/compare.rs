@@ -209,10 +209,23 @@ fn compare_struct(
             );
             continue;
         }
-        // Its bytes reserved in NEW: obsolete, not removed.
+        // Its bytes reserved in NEW, by reserved fields that are new or
+        // stayed where they were: obsolete, not removed. (Reserved fields
+        // that slid into its place are a removal that shifted the rest.)
         let kept_reserved = pairs.iter().all(|(o, n)| {
-            o.field(old_fl.index)
-                .is_some_and(|f| contained((f.offset, f.end()), &reserved_ranges(new_def, n)))
+            let Some(f) = o.field(old_fl.index) else {
+                return false;
+            };
+            let range = (f.offset, f.end());
+            let stayed = n.fields.iter().filter(|g| is_reserved(new_def, g)).all(|g| {
+                let overlapping = g.offset < range.1 && range.0 < g.end();
+                let name = &new_def.fields[g.index].name;
+                !overlapping
+                    || o.fields.iter().all(|h| {
+                        old_def.fields[h.index].name != *name || h.offset == g.offset
+                    })
+            });
+            stayed && contained(range, &reserved_ranges(new_def, n))
         });
         if kept_reserved {
             continue;
