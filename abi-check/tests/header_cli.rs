@@ -145,7 +145,11 @@ fn specs() -> Vec<String> {
         let mut found: Vec<String> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "toml")
+                    && std::fs::read_to_string(p)
+                        .is_ok_and(|text| text.lines().any(|l| l.trim() == "[abi]"))
+            })
             .map(|p| {
                 format!(
                     "examples/linux/{}",

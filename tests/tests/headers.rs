@@ -30,8 +30,10 @@ fn spec_paths() -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
+                if !path.ends_with("target") {
+                    stack.push(path);
+                }
+            } else if is_spec(&path) {
                 found.push(path);
             }
         }
@@ -39,6 +41,12 @@ fn spec_paths() -> Vec<PathBuf> {
     found.sort();
     paths.extend(found);
     paths
+}
+
+/// A spec file, not a crate manifest or other TOML: it has an `[abi]` table.
+fn is_spec(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "toml")
+        && std::fs::read_to_string(path).is_ok_and(|text| text.lines().any(|l| l.trim() == "[abi]"))
 }
 
 fn load(path: &Path) -> Spec {
