@@ -1,0 +1,11 @@
+use abi_derive::AbiLayout;
+
+#[derive(AbiLayout)]
+#[abi(spec = "specs/demo.toml", name = "area", version = 1)]
+struct Area {
+    id: u32,
+    flags: u32,
+    offset: i64,
+}
+
+fn main() {}
