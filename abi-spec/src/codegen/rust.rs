@@ -10,7 +10,7 @@
 //! the `#[cfg]` of those targets ([`target_cfg`]). Every number comes from
 //! [`crate::layout`]; this module only groups and prints them.
 //!
-//! Choices Rust forces on the output, documented in `docs/rust.md`:
+//! Choices Rust forces on the output:
 //! - Rust's `repr(C)` has no per-field alignment: a field with `align = N`
 //!   becomes `AlignedN<T>`, a `#[repr(C, align(N))]` wrapper, which lays out
 //!   like C only when the field's size is a multiple of N (checked here;
@@ -25,6 +25,15 @@
 //!   `features: &[u64]` (the agreed words), rather than
 //!   `abi_spec::runtime::Agreement`, so that generated code depends on
 //!   nothing; `Agreement { length, features }` passes its two fields.
+//! - When the struct's `align` is raised to its widest field `align`, and a
+//!   field keeps its wrapper only if the engine says dropping it moves
+//!   something, most specs need no wrapper at all (`__aligned_u64` members
+//!   of clone_args become plain `u64` in a `repr(C, align(8))` struct).
+//! - A spec constant named like a generated size constant (Linux's
+//!   `CLONE_ARGS_SIZE_VER0`) is kept with the spec's type, and asserted to
+//!   equal the engine's size.
+//! - `generate!` expands to items in the caller's module, so two specs in
+//!   one module collide (`Aligned8`, constants): give each its own module.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
