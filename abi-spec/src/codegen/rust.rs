@@ -25,10 +25,10 @@
 //!   `features: &[u64]` (the agreed words), rather than
 //!   `abi_spec::runtime::Agreement`, so that generated code depends on
 //!   nothing; `Agreement { length, features }` passes its two fields.
-//! - When the struct's `align` is raised to its widest field `align`, and a
-//!   field keeps its wrapper only if the engine says dropping it moves
-//!   something, most specs need no wrapper at all (`__aligned_u64` members
-//!   of clone_args become plain `u64` in a `repr(C, align(8))` struct).
+//! - To need few wrappers, the struct's `align` is raised to its widest
+//!   field `align`, and a field keeps its wrapper only if the engine says
+//!   dropping it moves something: the `__aligned_u64` members of
+//!   clone_args become plain `u64` in a `repr(C, align(8))` struct.
 //! - A spec constant named like a generated size constant (Linux's
 //!   `CLONE_ARGS_SIZE_VER0`) is kept with the spec's type, and asserted to
 //!   equal the engine's size.
