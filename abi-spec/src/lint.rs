@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::finding::Finding;
 use crate::layout::{self, Layout, LayoutError};
-use crate::model::Spec;
+use crate::model::{Spec, EXTENSION_BIT_POSITION};
 use crate::rules::Rule;
 use crate::target::Target;
 
@@ -20,6 +20,7 @@ fn target_list(targets: &[Target]) -> String {
 /// Runs the lints on every version of `spec`.
 pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
     let mut findings = Vec::new();
+    extension_bits(spec, &mut findings);
     non_portable_types(spec, &mut findings);
     // Only distinct layout classes can diverge: compute one target per class.
     let mut classes: Vec<(Target, Vec<Target>)> = Vec::new();
@@ -98,6 +99,31 @@ fn judge_version(
         implicit_padding(spec, &per_class, &mut padding);
     }
     Ok((candidates, padding))
+}
+
+fn extension_bits(spec: &Spec, findings: &mut Vec<Finding>) {
+    for feature in &spec.features {
+        if feature.position() != EXTENSION_BIT_POSITION {
+            continue;
+        }
+        let next = (feature.word() + 1) * 64;
+        findings.push(
+            Finding::new(
+                Rule::ExtensionBitAssigned,
+                format!(
+                    "feature `{}` sits on bit {}, the extension bit of word {}: readers will look for a word that is not there",
+                    feature.name,
+                    feature.bit,
+                    feature.word()
+                ),
+            )
+            .at(spec, feature.bit_span)
+            .with_help(format!(
+                "position 63 of every word says another word follows; use bit {next} and set [abi] feature_words to {}",
+                feature.word() + 2
+            )),
+        );
+    }
 }
 
 fn non_portable_types(spec: &Spec, findings: &mut Vec<Finding>) {

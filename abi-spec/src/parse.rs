@@ -685,20 +685,9 @@ impl Validator {
                 }
             };
             let Some(bit) = bit else { continue };
-            if bit % 64 == EXTENSION_BIT_POSITION {
-                self.error(
-                    format!(
-                        "bit {bit} is the extension bit of word {} (position 63)",
-                        bit / 64
-                    ),
-                    span(&r.bit),
-                    format!(
-                        "position 63 of every word says another word follows and is never a feature; use bit {}",
-                        (bit / 64 + 1) * 64
-                    ),
-                );
-                continue;
-            }
+            // A feature on a position-63 bit is a finding of its own
+            // (EXTENSION_BIT_ASSIGNED, from the lints), not unusable input:
+            // the file is well-formed, its ABI is broken.
             if let Some(&other) = bits.get(&bit) {
                 let other: &Feature = &features[other];
                 let retired = if other.retired { " (retired)" } else { "" };
