@@ -2,7 +2,7 @@
 //!
 //! A spec file (TOML) describes one ABI: its version history, its feature
 //! bits, and the structs both sides share. This crate reads and validates it
-//! ([`load`], [`parse`]), lays every struct out on every built-in target in
+//! ([`load`], [`parse()`]), lays every struct out on every built-in target in
 //! every version ([`layout`]), and judges it against the rules of the game
 //! ([`lint`], [`rules`]).
 //!

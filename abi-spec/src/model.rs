@@ -1,6 +1,6 @@
 //! The validated model of one spec file: the ABI, its feature bits, named
 //! constants, structs and waivers. Every value here has passed
-//! [`crate::parse`]'s validation; code that consumes a [`Spec`] may rely on
+//! [`crate::parse()`]'s validation; code that consumes a [`Spec`] may rely on
 //! the invariants documented on each type.
 
 use std::fmt;

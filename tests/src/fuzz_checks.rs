@@ -13,7 +13,10 @@ pub fn spec(data: &[u8]) {
     match abi_spec::parse("fuzz.toml", text) {
         Err(e) => {
             let rendered = e.render(false);
-            assert!(rendered.contains("fuzz.toml"), "an error must name the file");
+            assert!(
+                rendered.contains("fuzz.toml"),
+                "an error must name the file"
+            );
         }
         Ok(spec) => {
             for version in spec.versions() {

@@ -99,8 +99,12 @@ fn compile(program: &str, flags: &[&str], name: &str) -> Result<PathBuf, String>
 /// Reads `probe_area` back and checks every field against the engine.
 fn check_against_spec(object: &Path, target: Target) {
     let spec = abi_spec::parse("probe.toml", SPEC).expect("spec parses");
-    let dump = read_structs(object, Path::new("/nonexistent"), &["probe_area".to_string()])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let dump = read_structs(
+        object,
+        Path::new("/nonexistent"),
+        &["probe_area".to_string()],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(dump.target, target, "{}", object.display());
     let compiled = &dump.structs[0].layout;
     let expected = layout::layout(&spec, 0, target, 2)
@@ -115,7 +119,11 @@ fn check_against_spec(object: &Path, target: Target) {
             .member(&field.name)
             .unwrap_or_else(|| panic!("no `{}` on {target}", field.name));
         assert_eq!(member.offset, placed.offset, "{} on {target}", field.name);
-        assert_eq!(member.member.size, placed.size, "{} on {target}", field.name);
+        assert_eq!(
+            member.member.size, placed.size,
+            "{} on {target}",
+            field.name
+        );
         assert_eq!(
             member.member.ty.spec_key(),
             abi_dwarf::compare::spec_key(&field.ty, target),

@@ -217,14 +217,18 @@ fn compare_struct(
                 return false;
             };
             let range = (f.offset, f.end());
-            let stayed = n.fields.iter().filter(|g| is_reserved(new_def, g)).all(|g| {
-                let overlapping = g.offset < range.1 && range.0 < g.end();
-                let name = &new_def.fields[g.index].name;
-                !overlapping
-                    || o.fields.iter().all(|h| {
-                        old_def.fields[h.index].name != *name || h.offset == g.offset
-                    })
-            });
+            let stayed = n
+                .fields
+                .iter()
+                .filter(|g| is_reserved(new_def, g))
+                .all(|g| {
+                    let overlapping = g.offset < range.1 && range.0 < g.end();
+                    let name = &new_def.fields[g.index].name;
+                    !overlapping
+                        || o.fields
+                            .iter()
+                            .all(|h| old_def.fields[h.index].name != *name || h.offset == g.offset)
+                });
             stayed && contained(range, &reserved_ranges(new_def, n))
         });
         if kept_reserved {

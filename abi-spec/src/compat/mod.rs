@@ -3,7 +3,7 @@
 //! switches on the fields of the versions whose feature_size fits; features
 //! are ANDed), on every target.
 //!
-//! Three entry points share one comparison ([`compare`]):
+//! Three entry points share one comparison (the private `compare` module):
 //!
 //! * [`history`]: one file, every version against every older one;
 //! * [`diff`]: two files of one ABI, OLD (the merge base) and NEW (the

@@ -110,7 +110,11 @@ pub mod hand {
     /// `struct clone_args` as of Linux 5.7 (version 2). Every member is an
     /// `__aligned_u64`: the struct's `align(8)` gives i386 the same layout.
     #[derive(AbiLayout, Clone, Copy, Debug, Default)]
-    #[abi(spec = "../../examples/linux/clone_args.toml", name = "clone_args", version = 2)]
+    #[abi(
+        spec = "../../examples/linux/clone_args.toml",
+        name = "clone_args",
+        version = 2
+    )]
     #[repr(C, align(8))]
     pub struct CloneArgs {
         /// CLONE_* flags.
@@ -139,7 +143,11 @@ pub mod hand {
 
     /// `struct clone_args` as of Linux 5.3 (version 0).
     #[derive(AbiLayout, Clone, Copy, Debug, Default)]
-    #[abi(spec = "../../examples/linux/clone_args.toml", name = "clone_args", version = 0)]
+    #[abi(
+        spec = "../../examples/linux/clone_args.toml",
+        name = "clone_args",
+        version = 0
+    )]
     #[repr(C, align(8))]
     pub struct CloneArgsVer0 {
         /// CLONE_* flags.
