@@ -71,9 +71,13 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of a field by index into the struct's fields.
+    /// The layout of a field by index into the struct's fields. Fields are
+    /// placed in file order, so their indices ascend: a binary search.
     pub fn field(&self, index: usize) -> Option<&FieldLayout> {
-        self.fields.iter().find(|f| f.index == index)
+        self.fields
+            .binary_search_by_key(&index, |f| f.index)
+            .ok()
+            .map(|i| &self.fields[i])
     }
 }
 
@@ -93,13 +97,13 @@ pub struct LayoutError {
 fn type_size_align(
     ty: &Type,
     target: Target,
-    spec: &Spec,
+    names: &StructIndex<'_>,
     done: &[Option<Layout>],
 ) -> Result<(u64, u64), String> {
     match ty {
         Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
         Type::Array { element, len } => {
-            let (size, align) = type_size_align(element, target, spec, done)?;
+            let (size, align) = type_size_align(element, target, names, done)?;
             let total = size
                 .checked_mul(*len)
                 .filter(|&t| t <= MAX_OBJECT_SIZE)
@@ -107,12 +111,12 @@ fn type_size_align(
             Ok((total, align))
         }
         Type::Flexible(element) => {
-            let (_, align) = type_size_align(element, target, spec, done)?;
+            let (_, align) = type_size_align(element, target, names, done)?;
             Ok((0, align))
         }
         Type::Struct(name) => {
-            let index = spec
-                .struct_index(name)
+            let index = *names
+                .get(name.as_str())
                 .ok_or_else(|| format!("unknown struct `{name}`"))?;
             match done.get(index) {
                 Some(Some(layout)) => Ok((layout.size, layout.align)),
@@ -122,12 +126,25 @@ fn type_size_align(
     }
 }
 
+/// Struct indices by name, built once per batch of layouts (a spec may have
+/// many structs, and nested types name them).
+type StructIndex<'s> = std::collections::HashMap<&'s str, usize>;
+
+fn names_of(spec: &Spec) -> StructIndex<'_> {
+    spec.structs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect()
+}
+
 fn round_up(value: u64, align: u64) -> Option<u64> {
     value.checked_next_multiple_of(align)
 }
 
 fn layout_one(
     spec: &Spec,
+    names: &StructIndex<'_>,
     struct_index: usize,
     target: Target,
     version: u32,
@@ -145,7 +162,7 @@ fn layout_one(
     let mut align = 1u64;
     for (index, field, placeholder) in def.view(version) {
         let (size, natural) =
-            type_size_align(&field.ty, target, spec, done).map_err(|m| error(Some(index), m))?;
+            type_size_align(&field.ty, target, names, done).map_err(|m| error(Some(index), m))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
         let offset = match def.kind {
             StructKind::Struct => round_up(end, field_align)
@@ -217,9 +234,10 @@ pub fn layout_all(
     target: Target,
     version: u32,
 ) -> Result<Vec<Option<Layout>>, LayoutError> {
+    let names = names_of(spec);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
-        done[index] = layout_one(spec, index, target, version, &done)?;
+        done[index] = layout_one(spec, &names, index, target, version, &done)?;
     }
     Ok(done)
 }
@@ -231,25 +249,26 @@ pub fn layout(
     target: Target,
     version: u32,
 ) -> Result<Option<Layout>, LayoutError> {
+    let names = names_of(spec);
     let mut needed = vec![false; spec.structs.len()];
-    mark_needed(spec, struct_index, &mut needed);
+    mark_needed(&names, spec, struct_index, &mut needed);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
         if needed[index] {
-            done[index] = layout_one(spec, index, target, version, &done)?;
+            done[index] = layout_one(spec, &names, index, target, version, &done)?;
         }
     }
     Ok(done.swap_remove(struct_index))
 }
 
-fn mark_needed(spec: &Spec, index: usize, needed: &mut [bool]) {
+fn mark_needed(names: &StructIndex<'_>, spec: &Spec, index: usize, needed: &mut [bool]) {
     let mut stack = vec![index];
     while let Some(i) = stack.pop() {
         if std::mem::replace(&mut needed[i], true) {
             continue;
         }
         for field in &spec.structs[i].fields {
-            if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
+            if let Some(&child) = field.ty.struct_name().and_then(|n| names.get(n)) {
                 stack.push(child);
             }
         }

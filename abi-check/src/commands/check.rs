@@ -21,7 +21,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     })?;
     // Compatible steps (FIELD_ADDED, RESERVED_CLAIMED) are what a history is
     // made of; `check` reports only what needs attention, `diff` lists them.
-    let history = compat::history(&spec).map_err(|e| Failure::msg(e.to_string()))?;
+    let history = compat::history_notable(&spec).map_err(|e| Failure::msg(e.to_string()))?;
     findings.extend(history.into_iter().filter(compat::is_notable));
     output::settle(&mut findings, &spec);
     let versions = spec.versions();

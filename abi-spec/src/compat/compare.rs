@@ -16,6 +16,17 @@ pub(crate) struct Side<'a> {
     pub layouts: &'a VersionLayouts,
 }
 
+/// What one comparison reports.
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'c> {
+    /// The layout classes of the targets judged.
+    pub classes: &'c [Class],
+    /// Which views, for messages.
+    pub context: &'c str,
+    /// Whether compatible steps (info findings) are reported too.
+    pub info: bool,
+}
+
 /// Byte ranges `[start, end)`, merged and sorted.
 pub(crate) fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.retain(|r| r.0 < r.1);
@@ -73,13 +84,10 @@ enum Placement {
 
 /// Compares `old` with `new` (the same ABI, `new` being the later view) and
 /// pushes every finding. `context` says which views, for messages.
-pub(crate) fn compare(
-    old: &Side<'_>,
-    new: &Side<'_>,
-    classes: &[Class],
-    context: &str,
-    out: &mut Vec<Finding>,
-) {
+pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>, scope: Scope<'_>, out: &mut Vec<Finding>) {
+    let Scope {
+        classes, context, ..
+    } = scope;
     for (old_index, old_def) in old.spec.structs.iter().enumerate() {
         if old.layouts.iter().all(|ls| ls[old_index].is_none()) {
             continue;
@@ -107,26 +115,40 @@ pub(crate) fn compare(
         if pairs.len() != classes.len() {
             continue;
         }
-        compare_struct(
-            old, new, old_index, new_index, &pairs, classes, context, out,
-        );
+        compare_struct(old, new, old_index, new_index, &pairs, scope, out);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn compare_struct(
     old: &Side<'_>,
     new: &Side<'_>,
     old_index: usize,
     new_index: usize,
     pairs: &[(&Layout, &Layout)],
-    classes: &[Class],
-    context: &str,
+    scope: Scope<'_>,
     out: &mut Vec<Finding>,
 ) {
+    let Scope {
+        classes, context, ..
+    } = scope;
     let old_def = &old.spec.structs[old_index];
     let new_def = &new.spec.structs[new_index];
     let name = &new_def.name;
+    // Everything below is linear in the number of fields: NEW's live fields
+    // by name, the bytes each older layout reserved, and which NEW fields
+    // are accounted for, are computed once per struct pair.
+    let new_live: std::collections::HashMap<&str, usize> = pairs[0]
+        .1
+        .fields
+        .iter()
+        .filter(|f| !f.placeholder)
+        .map(|f| (new_def.fields[f.index].name.as_str(), f.index))
+        .collect();
+    let old_reserved: Vec<Vec<(u64, u64)>> = pairs
+        .iter()
+        .map(|(o, _)| reserved_ranges(old_def, o))
+        .collect();
+    let mut matched_new = vec![false; new_def.fields.len()];
 
     let shrunk: Vec<bool> = pairs
         .iter()
@@ -171,25 +193,24 @@ fn compare_struct(
     }
 
     // Old live fields: matched by name in NEW, else renamed, else removed.
-    let mut matched_new: Vec<usize> = Vec::new();
     let (o0, n0) = pairs[0];
     for old_fl in o0.fields.iter().filter(|f| !is_reserved(old_def, f)) {
         let old_field = &old_def.fields[old_fl.index];
-        if let Some(new_field_index) = n0
-            .fields
-            .iter()
-            .find(|f| !f.placeholder && new_def.fields[f.index].name == old_field.name)
-            .map(|f| f.index)
-        {
-            matched_new.push(new_field_index);
-            let new_field = &new_def.fields[new_field_index];
+        if let Some(&new_field_index) = new_live.get(old_field.name.as_str()) {
+            matched_new[new_field_index] = true;
             same_field(
-                old, new, old_def, new_def, old_field, new_field, pairs, classes, context, out,
+                old,
+                new,
+                (old_def, old_fl.index),
+                (new_def, new_field_index),
+                pairs,
+                scope,
+                out,
             );
             continue;
         }
-        if let Some(renamed) = rename_of(old_def, new_def, old_field, pairs, &matched_new) {
-            matched_new.push(renamed);
+        if let Some(renamed) = rename_of(old_def, new_def, old_fl.index, pairs, &matched_new) {
+            matched_new[renamed] = true;
             let new_field = &new_def.fields[renamed];
             out.push(
                 Finding::new(
@@ -253,15 +274,16 @@ fn compare_struct(
     // An insertion already says the lengths mean nothing; FEATURE_SIZE_AMBIGUOUS would repeat it.
     let mut unsafe_growth = false;
     for new_fl in n0.fields.iter().filter(|f| !f.placeholder) {
-        if matched_new.contains(&new_fl.index) {
+        if matched_new[new_fl.index] {
             continue;
         }
         let field = &new_def.fields[new_fl.index];
         let placements: Vec<Placement> = pairs
             .iter()
-            .map(|(o, n)| {
+            .zip(&old_reserved)
+            .map(|((o, n), reserved)| {
                 let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                placement(old_def, o, n, field, nf)
+                placement(reserved, o, n, field, nf)
             })
             .collect();
         let Some(&worst) = placements.iter().max() else {
@@ -291,6 +313,7 @@ fn compare_struct(
                 "reserve those bytes explicitly in the older version, or place the field beyond the older version's size".to_string(),
             ),
             Placement::Claimed if field.reserved => continue,
+            Placement::Claimed | Placement::Appended if !scope.info => continue,
             Placement::Claimed => (
                 Rule::ReservedClaimed,
                 format!("`{name}.{}` claims reserved bytes ({context})", field.name),
@@ -316,15 +339,7 @@ fn compare_struct(
         );
     }
     if !unsafe_growth {
-        let unknown: Vec<usize> = n0
-            .fields
-            .iter()
-            .map(|f| f.index)
-            .filter(|i| !matched_new.contains(i))
-            .collect();
-        ambiguous_feature_size(
-            new, old_def, new_def, &unknown, pairs, classes, context, out,
-        );
+        ambiguous_feature_size(new, new_def, &matched_new, pairs, &old_reserved, scope, out);
     }
 }
 
@@ -333,19 +348,16 @@ fn compare_struct(
 fn rename_of(
     old_def: &StructDef,
     new_def: &StructDef,
-    old_field: &Field,
+    old_index: usize,
     pairs: &[(&Layout, &Layout)],
-    matched_new: &[usize],
+    matched_new: &[bool],
 ) -> Option<usize> {
-    let old_index = old_def
-        .fields
-        .iter()
-        .position(|f| std::ptr::eq(f, old_field))?;
+    let old_field = &old_def.fields[old_index];
     pairs[0]
         .1
         .fields
         .iter()
-        .filter(|f| !is_reserved(new_def, f) && !matched_new.contains(&f.index))
+        .filter(|f| !is_reserved(new_def, f) && !matched_new[f.index])
         .map(|f| f.index)
         .find(|&i| {
             let g = &new_def.fields[i];
@@ -362,19 +374,19 @@ fn rename_of(
         })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn same_field(
     old: &Side<'_>,
     new: &Side<'_>,
-    old_def: &StructDef,
-    new_def: &StructDef,
-    old_field: &Field,
-    new_field: &Field,
+    (old_def, oi): (&StructDef, usize),
+    (new_def, ni): (&StructDef, usize),
     pairs: &[(&Layout, &Layout)],
-    classes: &[Class],
-    context: &str,
+    scope: Scope<'_>,
     out: &mut Vec<Finding>,
 ) {
+    let Scope {
+        classes, context, ..
+    } = scope;
+    let (old_field, new_field) = (&old_def.fields[oi], &new_def.fields[ni]);
     let name = &new_def.name;
     let field = &new_field.name;
     if old_field.ty != new_field.ty && !new_field.reserved {
@@ -436,17 +448,6 @@ fn same_field(
             .with_help("restore the field's feature: binaries test the bit they were built with"),
         );
     }
-    let old_index = old_def
-        .fields
-        .iter()
-        .position(|f| std::ptr::eq(f, old_field));
-    let new_index = new_def
-        .fields
-        .iter()
-        .position(|f| std::ptr::eq(f, new_field));
-    let (Some(oi), Some(ni)) = (old_index, new_index) else {
-        return;
-    };
     let moved: Vec<bool> = pairs
         .iter()
         .map(|(o, n)| match (o.field(oi), n.field(ni)) {
@@ -479,19 +480,19 @@ fn same_field(
     }
 }
 
+/// `reserved` is what OLD's layout `o` keeps reserved.
 fn placement(
-    old_def: &StructDef,
+    reserved: &[(u64, u64)],
     o: &Layout,
     n: &Layout,
     field: &Field,
     nf: FieldLayout,
 ) -> Placement {
     let range = (nf.offset, nf.end());
-    let reserved = reserved_ranges(old_def, o);
-    if contained(range, &reserved) {
+    if contained(range, reserved) {
         return Placement::Claimed;
     }
-    if range.0 < range.1 && overlaps(range, &reserved) {
+    if range.0 < range.1 && overlaps(range, reserved) {
         return Placement::BeyondReserved;
     }
     if range.0 >= o.feature_size {
@@ -510,32 +511,35 @@ fn placement(
 /// FEATURE_SIZE_AMBIGUOUS: NEW's feature_size equals OLD's size or
 /// feature_size while OLD lacks some of NEW's fields on bytes it did not
 /// reserve: that length no longer says which version the caller speaks.
-#[allow(clippy::too_many_arguments)]
+/// `known[i]`: NEW's field `i` is one OLD has too; `old_reserved[c]`: the
+/// bytes OLD's layout on class `c` reserved.
 fn ambiguous_feature_size(
     new: &Side<'_>,
-    old_def: &StructDef,
     new_def: &StructDef,
-    unknown: &[usize],
+    known: &[bool],
     pairs: &[(&Layout, &Layout)],
-    classes: &[Class],
-    context: &str,
+    old_reserved: &[Vec<(u64, u64)>],
+    scope: Scope<'_>,
     out: &mut Vec<Finding>,
 ) {
+    let Scope {
+        classes, context, ..
+    } = scope;
     let mut lacking_names: Vec<&str> = Vec::new();
     let hit: Vec<bool> = pairs
         .iter()
-        .map(|(o, n)| {
+        .zip(old_reserved)
+        .map(|((o, n), reserved)| {
             if n.feature_size != o.size && n.feature_size != o.feature_size {
                 return false;
             }
-            let reserved = reserved_ranges(old_def, o);
             let mut any = false;
             for nf in n.fields.iter().filter(|f| !is_reserved(new_def, f)) {
                 let field = &new_def.fields[nf.index];
-                if !unknown.contains(&nf.index) {
+                if known[nf.index] {
                     continue;
                 }
-                if !contained((nf.offset, nf.end()), &reserved) && nf.size > 0 {
+                if !contained((nf.offset, nf.end()), reserved) && nf.size > 0 {
                     any = true;
                     if !lacking_names.contains(&field.name.as_str()) {
                         lacking_names.push(&field.name);

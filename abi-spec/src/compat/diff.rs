@@ -66,8 +66,11 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
             spec: new,
             layouts: &new_layouts,
         },
-        &classes,
-        &context,
+        compare::Scope {
+            classes: &classes,
+            context: &context,
+            info: true,
+        },
         &mut findings,
     );
     published_versions(old, new, &classes, &mut findings)?;

@@ -149,29 +149,75 @@ pub(crate) fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
 
 /// Every version of `spec` against every older one, plus the rules that
 /// judge the history as a whole (FIELD_UNGATED). Info findings (compatible
-/// steps) are included; `check` leaves them out of its report.
+/// steps) are included; see [`history_notable`] for the rest alone.
 pub fn history(spec: &Spec) -> Result<Vec<Finding>, CompatError> {
+    history_with(spec, true)
+}
+
+/// [`history`] without the info findings, which a large history has many
+/// of: what `check` reports.
+pub fn history_notable(spec: &Spec) -> Result<Vec<Finding>, CompatError> {
+    history_with(spec, false)
+}
+
+fn history_with(spec: &Spec, info: bool) -> Result<Vec<Finding>, CompatError> {
     let classes = classes(&spec.abi.targets);
     let versions: Vec<u32> = spec.versions().collect();
     let mut per_version = Vec::with_capacity(versions.len());
     for &v in &versions {
         per_version.push(layouts_at(spec, v, &classes)?);
     }
-    let mut findings = Vec::new();
-    for (j, &newer) in versions.iter().enumerate() {
-        for (i, &older) in versions.iter().enumerate().take(j) {
-            let old = compare::Side {
-                spec,
-                layouts: &per_version[i],
-            };
-            let new = compare::Side {
-                spec,
-                layouts: &per_version[j],
-            };
-            let context = format!("from version {older} to version {newer}");
-            compare::compare(&old, &new, &classes, &context, &mut findings);
-        }
-    }
+    // Every (older, newer) pair is independent: judge them on every core,
+    // then merge in pair order so that deduplication keeps the same first
+    // finding whatever the number of threads.
+    let pairs: Vec<(usize, usize)> = (0..versions.len())
+        .flat_map(|j| (0..j).map(move |i| (i, j)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pairs.len())
+        .max(1);
+    let chunk = pairs.len().div_ceil(threads).max(1);
+    let judged: Vec<Vec<Finding>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|chunk| {
+                let (classes, per_version, versions) = (&classes, &per_version, &versions);
+                scope.spawn(move || {
+                    let mut findings = Vec::new();
+                    for &(i, j) in chunk {
+                        let context =
+                            format!("from version {} to version {}", versions[i], versions[j]);
+                        compare::compare(
+                            &compare::Side {
+                                spec,
+                                layouts: &per_version[i],
+                            },
+                            &compare::Side {
+                                spec,
+                                layouts: &per_version[j],
+                            },
+                            compare::Scope {
+                                classes,
+                                context: &context,
+                                info,
+                            },
+                            &mut findings,
+                        );
+                    }
+                    findings
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut findings: Vec<Finding> = judged.into_iter().flatten().collect();
     ungated(spec, &mut findings);
     Ok(dedupe(findings))
 }
