@@ -158,9 +158,23 @@ pub struct MatrixArgs {
     /// each other; default: SPEC.
     #[arg(long, value_name = "FILE")]
     pub kernel_spec: Option<PathBuf>,
+    /// What the C library announces at registration: its version's
+    /// feature size (the contract's model) or its `sizeof` (glibc 2.35-2.39
+    /// for rseq). See docs/matrix.md.
+    #[arg(long, value_enum, default_value_t = MatrixAnnounces::FeatureSize)]
+    pub libc_announces: MatrixAnnounces,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// `abi-check matrix --libc-announces`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatrixAnnounces {
+    /// The feature size of the C library's version (the end of its last field).
+    FeatureSize,
+    /// `sizeof` of the C library's version, tail padding included.
+    Size,
 }
 
 /// Header styles.
@@ -213,8 +227,12 @@ pub struct VerifyArgs {
     #[arg(long = "elf", value_name = "FILE", required = true)]
     pub elf: Vec<PathBuf>,
     /// Which struct to compare, `NAME` or `NAME=C_NAME` (a C name may be a
-    /// member path such as `pthread.rseq_area`); default: every struct.
-    #[arg(long = "struct", value_name = "NAME[=C_NAME]")]
+    /// member path such as `pthread.rseq_area`, or a typedef name); default:
+    /// every struct. `NAME=A|B` tries `A`, then `B`, in each binary: one run
+    /// covers a kernel (`rseq`) and a glibc (`pthread.rseq_area`) with
+    /// `--struct 'rseq=rseq|pthread.rseq_area'`, and the table says which
+    /// name matched where.
+    #[arg(long = "struct", value_name = "NAME[=C_NAME[|C_NAME]...]")]
     pub structs: Vec<String>,
     /// Where split debug files live.
     #[arg(long, value_name = "DIR", default_value = "/usr/lib/debug")]

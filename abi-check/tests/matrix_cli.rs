@@ -117,7 +117,162 @@ fn rseq_lengths_follow_the_feature_sizes() {
         text.contains("kernel 2     ok 20     ok 28     ok 33"),
         "{text}"
     );
-    assert!(text.contains("`rseq_cs` not simulated"), "{text}");
+    // rseq_cs only user space writes: copy-in, every cell the same.
+    assert!(text.contains("rseq `rseq_cs` (copy-in)"), "{text}");
+    assert!(!text.contains("not simulated"), "{text}");
+}
+
+/// (kernel, libc) of the failing cells of `rseq` on x86_64.
+fn rseq_failing(spec: &str, announces: &str) -> Vec<(u64, u64)> {
+    let o = run(&[
+        "matrix",
+        spec,
+        "--libc-announces",
+        announces,
+        "--format",
+        "json",
+    ]);
+    let report = json_of(&o);
+    assert_eq!(report["libc_announces"], announces);
+    let fails = report["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["struct"] == "rseq" && c["target"] == "x86_64" && c["pass"] == false)
+        .map(|c| {
+            (
+                c["kernel"].as_u64().unwrap_or(99),
+                c["libc"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        o.status.code(),
+        Some(if fails.is_empty() { 0 } else { 1 }),
+        "exit code follows the cells"
+    );
+    fails
+}
+
+#[test]
+fn a_libc_announcing_sizeof_breaks_the_prerelease_rseq_where_the_diff_says() {
+    let fixture = "tests/fixtures/rseq-7.0-prerelease.toml";
+    // FEATURE_SIZE_AMBIGUOUS: version 2's feature size 32 is the size of
+    // versions 0 and 1, which lack slice_ctrl. A C library of version 0 or 1
+    // announcing its sizeof (32, as glibc 2.35-2.39 did) gets slice_ctrl
+    // switched on by a version-2 kernel, which reads it from the C
+    // library's padding.
+    let check = run(&["check", fixture, "--format", "json"]);
+    let rules: Vec<String> = json_of(&check)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        rules.iter().any(|r| r == "FEATURE_SIZE_AMBIGUOUS"),
+        "{rules:?}"
+    );
+    assert_eq!(rseq_failing(fixture, "size"), vec![(2, 0), (2, 1)]);
+    // Announcing the feature size, the same spec works at every pair.
+    assert_eq!(rseq_failing(fixture, "feature-size"), vec![]);
+    let o = run(&["matrix", fixture, "--libc-announces", "size"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("FAIL kernel 2 / libc 0: the kernel read `slice_ctrl` (bytes 28..32) from the C library's padding"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_one_byte_reserved_makes_rseq_safe_for_a_libc_announcing_sizeof() {
+    let spec = "examples/linux/rseq.toml";
+    assert_eq!(rseq_failing(spec, "size"), vec![]);
+    assert_eq!(rseq_failing(spec, "feature-size"), vec![]);
+    // A version-0 C library announcing 32 bytes gets node_id and mm_cid
+    // written into its tail padding by a version-1 kernel (harmless: only
+    // the kernel writes them), but reads only what it knows.
+    let o = run(&[
+        "matrix",
+        spec,
+        "--libc-announces",
+        "size",
+        "--format",
+        "json",
+    ]);
+    let report = json_of(&o);
+    let cell = report["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .find(|c| {
+            c["struct"] == "rseq" && c["target"] == "x86_64" && c["kernel"] == 1 && c["libc"] == 0
+        })
+        .cloned()
+        .expect("cell");
+    assert_eq!(cell["announced"], 32);
+    assert_eq!(cell["length"], 20);
+    assert_eq!(cell["pass"], true);
+}
+
+#[test]
+fn clone_args_is_copied_in_with_e2big_where_the_caller_is_newer() {
+    let o = run(&["matrix", "examples/linux/clone_args.toml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("clone_args `clone_args` (copy-in)"), "{text}");
+    // Sizes 64/80/88: a newer caller setting its new fields gets E2BIG
+    // (ok*), and with only the older fields set, the kernel's length.
+    assert!(
+        text.contains("kernel 0     ok 64    ok* 64    ok* 64"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kernel 1     ok 64     ok 80    ok* 80"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kernel 2     ok 64     ok 80     ok 88"),
+        "{text}"
+    );
+    let json = json_of(&run(&[
+        "matrix",
+        "examples/linux/clone_args.toml",
+        "--format",
+        "json",
+    ]));
+    let cells = json["cells"].as_array().expect("cells");
+    assert_eq!(cells.len(), 3 * 3 * 20);
+    let cell = cells
+        .iter()
+        .find(|c| c["target"] == "x86_64" && c["kernel"] == 0 && c["libc"] == 2)
+        .expect("cell");
+    assert_eq!(cell["protocol"], "copy-in");
+    assert_eq!(cell["expected_refusal"], 7);
+    assert_eq!(cell["announced"], 88);
+}
+
+#[test]
+fn copy_in_of_a_moved_field_fails() {
+    // clone_args whose kernel swapped `pidfd` and `child_tid`: every
+    // caller's pidfd reaches the kernel as child_tid.
+    let text =
+        std::fs::read_to_string(root().join("examples/linux/clone_args.toml")).expect("read");
+    let swapped = text
+        .replacen("name = \"pidfd\"", "name = \"@tmp\"", 1)
+        .replacen("name = \"child_tid\"", "name = \"pidfd\"", 1)
+        .replacen("name = \"@tmp\"", "name = \"child_tid\"", 1);
+    let kernel = scratch("clone_args", &swapped);
+    let o = run(&[
+        "matrix",
+        "examples/linux/clone_args.toml",
+        "--kernel-spec",
+        &kernel.to_string_lossy(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("the kernel reads `pidfd` as"), "{out}");
+    assert!(!out.contains(" ok "), "every cell fails: {out}");
 }
 
 const BASE: &str = r#"
@@ -259,8 +414,9 @@ fn svg_is_a_grid() {
     let svg = String::from_utf8_lossy(&o.stdout);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.trim_end().ends_with("</svg>"));
-    // One rect per cell: tlabi_area alike on every target, 4 x 4 versions.
-    assert_eq!(svg.matches("<rect x=").count(), 16);
+    // One rect per cell: tlabi_area (registration) and tlabi_registration
+    // (copy-in), each alike on every target, 4 x 4 versions.
+    assert_eq!(svg.matches("<rect x=").count(), 32);
     if Command::new("rsvg-convert")
         .arg("--version")
         .output()

@@ -2,10 +2,13 @@
 //! copy-in, and whether a field is on under that agreement. Generated
 //! accessors ask [`Agreement::is_on`]; the negotiation that produces an
 //! agreement lives beside it ([`negotiate`]), over the feature words of
-//! [`feature_words`].
+//! [`feature_words`]. With `std`, [`simulate`] runs both sides of two specs
+//! against each other: the compatibility matrix.
 
 pub mod feature_words;
 pub mod negotiate;
+#[cfg(feature = "std")]
+pub mod simulate;
 
 pub use feature_words::{FeatureSet, FeatureWordsError, EXTENSION_BIT};
 pub use negotiate::{

@@ -116,6 +116,11 @@ pub enum NegotiationError {
         /// The first non-zero byte beyond the kernel's struct.
         offset: usize,
     },
+    /// Copy-in: a byte of a reserved (must-be-zero) field is not zero.
+    ReservedNotZero {
+        /// The first such byte.
+        offset: usize,
+    },
     /// The feature words could not be built.
     Words(FeatureWordsError),
 }
@@ -154,6 +159,9 @@ impl fmt::Display for NegotiationError {
             }
             NegotiationError::TooBig { offset } => {
                 write!(f, "byte {offset} beyond the known struct is not zero")
+            }
+            NegotiationError::ReservedNotZero { offset } => {
+                write!(f, "reserved byte {offset} is not zero")
             }
             NegotiationError::Words(e) => write!(f, "{e}"),
         }
