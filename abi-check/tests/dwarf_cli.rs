@@ -488,3 +488,415 @@ fn an_absurd_array_bound_is_exit_2() {
         text(&out.stderr)
     );
 }
+
+/// The installed glibc, when its debug file (libc6-dbg, found through the
+/// build-id) is here too; under CI their absence fails the test.
+fn glibc_with_debug_file() -> Option<&'static str> {
+    let libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    let out = run(&[
+        "dump", "--elf", libc, "--struct", "pthread", "--format", "json",
+    ]);
+    if out.status.code() == Some(0) {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let debug_file = v["debug_file"].as_str().unwrap_or_default();
+        assert!(
+            debug_file.starts_with("/usr/lib/debug/.build-id/"),
+            "{debug_file}"
+        );
+        return Some(libc);
+    }
+    let err = text(&out.stderr);
+    let missing = !Path::new(libc).exists() || err.contains("no DWARF");
+    assert!(missing, "{err}");
+    assert!(
+        std::env::var("CI").is_err(),
+        "glibc with libc6-dbg is missing, and CI is set: {err}"
+    );
+    eprintln!("note: glibc with libc6-dbg is missing; this test checks nothing here");
+    None
+}
+
+fn rseq_spec() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/linux/rseq.toml")
+        .display()
+        .to_string()
+}
+
+/// `struct rseq` as Linux 6.3 to 6.x declares it in <linux/rseq.h>: version 1
+/// of the spec (node_id, mm_cid), `end[]` marking the feature size.
+const KERNEL_RSEQ: &str = "typedef unsigned int __u32; typedef unsigned long long __u64;\n\
+struct rseq { __u32 cpu_id_start; __u32 cpu_id; __u64 rseq_cs; __u32 flags;\n\
+  __u32 node_id; __u32 mm_cid; char end[]; } __attribute__((aligned(4 * sizeof(__u64))));\n\
+struct rseq rseq_area_of_a_task;\n";
+
+/// The real case of issue 6: a kernel calls it `struct rseq`, glibc 2.36
+/// `pthread.rseq_area`; one run with alternatives shows both, each with the
+/// version it implements and the name that matched.
+#[test]
+fn verify_kernel_and_glibc_in_one_run() {
+    if !gcc() {
+        return;
+    }
+    let Some(libc) = glibc_with_debug_file() else {
+        return;
+    };
+    let dir = scratch("kernel-libc");
+    let kernel = compile(&dir, "kernel", KERNEL_RSEQ, &[])
+        .display()
+        .to_string();
+    let spec = rseq_spec();
+    let args = [
+        "verify",
+        &spec,
+        "--struct",
+        "rseq=rseq|pthread.rseq_area",
+        "--elf",
+        &kernel,
+        "--elf",
+        libc,
+    ];
+    let out = run(&args);
+    let t = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{t}{}", text(&out.stderr));
+    let rows: Vec<&str> = t
+        .lines()
+        .skip_while(|l| !l.starts_with("struct "))
+        .collect();
+    assert_eq!(rows.len(), 3, "a header and two rows: {t}");
+    let kernel_row: Vec<&str> = rows[1].split_whitespace().collect();
+    let libc_row: Vec<&str> = rows[2].split_whitespace().collect();
+    assert_eq!(
+        kernel_row,
+        [
+            "rseq",
+            kernel.as_str(),
+            "x86_64",
+            "v1",
+            "of",
+            "2",
+            "32",
+            "32",
+            "0"
+        ],
+        "{t}"
+    );
+    assert_eq!(
+        libc_row,
+        [
+            "rseq=pthread.rseq_area",
+            libc,
+            "x86_64",
+            "v0",
+            "of",
+            "2",
+            "32",
+            "32",
+            "0"
+        ],
+        "{t}"
+    );
+    let json = run(&[&args[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let binaries = v["binaries"].as_array().expect("binaries");
+    assert_eq!(binaries.len(), 2);
+    assert_eq!(binaries[0]["c_name"], "rseq");
+    assert_eq!(binaries[0]["implements"], 1);
+    assert_eq!(binaries[1]["c_name"], "pthread.rseq_area");
+    assert_eq!(binaries[1]["implements"], 0);
+    // The old command line still works, for the libc alone.
+    let old = run(&[
+        "verify",
+        &spec,
+        "--struct",
+        "rseq=pthread.rseq_area",
+        "--elf",
+        libc,
+    ]);
+    assert_eq!(old.status.code(), Some(0), "{}", text(&old.stderr));
+    assert!(
+        text(&old.stdout).contains("v0 of 2"),
+        "{}",
+        text(&old.stdout)
+    );
+}
+
+/// Alternatives are tried in order in each binary; a member path whose
+/// member is missing is "not this one"; none defined is exit 2.
+#[test]
+fn verify_alternatives_take_the_first_one_defined() {
+    if !gcc() {
+        return;
+    }
+    let dir = scratch("alternatives");
+    let spec = write_spec(&dir);
+    // Both names exist here: `wrapper.inner` is a v1 area, `probe_area` v2.
+    let source = format!(
+        "{V2}struct wrapper {{ int other; struct {{ __u32 a; __u32 flags; __u64 b; }} inner; }};\n\
+         struct wrapper w;\n"
+    );
+    let both = compile(&dir, "both", &source, &[]).display().to_string();
+    let v1 = compile(&dir, "v1", V1, &[]).display().to_string();
+    let row = |args: &[&str], file: &str| {
+        let out = run(args);
+        let t = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{t}{}", text(&out.stderr));
+        t.lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let first = "probe_area=wrapper.inner|probe_area";
+    let r = row(&["verify", &spec, "--struct", first, "--elf", &both], &both);
+    assert_eq!(r[0], "probe_area=wrapper.inner");
+    assert_eq!(r[3], "v1");
+    let r = row(&["verify", &spec, "--struct", first, "--elf", &v1], &v1);
+    assert_eq!(r[0], "probe_area", "no `wrapper` in this one");
+    let second = "probe_area=probe_area|wrapper.inner";
+    let r = row(
+        &["verify", &spec, "--struct", second, "--elf", &both],
+        &both,
+    );
+    assert_eq!(r[0], "probe_area");
+    assert_eq!(r[3], "v2");
+    // `wrapper` is there but has no `nope`: the next alternative is taken.
+    let fallback = "probe_area=wrapper.nope|probe_area";
+    let r = row(
+        &["verify", &spec, "--struct", fallback, "--elf", &both],
+        &both,
+    );
+    assert_eq!(r[0], "probe_area");
+    let none = run(&[
+        "verify",
+        &spec,
+        "--struct",
+        "probe_area=nothing|wrapper.nope",
+        "--elf",
+        &both,
+    ]);
+    assert_unusable(&none, Path::new(&both));
+    let err = text(&none.stderr);
+    assert!(err.contains("`nothing` or `wrapper.nope`"), "{err}");
+    let misplaced = run(&["verify", &spec, "--struct", "probe_area|x", "--elf", &both]);
+    assert_eq!(misplaced.status.code(), Some(2));
+}
+
+/// `typedef struct { ... } name;` is found by the typedef's name; a
+/// typedef of a scalar is no struct.
+#[test]
+fn typedef_names_are_found() {
+    if !gcc() {
+        return;
+    }
+    let dir = scratch("typedef");
+    let source = "typedef unsigned int __u32; typedef unsigned long long __u64;\n\
+typedef struct { __u32 a; __u32 flags; __u64 b; } probe_t; probe_t p;\n\
+typedef int not_a_struct; not_a_struct n;\n";
+    let o = compile(&dir, "typedef", source, &[]);
+    let elf = o.display().to_string();
+    let out = run(&["dump", "--elf", &elf, "--struct", "probe_t"]);
+    let t = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(t.contains("typedef struct {"), "{t}");
+    assert!(t.contains("} probe_t;"), "{t}");
+    assert!(
+        t.contains("/* size: 16, cachelines: 1, members: 3 */"),
+        "{t}"
+    );
+    let spec = write_spec(&dir);
+    let out = run(&[
+        "verify",
+        &spec,
+        "--struct",
+        "probe_area=probe_t",
+        "--elf",
+        &elf,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("v1 of 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["dump", "--elf", &elf, "--struct", "not_a_struct"]);
+    assert_unusable(&out, &o);
+}
+
+const NESTED_SPEC: &str = r#"
+[abi]
+name = "nest"
+version = 1
+
+[[struct]]
+name = "inner"
+
+[[struct.field]]
+name = "x"
+type = "u32"
+since = 1
+
+[[struct.field]]
+name = "y"
+type = "u32"
+since = 1
+
+[[struct]]
+name = "outer"
+
+[[struct.field]]
+name = "head"
+type = "u64"
+since = 1
+
+[[struct.field]]
+name = "in"
+type = "inner"
+since = 1
+
+[[struct.field]]
+name = "many"
+type = "[inner; 2]"
+since = 1
+"#;
+
+/// A nested struct is compared field by field against the spec's struct,
+/// not by size alone, also inside arrays.
+#[test]
+fn verify_compares_nested_structs_field_by_field() {
+    if !gcc() {
+        return;
+    }
+    let dir = scratch("nested");
+    let spec = dir.join("nest.toml");
+    std::fs::write(&spec, NESTED_SPEC).expect("write spec");
+    let spec = spec.display().to_string();
+    let good = "struct inner { unsigned x, y; };\n\
+struct outer { unsigned long long head; struct inner in; struct inner many[2]; } o;\n";
+    let good = compile(&dir, "good", good, &[]).display().to_string();
+    let out = run(&["verify", &spec, "--struct", "outer", "--elf", &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("v1 of 1"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Same sizes everywhere, but x and y swapped: caught inside `in`.
+    let swapped = "struct inner { unsigned y, x; };\n\
+struct outer { unsigned long long head; struct inner in; struct inner many[2]; } o;\n";
+    let swapped = compile(&dir, "swapped", swapped, &[]).display().to_string();
+    let out = run(&["verify", &spec, "--struct", "outer", "--elf", &swapped]);
+    let t = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("breaking[FIELD_RETYPED]"), "{t}");
+    assert!(
+        t.contains("has `x` at offset 4, the spec's `inner` at 0"),
+        "{t}"
+    );
+    assert!(t.contains("`outer` has `in`"), "{t}");
+    assert!(t.contains("`outer` has `many`"), "{t}");
+    assert!(t.contains("none"), "implements no version: {t}");
+    // A scalar of the same size but another signedness, two levels down.
+    let signed = "struct inner { unsigned x; int y; };\n\
+struct outer { unsigned long long head; struct inner in; struct inner many[2]; } o;\n";
+    let signed = compile(&dir, "signed", signed, &[]).display().to_string();
+    let out = run(&["verify", &spec, "--struct", "outer", "--elf", &signed]);
+    let t = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("has `y` as `int` (4 bytes)"), "{t}");
+}
+
+/// DWARF does not say `packed`: a packed struct whose members all sit
+/// aligned reads with its natural alignment. Against a spec that says
+/// packed, that is no STRUCT_ALIGN_CHANGED; against one that does not, the
+/// natural alignment is compared as before.
+#[test]
+fn verify_accepts_a_packed_struct_whose_members_are_aligned() {
+    if !gcc() {
+        return;
+    }
+    let dir = scratch("packed");
+    let spec = |packed: bool| {
+        let path = dir.join(format!("packed-{packed}.toml"));
+        let text = format!(
+            "[abi]\nname = \"pk\"\nversion = 1\n\n[[struct]]\nname = \"pk\"\npacked = {packed}\n\n\
+             [[struct.field]]\nname = \"a\"\ntype = \"u32\"\nsince = 1\n\n\
+             [[struct.field]]\nname = \"b\"\ntype = \"u32\"\nsince = 1\n"
+        );
+        std::fs::write(&path, text).expect("write spec");
+        path.display().to_string()
+    };
+    let o = compile(
+        &dir,
+        "pk",
+        "struct __attribute__((packed)) pk { unsigned a, b; } v;\n",
+        &[],
+    )
+    .display()
+    .to_string();
+    let out = run(&["verify", &spec(true), "--elf", &o]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let unpacked = compile(&dir, "plain", "struct pk { unsigned a, b; } v;\n", &[])
+        .display()
+        .to_string();
+    let out = run(&["verify", &spec(false), "--elf", &unpacked]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Misaligned members do tell: packed, 1-aligned, against an unpacked spec.
+    let odd = compile(
+        &dir,
+        "odd",
+        "struct __attribute__((packed)) pk { unsigned char c; unsigned a, b; } v;\n",
+        &[],
+    );
+    let out = run(&[
+        "dump",
+        "--elf",
+        &odd.display().to_string(),
+        "--struct",
+        "pk",
+    ]);
+    assert!(
+        text(&out.stdout).contains("__packed__"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Tail padding after a flexible array can have no field: the toml output
+/// waives it with a reason, and a union's tail is named by a reserved
+/// member of the union's size; `check` then warns about nothing.
+#[test]
+fn dump_toml_tail_padding_checks_without_warnings() {
+    if !gcc() {
+        return;
+    }
+    let dir = scratch("tail");
+    let source = "union u { unsigned a; unsigned char b[5]; };\n\
+struct flex { unsigned long long a; char b; union u in; unsigned tail[]; } v;\n";
+    let o = compile(&dir, "flex", source, &[]);
+    let elf = o.display().to_string();
+    let toml = run(&[
+        "dump", "--elf", &elf, "--struct", "flex", "--format", "toml",
+    ]);
+    assert_eq!(toml.status.code(), Some(0), "{}", text(&toml.stderr));
+    let body = text(&toml.stdout);
+    assert!(
+        body.contains("[[waiver]]\nrule = \"IMPLICIT_PADDING\""),
+        "{body}"
+    );
+    assert!(body.contains("field = \"tail\""), "{body}");
+    let spec = dir.join("flex.toml");
+    std::fs::write(&spec, &toml.stdout).expect("write spec");
+    let spec = spec.display().to_string();
+    let check = run(&["check", &spec]);
+    let t = text(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{t}{}", text(&check.stderr));
+    assert!(t.contains("0 warnings"), "{t}");
+    assert!(t.contains("1 waived"), "{t}");
+    let layout = run(&["layout", &spec, "--struct", "flex", "--format", "json"]);
+    let layout: serde_json::Value = serde_json::from_slice(&layout.stdout).expect("json");
+    assert_eq!(layout["layouts"][0]["size"], 24);
+    let verify = run(&["verify", &spec, "--elf", &elf]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}

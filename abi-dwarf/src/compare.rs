@@ -1,12 +1,15 @@
 //! A compiled struct judged against every version of a spec struct: which
 //! version the binary implements (the newest whose every field it has at
 //! the same offset, with the same size and type), and the differences as
-//! findings with the contract's rule IDs.
+//! findings with the contract's rule IDs. A field whose type is another
+//! spec struct is compared with that struct's layout, field by field, as
+//! deep as the nesting goes.
 
 use abi_spec::layout::{self, Layout};
+use abi_spec::model::StructKind;
 use abi_spec::{Finding, Rule, Spec, Target, Type};
 
-use crate::model::{CStruct, FlatMember};
+use crate::model::{CStruct, CType, FlatMember, Kind, TypeKind};
 
 /// What a binary says about one spec struct.
 #[derive(Clone, Debug)]
@@ -56,8 +59,101 @@ pub fn spec_key(ty: &Type, target: Target) -> String {
 enum FieldMatch {
     Same,
     Missing,
-    Moved { offset: u64 },
-    Retyped { c_type: String, size: u64 },
+    Moved {
+        offset: u64,
+    },
+    /// Another type or size; `why` says where inside a nested struct.
+    Retyped {
+        c_type: String,
+        size: u64,
+        why: Option<String>,
+    },
+}
+
+/// Whether the compiled alignment agrees with the spec's. DWARF does not
+/// say whether a struct was packed: one whose members all happen to sit
+/// aligned reads as unpacked, with its natural alignment. When the spec
+/// says packed, the packed reading (the explicit alignment, or 1) counts
+/// too.
+pub fn align_agrees(compiled: &CStruct, spec_packed: bool, spec_align: u64) -> bool {
+    compiled.align == spec_align
+        || (spec_packed && !compiled.packed && compiled.explicit_align.unwrap_or(1) == spec_align)
+}
+
+/// Where a compiled type differs from a spec type that holds a spec struct
+/// (directly or through arrays), compared with that struct's layout in
+/// `version`; `None` when it agrees, or holds no struct. Scalars and array
+/// lengths were already compared through [`spec_key`].
+fn nested_difference(
+    spec: &Spec,
+    ty: &Type,
+    compiled: &CType,
+    version: u32,
+    target: Target,
+) -> Option<String> {
+    match (ty, &compiled.kind) {
+        (
+            Type::Array { element, .. } | Type::Flexible(element),
+            TypeKind::Array { element: c, .. },
+        ) => nested_difference(spec, element, c, version, target),
+        (Type::Struct(name), TypeKind::Aggregate(inner)) => {
+            let index = spec.struct_index(name)?;
+            let def = &spec.structs[index];
+            let nested = layout::layout(spec, index, target, version).ok()??;
+            let c_name = &compiled.c_name;
+            let spec_kind = match def.kind {
+                StructKind::Struct => Kind::Struct,
+                StructKind::Union => Kind::Union,
+            };
+            if inner.kind != spec_kind {
+                return Some(format!(
+                    "`{c_name}` is a {}, the spec's `{name}` a {}",
+                    inner.kind.keyword(),
+                    spec_kind.keyword()
+                ));
+            }
+            if inner.size != nested.size {
+                return Some(format!(
+                    "`{c_name}` is {} bytes, the spec's `{name}` {} in version {version}",
+                    inner.size, nested.size
+                ));
+            }
+            if !align_agrees(inner, def.packed, nested.align) {
+                return Some(format!(
+                    "`{c_name}` is {}-aligned, the spec's `{name}` {}-aligned",
+                    inner.align, nested.align
+                ));
+            }
+            let flat = inner.flat_members();
+            for placed in &nested.fields {
+                let field = &def.fields[placed.index].name;
+                let why = match match_field(spec, &nested, placed.index, &flat, target) {
+                    FieldMatch::Same => continue,
+                    FieldMatch::Missing => format!(
+                        "`{c_name}` has no field `{field}`, which the spec's `{name}` has at offset {}",
+                        placed.offset
+                    ),
+                    FieldMatch::Moved { offset } => format!(
+                        "`{c_name}` has `{field}` at offset {offset}, the spec's `{name}` at {}",
+                        placed.offset
+                    ),
+                    FieldMatch::Retyped { c_type, size, why } => {
+                        let mut text = format!(
+                            "`{c_name}` has `{field}` as `{c_type}` ({size} bytes), the spec's `{name}` as `{}` ({} bytes)",
+                            def.fields[placed.index].ty, placed.size
+                        );
+                        if let Some(why) = why {
+                            text = format!("{text}: {why}");
+                        }
+                        text
+                    }
+                };
+                return Some(why);
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 fn match_field(
@@ -92,12 +188,18 @@ fn match_field(
     let same_type = compiled.member.bits.is_none()
         && compiled.member.size == placed.size
         && (reserved || compiled.member.ty.spec_key() == spec_key(&field.ty, target));
-    if same_type {
+    let why = if same_type && !reserved {
+        nested_difference(spec, &field.ty, &compiled.member.ty, layout.version, target)
+    } else {
+        None
+    };
+    if same_type && why.is_none() {
         FieldMatch::Same
     } else {
         FieldMatch::Retyped {
             c_type: compiled.member.ty.c_name.clone(),
             size: compiled.member.size,
+            why,
         }
     }
 }
@@ -173,11 +275,26 @@ pub fn verify(
                     field.name, placed.offset
                 ),
             )),
-            FieldMatch::Retyped { c_type, size } => Some(Finding::new(
+            FieldMatch::Retyped {
+                c_type,
+                size,
+                why: None,
+            } => Some(Finding::new(
                 Rule::FieldRetyped,
                 format!(
                     "{here} has `{}` as `{c_type}` ({size} bytes); the spec says `{}` ({} bytes)",
                     field.name, field.ty, placed.size
+                ),
+            )),
+            FieldMatch::Retyped {
+                c_type,
+                why: Some(why),
+                ..
+            } => Some(Finding::new(
+                Rule::FieldRetyped,
+                format!(
+                    "{here} has `{}` as `{c_type}`, which is not the spec's `{}`: {why}",
+                    field.name, field.ty
                 ),
             )),
         };
@@ -204,7 +321,7 @@ pub fn verify(
             .at(spec, def.name_span),
         );
     }
-    if compiled.align != base.align {
+    if !align_agrees(compiled, def.packed, base.align) {
         findings.push(
             Finding::new(
                 Rule::StructAlignChanged,

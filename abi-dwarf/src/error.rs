@@ -45,7 +45,8 @@ pub enum Error {
     NotFound {
         /// The file holding the DWARF.
         path: PathBuf,
-        /// The names, as asked.
+        /// The names, as asked; alternatives of which none is defined
+        /// joined by `|`.
         names: Vec<String>,
     },
 }
@@ -83,7 +84,11 @@ impl fmt::Display for Error {
                 write!(f, "{}: unusable DWARF: {message}", path.display())
             }
             Error::NotFound { path, names } => {
-                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                // A group of alternatives (`a|b`) reads as "`a` or `b`".
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|n| format!("`{}`", n.split('|').collect::<Vec<_>>().join("` or `")))
+                    .collect();
                 write!(
                     f,
                     "{}: no definition of {} in the DWARF",

@@ -2,8 +2,10 @@
 //! only the top-level entries of each unit are read (their subtrees are
 //! skipped through `DW_AT_sibling`), names are matched by string offset
 //! where the producer used `.debug_str`, units are scanned in parallel, and
-//! the scan stops as soon as every name has a definition that no earlier
-//! unit can take from it.
+//! the scan stops as soon as every name it must find has a definition that
+//! no earlier unit can take from it. A name is a struct, union or class tag,
+//! or a typedef of one (`typedef struct { ... } foo_t;`); in one unit the
+//! tag wins over a typedef of the same name.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -67,17 +69,31 @@ pub struct ScanError {
     pub error: gimli::Error,
 }
 
+/// What a scan found.
+pub struct Scanned {
+    /// Per name, the definition in the lowest-numbered unit that has one.
+    /// When the scan stopped early, only the names it had to find are sure.
+    pub hits: Vec<Option<Hit>>,
+    /// True when every unit was scanned: a name without a hit is defined
+    /// nowhere.
+    pub complete: bool,
+}
+
 /// Scans `headers` for the definitions of `wanted`'s names with `threads`
 /// threads. Each name gets the definition in the lowest-numbered unit that
-/// has one, whatever the threads' timing.
+/// has one, whatever the threads' timing. With `required` (indexed like the
+/// names), the scan stops once those names are settled; without, it reads
+/// every unit.
 pub fn scan(
     dwarf: &gimli::Dwarf<Slice<'_>>,
     headers: &[UnitHeader<Slice<'_>>],
     wanted: &Wanted<'_>,
+    required: Option<&[bool]>,
     threads: usize,
-) -> Result<Vec<Option<Hit>>, ScanError> {
+) -> Result<Scanned, ScanError> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
+    let stopped_early = AtomicBool::new(false);
     let best: Mutex<Vec<Option<Hit>>> = Mutex::new(vec![None; wanted.names.len()]);
     let failure: Mutex<Option<ScanError>> = Mutex::new(None);
     let worker = || loop {
@@ -89,12 +105,20 @@ pub fn scan(
             break;
         }
         {
-            // Units are handed out in order: once every name has a
-            // definition before this unit, no later unit can matter.
-            let best = best.lock().unwrap_or_else(|e| e.into_inner());
-            if best.iter().all(|b| b.is_some_and(|(u, _)| u < index)) {
-                stop.store(true, Ordering::Relaxed);
-                break;
+            // Units are handed out in order: once every required name has
+            // a definition before this unit, no later unit can matter (the
+            // units before it that are still being read finish first).
+            if let Some(required) = required {
+                let best = best.lock().unwrap_or_else(|e| e.into_inner());
+                let settled = best
+                    .iter()
+                    .zip(required)
+                    .all(|(b, &r)| !r || b.is_some_and(|(u, _)| u < index));
+                if settled {
+                    stopped_early.store(true, Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
             }
         }
         match scan_unit(dwarf, headers[index], wanted) {
@@ -125,10 +149,15 @@ pub fn scan(
     if let Some(failure) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(failure);
     }
-    Ok(best.into_inner().unwrap_or_else(|e| e.into_inner()))
+    Ok(Scanned {
+        hits: best.into_inner().unwrap_or_else(|e| e.into_inner()),
+        complete: !stopped_early.into_inner(),
+    })
 }
 
-/// The wanted names defined at the top level of one unit.
+/// The wanted names defined at the top level of one unit: struct, union
+/// and class definitions, then typedefs of definitions for names no tag of
+/// the unit has.
 fn scan_unit(
     dwarf: &gimli::Dwarf<Slice<'_>>,
     header: UnitHeader<Slice<'_>>,
@@ -139,19 +168,15 @@ fn scan_unit(
     let root = tree.root()?;
     let mut children = root.children();
     let mut hits: Vec<(usize, UnitOffset<usize>)> = Vec::new();
+    let mut typedefs: Vec<(usize, UnitOffset<usize>)> = Vec::new();
     while let Some(child) = children.next()? {
         let entry = child.entry();
-        if !matches!(
-            entry.tag(),
-            DW_TAG_structure_type | DW_TAG_union_type | DW_TAG_class_type
-        ) {
-            continue;
-        }
-        if matches!(
-            entry.attr_value(DW_AT_declaration),
-            Some(AttributeValue::Flag(true))
-        ) || entry.attr(DW_AT_signature).is_some()
-        {
+        let typedef = match entry.tag() {
+            DW_TAG_structure_type | DW_TAG_union_type | DW_TAG_class_type => false,
+            DW_TAG_typedef => true,
+            _ => continue,
+        };
+        if !typedef && !is_definition(entry) {
             continue;
         }
         let Some(name) = entry.attr_value(DW_AT_name) else {
@@ -168,11 +193,67 @@ fn scan_unit(
                 .ok()
                 .and_then(|s| wanted.by_bytes(s.slice())),
         };
-        if let Some(index) = index {
-            if !hits.iter().any(|(i, _)| *i == index) {
-                hits.push((index, entry.offset()));
+        let Some(index) = index else {
+            continue;
+        };
+        if typedef {
+            if !typedefs.iter().any(|(i, _)| *i == index) && names_definition(&unit, entry) {
+                typedefs.push((index, entry.offset()));
             }
+        } else if !hits.iter().any(|(i, _)| *i == index) {
+            hits.push((index, entry.offset()));
+        }
+    }
+    for (index, offset) in typedefs {
+        if !hits.iter().any(|(i, _)| *i == index) {
+            hits.push((index, offset));
         }
     }
     Ok(hits)
+}
+
+/// A struct, union or class entry that defines its type here: not a
+/// declaration, nor a stub pointing into a type unit.
+fn is_definition(entry: &gimli::DebuggingInformationEntry<Slice<'_>>) -> bool {
+    !matches!(
+        entry.attr_value(DW_AT_declaration),
+        Some(AttributeValue::Flag(true))
+    ) && entry.attr(DW_AT_signature).is_none()
+}
+
+/// Whether a typedef names a struct, union or class that is complete
+/// (defined in this unit, or in a type unit): a typedef of an incomplete
+/// struct must not hide the unit that defines it, and a typedef of a
+/// scalar is no struct at all. References out of the unit are taken on
+/// trust; resolving them later says what they are.
+fn names_definition(
+    unit: &gimli::Unit<Slice<'_>>,
+    typedef: &gimli::DebuggingInformationEntry<Slice<'_>>,
+) -> bool {
+    let mut next = typedef.attr_value(DW_AT_type);
+    // A few steps: typedefs of typedefs, qualifiers.
+    for _ in 0..8 {
+        let offset = match next {
+            Some(AttributeValue::UnitRef(offset)) => offset,
+            Some(AttributeValue::DebugInfoRef(_)) => return true,
+            _ => return false,
+        };
+        let Ok(entry) = unit.entry(offset) else {
+            return false;
+        };
+        match entry.tag() {
+            DW_TAG_structure_type | DW_TAG_union_type | DW_TAG_class_type => {
+                return entry.attr(DW_AT_signature).is_some()
+                    || !matches!(
+                        entry.attr_value(DW_AT_declaration),
+                        Some(AttributeValue::Flag(true))
+                    );
+            }
+            DW_TAG_typedef | DW_TAG_const_type | DW_TAG_volatile_type => {
+                next = entry.attr_value(DW_AT_type);
+            }
+            _ => return false,
+        }
+    }
+    false
 }

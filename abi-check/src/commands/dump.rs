@@ -62,8 +62,14 @@ fn text(dump: &Dump, found: &Found) -> String {
         dump.target,
         dump.debug_file.display()
     );
+    // An anonymous struct found by its typedef name prints as the typedef.
+    let typedef = s.name.is_none() && found.member_offset.is_none();
     let title = s.name.clone().unwrap_or_else(|| found.query.clone());
-    let _ = writeln!(out, "{} {title} {{", s.kind.keyword());
+    if typedef {
+        let _ = writeln!(out, "typedef {} {{", s.kind.keyword());
+    } else {
+        let _ = writeln!(out, "{} {title} {{", s.kind.keyword());
+    }
     let mut stats = Stats::default();
     members_text(&mut out, s, 0, 1, &mut stats);
     let cachelines = s.size.div_ceil(64);
@@ -93,7 +99,11 @@ fn text(dump: &Dump, found: &Found) -> String {
     if s.size > 0 && last != 0 && cachelines > 1 {
         let _ = writeln!(out, "\t/* last cacheline: {last} bytes */");
     }
-    out.push_str(&format!("}}{};\n", attributes(s)));
+    if typedef {
+        out.push_str(&format!("}}{} {title};\n", attributes(s)));
+    } else {
+        out.push_str(&format!("}}{};\n", attributes(s)));
+    }
     out
 }
 
@@ -326,6 +336,8 @@ struct SpecWriter<'d> {
     queue: Vec<(String, &'d CStruct, String)>,
     names: HashMap<*const CStruct, String>,
     taken: HashMap<String, usize>,
+    /// `[[waiver]]` tables, written after every struct.
+    waivers: Vec<String>,
 }
 
 impl<'d> SpecWriter<'d> {
@@ -353,6 +365,7 @@ fn spec_toml(dump: &Dump) -> String {
         queue: Vec::new(),
         names: HashMap::new(),
         taken: HashMap::new(),
+        waivers: Vec::new(),
     };
     for found in &dump.structs {
         let doc = match found.member_offset {
@@ -399,6 +412,9 @@ fn spec_toml(dump: &Dump) -> String {
         let body = struct_toml(&mut writer, &name, s, &doc);
         out.push_str(&body);
     }
+    for waiver in &writer.waivers {
+        out.push_str(waiver);
+    }
     out
 }
 
@@ -441,11 +457,33 @@ fn struct_toml<'d>(writer: &mut SpecWriter<'d>, name: &str, s: &'d CStruct, doc:
         end = end.max(item.offset + item.size);
         fields.push(item);
     }
-    let flexible_last = fields.last().is_some_and(|f| f.flexible);
-    if s.size > end && !flexible_last {
-        let start = if s.kind == Kind::Union { 0 } else { end };
-        if s.kind == Kind::Struct {
-            fields.push(reserved(start, s.size - end));
+    let flexible_last = fields.last().filter(|f| f.flexible).map(|f| f.name.clone());
+    if s.kind == Kind::Union && s.size > end {
+        // A member as large as the union names the bytes its largest
+        // member leaves over.
+        let mut all = reserved(0, s.size);
+        all.name = "reserved_size".into();
+        all.doc = Some(format!(
+            "The union's {} bytes, past its largest member's {end}; must be zero.",
+            s.size
+        ));
+        fields.push(all);
+    } else if s.size > end {
+        match flexible_last {
+            None => fields.push(reserved(end, s.size - end)),
+            // No field can follow a flexible array: the padding after it
+            // is accepted on purpose, with the reason written down.
+            Some(flexible) => writer.waivers.push(format!(
+                "\n[[waiver]]\nrule = \"IMPLICIT_PADDING\"\nstruct = {}\nfield = {}\nreason = {}\n",
+                quote(name),
+                quote(&flexible),
+                quote(&format!(
+                    "The compiled struct has {} bytes of tail padding after the flexible array \
+                     `{flexible}`, which no field can name: a field after a flexible array \
+                     is not C. Code that copies this struct must not copy those bytes out.",
+                    s.size - end
+                ))
+            )),
         }
     }
     for f in fields {

@@ -1,6 +1,8 @@
 //! `abi-check verify`: the layouts compiled into one or more binaries
 //! (DWARF), compared with every version of the spec; several `--elf` (a
-//! kernel and a libc) are shown side by side.
+//! kernel and a libc) are shown side by side. `--struct NAME=A|B` names a
+//! struct that binaries spell differently: each binary is read for the
+//! first of `A`, `B` it defines, and the table says which one matched.
 
 use std::fmt::Write as _;
 
@@ -10,9 +12,10 @@ use serde_json::{json, Value};
 use crate::cli::VerifyArgs;
 use crate::output::{self, Failure, Outcome};
 
-/// One `--struct NAME[=C_NAME]`.
+/// One `--struct NAME[=C_NAME[|C_NAME]...]`.
 struct Pair {
-    c_name: String,
+    /// The C names to try, in order.
+    c_names: Vec<String>,
     index: usize,
 }
 
@@ -27,10 +30,16 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         args.structs.clone()
     };
     for text in &asked {
-        let (spec_name, c_name) = match text.split_once('=') {
-            Some((s, c)) => (s.trim(), c.trim()),
-            None => (text.trim(), text.trim()),
+        let (spec_name, c_names) = match text.split_once('=') {
+            Some((s, c)) => (s.trim(), c.split('|').map(str::trim).collect::<Vec<_>>()),
+            None => (text.trim(), vec![text.trim()]),
         };
+        if spec_name.contains('|') {
+            return Err(Failure::msg(format!(
+                "--struct `{}`: alternatives follow the spec name, as `NAME=C_NAME|C_NAME`",
+                text.escape_debug()
+            )));
+        }
         let index = spec.struct_index(spec_name).ok_or_else(|| {
             Failure::msg(format!(
                 "{file}: no struct `{}`; the spec defines {}",
@@ -42,27 +51,31 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                     .join(", ")
             ))
         })?;
-        if c_name.is_empty() {
-            return Err(Failure::msg(format!("--struct `{text}`: empty C name")));
+        if c_names.iter().any(|c| c.is_empty()) {
+            return Err(Failure::msg(format!(
+                "--struct `{}`: empty C name",
+                text.escape_debug()
+            )));
         }
         pairs.push(Pair {
-            c_name: c_name.to_string(),
+            c_names: c_names.into_iter().map(str::to_string).collect(),
             index,
         });
     }
-    let c_names: Vec<String> = pairs.iter().map(|p| p.c_name.clone()).collect();
+    let groups: Vec<Vec<String>> = pairs.iter().map(|p| p.c_names.clone()).collect();
     let mut rows: Vec<(String, String, Verdict)> = Vec::new();
     let mut findings = Vec::new();
     for elf in &args.elf {
-        let dump = abi_dwarf::read_structs(elf, &args.debug_dir, &c_names)
+        let dump = abi_dwarf::read_first_defined(elf, &args.debug_dir, &groups)
             .map_err(|e| Failure::msg(e.to_string()))?;
         let label = elf.display().to_string();
         for (pair, found) in pairs.iter().zip(&dump.structs) {
+            // `found.query` is the alternative this binary defines.
             let verdict = compare::verify(
                 &spec,
                 pair.index,
                 &found.layout,
-                &pair.c_name,
+                &found.query,
                 &label,
                 dump.target,
             )
