@@ -2,7 +2,10 @@
 //! tests that replay the saved corpus (`tests/fuzz-corpus/`), so a crash
 //! found once stays a test forever.
 
-use abi_spec::{layout, lint, Target};
+use abi_spec::codegen::c::{HeaderOptions, Style};
+use abi_spec::codegen::rust::rust_ident;
+use abi_spec::finding::Finding;
+use abi_spec::{layout, lint, Severity, Target};
 
 /// Spec text: parse, validate, lay out every struct on every target in
 /// every version, lint, render errors. Panics on a violated property.
@@ -34,6 +37,321 @@ pub fn spec(data: &[u8]) {
                 }
             }
             lint::lint(&spec).expect("lint of a validated spec");
+        }
+    }
+}
+
+/// Where a fuzz input that holds two specs is cut: OLD before, NEW after.
+pub const SPEC_SEPARATOR: &str = "\n---\n";
+
+/// Two specs (OLD and NEW, cut at [`SPEC_SEPARATOR`]; without one, the
+/// input is diffed with itself): parse both, diff them both ways, compare
+/// them as a kernel's and a C library's side. Nothing may panic, every
+/// finding names its rule and says something, and a spec diffed with
+/// itself has no breaking finding.
+pub fn diff(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (old_text, new_text) = text.split_once(SPEC_SEPARATOR).unwrap_or((text, text));
+    let (Ok(old), Ok(new)) = (
+        abi_spec::parse("old.toml", old_text),
+        abi_spec::parse("new.toml", new_text),
+    ) else {
+        return;
+    };
+    for spec in [&old, &new] {
+        if let Ok(findings) = abi_spec::compat::diff(spec, spec) {
+            findings_are_well_formed(&findings);
+            let breaking: Vec<_> = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Breaking)
+                .collect();
+            assert!(
+                breaking.is_empty(),
+                "a spec diffed with itself has breaking findings: {breaking:?}"
+            );
+        }
+    }
+    for (a, b) in [(&old, &new), (&new, &old)] {
+        match abi_spec::compat::diff(a, b) {
+            Ok(findings) => findings_are_well_formed(&findings),
+            Err(e) => assert!(!e.message.is_empty() && !e.file.is_empty()),
+        }
+        match abi_spec::compat::sides(a, b) {
+            Ok(report) => findings_are_well_formed(&report.findings),
+            Err(e) => assert!(!e.message.is_empty() && !e.file.is_empty()),
+        }
+    }
+}
+
+fn findings_are_well_formed(findings: &[Finding]) {
+    for f in findings {
+        assert!(!f.rule.id().is_empty(), "a finding without a rule: {f:?}");
+        assert!(
+            !f.message.trim().is_empty(),
+            "a finding without a message: {f:?}"
+        );
+        assert_eq!(
+            abi_spec::Rule::from_id(f.rule.id()),
+            Some(f.rule),
+            "a rule ID that does not name its rule"
+        );
+    }
+}
+
+/// Spec text that parses: generate the C header in both styles and the
+/// Rust code, and check their structure: every struct and field name
+/// appears, delimiters balance outside comments and strings, a comment
+/// ends only at the end of a line, and the only preprocessor lines are
+/// the generator's own directives.
+pub fn codegen(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = abi_spec::parse("fuzz.toml", text) else {
+        return;
+    };
+    for style in [Style::Uapi, Style::Stdint] {
+        let options = HeaderOptions {
+            style,
+            spec_name: "fuzz.toml",
+        };
+        let Ok(header) = abi_spec::codegen::c::header(&spec, &options) else {
+            continue;
+        };
+        for def in &spec.structs {
+            assert!(
+                header.contains(&format!(" {} {{", def.name)),
+                "struct `{}` is not defined in the header",
+                def.name
+            );
+            for field in &def.fields {
+                assert!(
+                    header.contains(&field.name),
+                    "field `{}` is missing from the header",
+                    field.name
+                );
+            }
+        }
+        if let Err(e) = c_structure(&header) {
+            panic!("header ({style:?}): {e}\n{header}");
+        }
+    }
+    if let Ok(code) = abi_spec::codegen::rust::generate_file(&spec) {
+        for def in &spec.structs {
+            let name = rust_ident(&def.name);
+            assert!(
+                code.contains(&format!("pub struct {name} "))
+                    || code.contains(&format!("pub union {name} ")),
+                "struct `{name}` is not defined in the Rust code"
+            );
+            for field in &def.fields {
+                assert!(
+                    code.contains(&format!("pub {}: ", rust_ident(&field.name))),
+                    "field `{}` is missing from the Rust code",
+                    field.name
+                );
+            }
+        }
+        if let Err(e) = rust_structure(&code) {
+            panic!("Rust code: {e}\n{code}");
+        }
+    }
+}
+
+/// The preprocessor directives the header generator writes.
+const DIRECTIVES: &[&str] = &[
+    "#ifndef ",
+    "#ifdef ",
+    "#if ",
+    "#elif ",
+    "#else",
+    "#endif",
+    "#define ",
+    "#undef ",
+    "#include ",
+    "#pragma ",
+    "#error ",
+];
+
+/// The structure of a C header: see [`codegen`].
+pub fn c_structure(header: &str) -> Result<(), String> {
+    let mut stack = Vec::new();
+    let bytes = header.as_bytes();
+    let mut i = 0;
+    let mut line = 1;
+    let mut line_start = true;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if line_start && c == b'#' {
+            let rest = &header[i..];
+            if !DIRECTIVES.iter().any(|d| rest.starts_with(d)) {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                return Err(format!(
+                    "line {line}: not a directive of the generator: {}",
+                    &rest[..end]
+                ));
+            }
+        }
+        line_start = false;
+        match c {
+            b'\n' => {
+                line += 1;
+                line_start = true;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let Some(end) = header[i + 2..].find("*/") else {
+                    return Err(format!("line {line}: unterminated comment"));
+                };
+                let close = i + 2 + end + 2;
+                let after = header[close..].split('\n').next().unwrap_or_default();
+                if !after.trim().is_empty() {
+                    return Err(format!(
+                        "line {}: code after the end of a comment: {after}",
+                        line + header[i..close].matches('\n').count()
+                    ));
+                }
+                line += header[i..close].matches('\n').count();
+                i = close;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i += header[i..].find('\n').unwrap_or(header.len() - i);
+                continue;
+            }
+            b'"' | b'\'' => {
+                i = skip_quoted(bytes, i)
+                    .ok_or_else(|| format!("line {line}: unterminated literal"))?;
+                continue;
+            }
+            _ => balance(&mut stack, c).map_err(|e| format!("line {line}: {e}"))?,
+        }
+        i += 1;
+    }
+    if let Some(open) = stack.pop() {
+        return Err(format!("`{}` never closed", open as char));
+    }
+    Ok(())
+}
+
+/// The structure of generated Rust: delimiters balance outside comments,
+/// strings and character literals.
+pub fn rust_structure(code: &str) -> Result<(), String> {
+    let mut stack = Vec::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    let mut line = 1;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\n' => line += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i += code[i..].find('\n').unwrap_or(code.len() - i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = code[i + 2..]
+                    .find("*/")
+                    .ok_or_else(|| format!("line {line}: unterminated comment"))?;
+                line += code[i..i + 2 + end].matches('\n').count();
+                i += end + 4;
+                continue;
+            }
+            b'"' => {
+                i = skip_quoted(bytes, i)
+                    .ok_or_else(|| format!("line {line}: unterminated string"))?;
+                continue;
+            }
+            // A character literal ('x' or '\n'); a lone quote is a lifetime.
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') || bytes.get(i + 1) == Some(&b'\\') => {
+                i = skip_quoted(bytes, i)
+                    .ok_or_else(|| format!("line {line}: unterminated char"))?;
+                continue;
+            }
+            _ => balance(&mut stack, c).map_err(|e| format!("line {line}: {e}"))?,
+        }
+        i += 1;
+    }
+    if let Some(open) = stack.pop() {
+        return Err(format!("`{}` never closed", open as char));
+    }
+    Ok(())
+}
+
+/// The index after the literal that opens at `start` (its quote), or
+/// `None` when it does not end on its line.
+fn skip_quoted(bytes: &[u8], start: usize) -> Option<usize> {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\n' => return None,
+            c if c == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn balance(stack: &mut Vec<u8>, c: u8) -> Result<(), String> {
+    let open = match c {
+        b'(' | b'[' | b'{' => {
+            stack.push(c);
+            return Ok(());
+        }
+        b')' => b'(',
+        b']' => b'[',
+        b'}' => b'{',
+        _ => return Ok(()),
+    };
+    match stack.pop() {
+        Some(top) if top == open => Ok(()),
+        Some(top) => Err(format!("`{}` closed by `{}`", top as char, c as char)),
+        None => Err(format!("`{}` without an opening", c as char)),
+    }
+}
+
+/// The names the `dwarf` target asks for: those of the seed objects
+/// (tests/fuzz-corpus/dwarf/), a member path, and one no file defines.
+pub const DWARF_QUERIES: &[&str] = &[
+    "s",
+    "t",
+    "u",
+    "tlabi_area",
+    "rseq",
+    "clone_args",
+    "s.inner",
+    "absent",
+];
+
+/// Bytes as an ELF file: read each of [`DWARF_QUERIES`] from its DWARF.
+/// Nothing may panic; every error names the file; a struct read has a
+/// size that fits every member.
+pub fn dwarf(data: &[u8]) {
+    let name = std::path::Path::new("fuzz.elf");
+    for query in DWARF_QUERIES {
+        match abi_dwarf::read_structs_from_bytes(name, data, &[query.to_string()]) {
+            Ok(dump) => {
+                for found in &dump.structs {
+                    let _ = format!("{:?}", found.layout);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("fuzz.elf"),
+                    "an error must name the file: {message}"
+                );
+                // Every query fails the same way when the file itself is unusable.
+                if !matches!(
+                    e,
+                    abi_dwarf::Error::NotFound { .. } | abi_dwarf::Error::Dwarf { .. }
+                ) {
+                    return;
+                }
+            }
         }
     }
 }

@@ -26,3 +26,133 @@ fn replay(target: &str, check: fn(&[u8])) {
 fn spec_corpus() {
     replay("spec", abi_tests::fuzz_checks::spec);
 }
+
+#[test]
+fn diff_corpus() {
+    replay("diff", abi_tests::fuzz_checks::diff);
+}
+
+#[test]
+fn codegen_corpus() {
+    replay("codegen", abi_tests::fuzz_checks::codegen);
+}
+
+#[test]
+fn dwarf_corpus() {
+    replay("dwarf", abi_tests::fuzz_checks::dwarf);
+}
+
+/// The differential half of the codegen target, too slow for the fuzz
+/// loop: for saved codegen inputs that `check` would accept (no breaking
+/// finding from the lints or the history), the generated header must pass
+/// `gcc -fsyntax-only` in both styles and the Rust code
+/// `rustc --emit=metadata`. At most 30 inputs, smallest first, so the test
+/// stays within seconds per input.
+#[test]
+fn accepted_codegen_corpus_compiles() {
+    use abi_spec::codegen::c::{header, HeaderOptions, Style};
+    use abi_spec::Severity;
+    use std::process::Command;
+
+    let have = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("gcc") || !have("rustc") {
+        abi_tests::missing_tool("gcc and rustc");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-corpus/codegen");
+    let mut inputs: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&dir)
+        .expect("codegen corpus")
+        .map(|e| e.expect("dir entry").path())
+        .map(|p| (std::fs::metadata(&p).map_or(0, |m| m.len()), p))
+        .collect();
+    // Seeds (the real specs) first, then the smallest fuzz inputs.
+    inputs.sort_by_key(|(len, p)| {
+        let seed = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("seed-"));
+        (!seed, *len, p.clone())
+    });
+    let scratch = abi_tests::scratch_dir("codegen-compiles");
+    let mut compiled = 0;
+    let mut failures = Vec::new();
+    for (_, path) in inputs {
+        if compiled >= 30 {
+            break;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(spec) = abi_spec::parse("fuzz.toml", &text) else {
+            continue;
+        };
+        let Ok(mut findings) = abi_spec::lint::lint(&spec) else {
+            continue;
+        };
+        let Ok(history) = abi_spec::compat::history(&spec) else {
+            continue;
+        };
+        findings.extend(history);
+        if findings.iter().any(|f| f.severity == Severity::Breaking) {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("input");
+        for (style, flags) in [
+            (Style::Uapi, &["-std=gnu11"][..]),
+            (Style::Stdint, &["-std=c11", "-pedantic-errors"][..]),
+        ] {
+            let options = HeaderOptions {
+                style,
+                spec_name: "fuzz.toml",
+            };
+            let Ok(code) = header(&spec, &options) else {
+                continue;
+            };
+            let file = scratch.join(format!("{name}-{style:?}.h"));
+            std::fs::write(&file, &code).expect("write header");
+            let out = Command::new("gcc")
+                .args(["-fsyntax-only", "-x", "c", "-Werror"])
+                .args(flags)
+                .arg(&file)
+                .output()
+                .expect("gcc runs");
+            if !out.status.success() {
+                failures.push(format!(
+                    "{name} ({style:?}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        if let Ok(code) = abi_spec::codegen::rust::generate_file(&spec) {
+            let file = scratch.join(format!("{name}.rs"));
+            std::fs::write(&file, format!("#![no_std]\n{code}")).expect("write Rust");
+            let out = Command::new("rustc")
+                .args([
+                    "--edition",
+                    "2021",
+                    "--crate-type",
+                    "lib",
+                    "--emit=metadata",
+                ])
+                .args(["--crate-name", "generated", "-o"])
+                .arg(scratch.join(format!("{name}.rmeta")))
+                .arg(&file)
+                .output()
+                .expect("rustc runs");
+            if !out.status.success() {
+                failures.push(format!(
+                    "{name} (Rust): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        compiled += 1;
+    }
+    assert!(compiled >= 10, "only {compiled} accepted inputs compiled");
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
