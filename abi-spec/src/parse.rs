@@ -168,8 +168,21 @@ pub fn load(path: &Path) -> Result<Spec, SpecError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path)
+    // The length in the metadata is 0 for a device or a pipe (/dev/zero,
+    // <(cmd)): read at most one byte past the limit, whatever it says.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes)
+        })
         .map_err(|e| SpecError::whole_file(empty(), format!("cannot read `{name}`: {e}")))?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(SpecError::whole_file(
+            empty(),
+            format!("`{name}` is larger than the limit of {MAX_SPEC_BYTES} bytes for spec files"),
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         SpecError::whole_file(
             empty(),
