@@ -20,6 +20,17 @@ pub fn map(path: &Path) -> Result<Mmap, Error> {
         source,
     };
     let file = File::open(path).map_err(io)?;
+    // mmap of a directory or device fails with a cryptic ENODEV; say what
+    // the file is instead (a pipe or /dev/zero would map as nothing useful).
+    let kind = file.metadata().map_err(io)?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "it is a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(io(std::io::Error::other(what)));
+    }
     // SAFETY: the mapping is read-only and private to this process. Another
     // process truncating the file while it is mapped could fault a read; every
     // DWARF consumer (gdb, pahole) accepts the same, and copying a 600 MB
