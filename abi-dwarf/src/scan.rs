@@ -236,6 +236,8 @@ fn names_definition(
         let offset = match next {
             Some(AttributeValue::UnitRef(offset)) => offset,
             Some(AttributeValue::DebugInfoRef(_)) => return true,
+            // A type unit holds definitions only.
+            Some(AttributeValue::DebugTypesRef(_)) => return true,
             _ => return false,
         };
         let Ok(entry) = unit.entry(offset) else {

@@ -68,6 +68,10 @@ struct probe_area {
     __u32 tail[];
 } __attribute__((aligned(16)));
 struct probe_area probe_instance;
+typedef struct probe_area probe_t;
+probe_t probe_by_typedef;
+typedef const struct { __u32 q; unsigned char r; } anon_t;
+anon_t anon_instance;
 "#;
 
 fn have(program: &str) -> bool {
@@ -99,12 +103,14 @@ fn compile(program: &str, flags: &[&str], name: &str) -> Result<PathBuf, String>
 /// Reads `probe_area` back and checks every field against the engine.
 fn check_against_spec(object: &Path, target: Target) {
     let spec = abi_spec::parse("probe.toml", SPEC).expect("spec parses");
-    let dump = read_structs(
-        object,
-        Path::new("/nonexistent"),
-        &["probe_area".to_string()],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let names = ["probe_area", "probe_t", "anon_t"].map(String::from);
+    let dump =
+        read_structs(object, Path::new("/nonexistent"), &names).unwrap_or_else(|e| panic!("{e}"));
+    // Typedef names lead to the same struct, in type units too.
+    assert_eq!(dump.structs[1].layout, dump.structs[0].layout, "{target}");
+    let anon = &dump.structs[2].layout;
+    assert_eq!(anon.name, None);
+    assert_eq!((anon.size, anon.align), (8, 4), "anon_t on {target}");
     assert_eq!(dump.target, target, "{}", object.display());
     let compiled = &dump.structs[0].layout;
     let expected = layout::layout(&spec, 0, target, 2)
@@ -263,7 +269,10 @@ fn glibc_rseq_area_through_build_id() {
         abi_tests::missing_tool("glibc with libc6-dbg");
         return;
     }
-    let dump = match read_structs(libc, debug_dir, &["pthread.rseq_area".to_string()]) {
+    // Tried in order, as `verify --struct 'rseq=rseq|pthread.rseq_area'`
+    // does: glibc's debug info has no `struct rseq`.
+    let names = vec!["rseq".to_string(), "pthread.rseq_area".to_string()];
+    let dump = match abi_dwarf::read_first_defined(libc, debug_dir, &[names]) {
         Ok(dump) => dump,
         Err(abi_dwarf::Error::NoDebugInfo { .. }) => {
             abi_tests::missing_tool("libc6-dbg matching the installed libc6");
@@ -273,6 +282,7 @@ fn glibc_rseq_area_through_build_id() {
     };
     assert!(dump.debug_file.starts_with("/usr/lib/debug/.build-id"));
     let found = &dump.structs[0];
+    assert_eq!(found.query, "pthread.rseq_area");
     assert_eq!(found.member_offset, Some(2336));
     assert_eq!(found.layout.size, 32);
     assert_eq!(found.layout.align, 32);
