@@ -119,6 +119,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "severity": f.severity.as_str(),
         "struct": f.struct_name,
         "field": f.field,
+        "feature": f.feature,
         "target": target,
         "targets": f.targets.iter().map(|t| t.name()).collect::<Vec<_>>(),
         "message": f.message,

@@ -28,6 +28,8 @@ pub struct Finding {
     pub struct_name: Option<String>,
     /// The field concerned.
     pub field: Option<String>,
+    /// The feature concerned.
+    pub feature: Option<String>,
     /// The targets where it holds; empty when it holds on every target of
     /// the spec or does not depend on the target.
     pub targets: Vec<Target>,
@@ -49,6 +51,7 @@ impl Finding {
             severity: rule.severity(),
             struct_name: None,
             field: None,
+            feature: None,
             targets: Vec::new(),
             message: message.into(),
             help: None,
@@ -67,6 +70,24 @@ impl Finding {
     pub fn on_field(mut self, name: &str) -> Finding {
         self.field = Some(name.to_string());
         self
+    }
+
+    /// Sets the feature.
+    pub fn on_feature(mut self, name: &str) -> Finding {
+        self.feature = Some(name.to_string());
+        self
+    }
+
+    /// What makes two findings of one rule the same fault: the struct,
+    /// field and feature they concern. The same fault seen from several
+    /// version pairs is reported once.
+    pub fn subject(&self) -> (Rule, Option<&str>, Option<&str>, Option<&str>) {
+        (
+            self.rule,
+            self.struct_name.as_deref(),
+            self.field.as_deref(),
+            self.feature.as_deref(),
+        )
     }
 
     /// Sets the targets.
@@ -120,8 +141,13 @@ pub fn apply_waivers(findings: &mut [Finding], spec: &Spec, today: Date) {
                 && w.field
                     .as_ref()
                     .is_none_or(|f| finding.field.as_ref() == Some(f))
-                && w.target
-                    .is_none_or(|t| finding.targets.is_empty() || finding.targets.contains(&t))
+                // A finding without targets holds on every target of the
+                // spec: a waiver for one target covers it only when that is
+                // the spec's only target.
+                && w.target.is_none_or(|t| {
+                    finding.targets.contains(&t)
+                        || (finding.targets.is_empty() && spec.abi.targets == [t])
+                })
         });
         if let Some(w) = waiver {
             finding.waived = Some(w.reason.clone());

@@ -117,6 +117,7 @@ fn extension_bits(spec: &Spec, findings: &mut Vec<Finding>) {
                     feature.word()
                 ),
             )
+            .on_feature(&feature.name)
             .at(spec, feature.bit_span)
             .with_help(format!(
                 "position 63 of every word says another word follows; use bit {next} and set [abi] feature_words to {}",

@@ -946,6 +946,12 @@ impl Validator {
                             span(&fr.ty),
                             "give the array a length",
                         );
+                    } else if count == 1 {
+                        self.error(
+                            "a flexible array cannot be a struct's only field",
+                            span(&fr.ty),
+                            "C requires a named member before it: add the field that holds the count",
+                        );
                     } else if index + 1 != count {
                         self.error(
                             "a flexible array member must be the last field",

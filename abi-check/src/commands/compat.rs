@@ -86,6 +86,15 @@ pub fn run(args: &CompatArgs) -> Outcome {
     }
     let kernel = output::load_spec(&args.kernel)?;
     let libc = output::load_spec(&args.libc)?;
+    if kernel.abi.name != libc.abi.name {
+        return Err(Failure::msg(format!(
+            "{} describes the ABI `{}` and {} describes `{}`: compat compares two sides of one ABI",
+            args.kernel.display(),
+            kernel.abi.name,
+            args.libc.display(),
+            libc.abi.name
+        )));
+    }
     let mut report = compat::sides(&kernel, &libc).map_err(|e| Failure::msg(e.to_string()))?;
     // The library side is the one that diverges or lags; its waivers apply.
     output::settle(&mut report.findings, &libc);

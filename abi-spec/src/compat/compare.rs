@@ -192,11 +192,52 @@ fn compare_struct(
         );
     }
 
-    // Old live fields: matched by name in NEW, else renamed, else removed.
+    // Old live fields: matched by name in NEW, else renamed, else retired in
+    // place (their bytes reserved in NEW), else removed.
+    let new_reserved: Vec<Vec<(u64, u64)>> = pairs
+        .iter()
+        .map(|(_, n)| reserved_ranges(new_def, n))
+        .collect();
+    // Bytes of old live fields that NEW keeps reserved, per class: a new
+    // reserved field there retires them, it inserts nothing.
+    let mut retired: Vec<Vec<(u64, u64)>> = vec![Vec::new(); pairs.len()];
+    // Its bytes reserved in NEW, by reserved fields that are new or stayed
+    // where they were: obsolete, not removed. (Reserved fields that slid
+    // into its place are a removal that shifted the rest.)
+    let kept_reserved = |old_index: usize| {
+        pairs.iter().zip(&new_reserved).all(|((o, n), reserved)| {
+            let Some(f) = o.field(old_index) else {
+                return false;
+            };
+            let range = (f.offset, f.end());
+            let stayed = n
+                .fields
+                .iter()
+                .filter(|g| is_reserved(new_def, g))
+                .all(|g| {
+                    let overlapping = g.offset < range.1 && range.0 < g.end();
+                    let name = &new_def.fields[g.index].name;
+                    !overlapping
+                        || o.fields
+                            .iter()
+                            .all(|h| old_def.fields[h.index].name != *name || h.offset == g.offset)
+                });
+            stayed && contained(range, reserved)
+        })
+    };
+    let retire = |old_index: usize, retired: &mut [Vec<(u64, u64)>]| {
+        for ((o, _), r) in pairs.iter().zip(retired.iter_mut()) {
+            if let Some(f) = o.field(old_index) {
+                r.push((f.offset, f.end()));
+            }
+        }
+    };
     let (o0, n0) = pairs[0];
     for old_fl in o0.fields.iter().filter(|f| !is_reserved(old_def, f)) {
         let old_field = &old_def.fields[old_fl.index];
-        if let Some(&new_field_index) = new_live.get(old_field.name.as_str()) {
+        let same_name = new_live.get(old_field.name.as_str()).copied();
+        // A live field of the same name: the same field, judged as such.
+        if let Some(new_field_index) = same_name.filter(|&i| !new_def.fields[i].reserved) {
             matched_new[new_field_index] = true;
             same_field(
                 old,
@@ -209,7 +250,12 @@ fn compare_struct(
             );
             continue;
         }
-        if let Some(renamed) = rename_of(old_def, new_def, old_fl.index, pairs, &matched_new) {
+        if let Some(reserved) = same_name {
+            // Retired under its own name: only as long as every old byte
+            // stays reserved.
+            matched_new[reserved] = true;
+        } else if let Some(renamed) = rename_of(old_def, new_def, old_fl.index, pairs, &matched_new)
+        {
             matched_new[renamed] = true;
             let new_field = &new_def.fields[renamed];
             out.push(
@@ -230,29 +276,8 @@ fn compare_struct(
             );
             continue;
         }
-        // Its bytes reserved in NEW, by reserved fields that are new or
-        // stayed where they were: obsolete, not removed. (Reserved fields
-        // that slid into its place are a removal that shifted the rest.)
-        let kept_reserved = pairs.iter().all(|(o, n)| {
-            let Some(f) = o.field(old_fl.index) else {
-                return false;
-            };
-            let range = (f.offset, f.end());
-            let stayed = n
-                .fields
-                .iter()
-                .filter(|g| is_reserved(new_def, g))
-                .all(|g| {
-                    let overlapping = g.offset < range.1 && range.0 < g.end();
-                    let name = &new_def.fields[g.index].name;
-                    !overlapping
-                        || o.fields
-                            .iter()
-                            .all(|h| old_def.fields[h.index].name != *name || h.offset == g.offset)
-                });
-            stayed && contained(range, &reserved_ranges(new_def, n))
-        });
-        if kept_reserved {
+        if kept_reserved(old_fl.index) {
+            retire(old_fl.index, &mut retired);
             continue;
         }
         out.push(
@@ -278,6 +303,18 @@ fn compare_struct(
             continue;
         }
         let field = &new_def.fields[new_fl.index];
+        if field.reserved {
+            let covered = pairs.iter().zip(old_reserved.iter().zip(&retired)).all(
+                |((_, n), (reserved, retired))| {
+                    let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
+                    let bytes = merged(reserved.iter().chain(retired).copied().collect());
+                    nf.size == 0 || contained((nf.offset, nf.end()), &bytes)
+                },
+            );
+            if covered {
+                continue;
+            }
+        }
         let placements: Vec<Placement> = pairs
             .iter()
             .zip(&old_reserved)

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::finding::Finding;
+use crate::layout::Layout;
 use crate::lint;
 use crate::model::Spec;
 use crate::rules::{Rule, Severity};
@@ -77,7 +78,15 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
 
     // What NEW's own history and lints add: a fault OLD already had is not
     // this change's fault.
-    let key = |f: &Finding| (f.rule, f.struct_name.clone(), f.field.clone());
+    let key = |f: &Finding| {
+        let (rule, s, field, feature) = f.subject();
+        (
+            rule,
+            s.map(str::to_string),
+            field.map(str::to_string),
+            feature.map(str::to_string),
+        )
+    };
     let mut known: HashSet<_> = findings.iter().map(key).collect();
     known.extend(history(old)?.iter().map(key));
     for f in history(new)? {
@@ -121,6 +130,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                                 of.name, of.bit, nf.bit
                             ),
                         )
+                        .on_feature(&nf.name)
                         .at(new, nf.bit_span)
                         .with_help(format!(
                             "restore `bit = {}`: old binaries announce that bit",
@@ -137,6 +147,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                                 of.name, nf.since, of.since
                             ),
                         )
+                        .on_feature(&nf.name)
                         .at(new, nf.since_span)
                         .with_help(format!("restore `since = {}`", of.since)),
                     );
@@ -155,6 +166,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                                 Rule::FeatureRenamed,
                                 format!("feature `{}` (bit {}) is now called `{}`", of.name, of.bit, nf.name),
                             )
+                            .on_feature(&nf.name)
                             .at(new, nf.name_span)
                             .with_help(format!("keep the name `{}`: generated constants carry it", of.name)),
                         );
@@ -167,6 +179,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                             Rule::FeatureRemoved,
                             format!("feature `{}` (bit {}) is gone", of.name, of.bit),
                         )
+                        .on_feature(&of.name)
                         .at(old, of.name_span)
                         .with_help("keep the feature with `retired = true`, so its bit is never handed out again"),
                     ),
@@ -190,6 +203,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                         nf.name
                     ),
                 )
+                .on_feature(&nf.name)
                 .at(new, nf.bit_span)
                 .with_help("take a bit that was never used: old binaries that announce this bit mean the old feature"),
             ),
@@ -198,6 +212,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                     Rule::FeatureAdded,
                     format!("feature `{}` (bit {}) was added", nf.name, nf.bit),
                 )
+                .on_feature(&nf.name)
                 .at(new, nf.name_span),
             ),
         }
@@ -214,8 +229,11 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
 }
 
 /// Every version OLD published must lay out the same in NEW: sizes per
-/// version were compiled into binaries. Reported as HISTORY_REWRITTEN only
-/// where no sharper finding already names the struct.
+/// version were compiled into binaries. Each published version is first
+/// compared like any evolution (so a field that left version 1, or a
+/// version that shrank, is FIELD_REMOVED or STRUCT_SHRUNK, which no waiver
+/// hides); what remains is HISTORY_REWRITTEN, reported only where no
+/// sharper finding already names the struct.
 fn published_versions(
     old: &Spec,
     new: &Spec,
@@ -248,6 +266,23 @@ fn published_versions(
         }
         let ol = layouts_at(old, version, classes)?;
         let nl = layouts_at(new, version, classes)?;
+        let context = format!("in version {version}");
+        compare::compare(
+            &Side {
+                spec: old,
+                layouts: &ol,
+            },
+            &Side {
+                spec: new,
+                layouts: &nl,
+            },
+            compare::Scope {
+                classes,
+                context: &context,
+                info: false,
+            },
+            out,
+        );
         for (oi, def) in old.structs.iter().enumerate() {
             let Some(ni) = new.struct_index(&def.name) else {
                 continue;
@@ -255,37 +290,17 @@ fn published_versions(
             if blamed.contains(&Some(def.name.clone())) || reported.contains(&def.name) {
                 continue;
             }
-            let differs = ol.iter().zip(&nl).find_map(|(o, n)| {
-                // Reserved bytes count by place, not by name: a claim renames them.
-                let describe = |l: &crate::layout::Layout, spec: &Spec| {
-                    let s = &spec.structs[l.struct_index];
-                    let reserved = |f: &crate::layout::FieldLayout| {
-                        f.placeholder || s.fields[f.index].reserved
-                    };
-                    let live: Vec<(String, u64, u64)> = l
-                        .fields
-                        .iter()
-                        .filter(|f| !reserved(f))
-                        .map(|f| (s.fields[f.index].name.clone(), f.offset, f.size))
-                        .collect();
-                    let reserved_bytes = compare::merged(
-                        l.fields
-                            .iter()
-                            .filter(|f| reserved(f))
-                            .map(|f| (f.offset, f.end()))
-                            .collect(),
-                    );
-                    (l.size, l.feature_size, l.align, live, reserved_bytes)
-                };
-                match (&o[oi], &n[ni]) {
+            let differs = ol
+                .iter()
+                .zip(&nl)
+                .find_map(|(o, n)| match (&o[oi], &n[ni]) {
                     (None, None) => None,
-                    (Some(a), Some(b)) if describe(a, old) == describe(b, new) => None,
+                    (Some(a), Some(b)) if same_publication(a, old, b, new) => None,
                     (a, b) => Some((
                         a.as_ref().map(|l| (l.size, l.feature_size)),
                         b.as_ref().map(|l| (l.size, l.feature_size)),
                     )),
-                }
-            });
+                });
             if let Some((a, b)) = differs {
                 reported.insert(def.name.clone());
                 let show = |x: Option<(u64, u64)>| {
@@ -312,4 +327,40 @@ fn published_versions(
         }
     }
     Ok(())
+}
+
+/// True when NEW's view `b` of a published version keeps everything OLD's
+/// view `a` published: the same size, feature_size and alignment, every
+/// live field of NEW live in OLD at the same place, and every live field of
+/// OLD either still there or retired in place (its bytes reserved). Reserved
+/// bytes count by place, not by name: a claim renames them.
+fn same_publication(a: &Layout, old: &Spec, b: &Layout, new: &Spec) -> bool {
+    let (old_def, new_def) = (&old.structs[a.struct_index], &new.structs[b.struct_index]);
+    let live = |l: &Layout, def: &crate::model::StructDef| -> Vec<(String, u64, u64)> {
+        l.fields
+            .iter()
+            .filter(|f| !(f.placeholder || def.fields[f.index].reserved))
+            .map(|f| (def.fields[f.index].name.clone(), f.offset, f.size))
+            .collect()
+    };
+    let reserved = |l: &Layout, def: &crate::model::StructDef| {
+        compare::merged(
+            l.fields
+                .iter()
+                .filter(|f| f.placeholder || def.fields[f.index].reserved)
+                .map(|f| (f.offset, f.end()))
+                .collect(),
+        )
+    };
+    let (old_live, new_live) = (live(a, old_def), live(b, new_def));
+    let (old_reserved, new_reserved) = (reserved(a, old_def), reserved(b, new_def));
+    let within = |r: (u64, u64), ranges: &[(u64, u64)]| {
+        r.0 >= r.1 || ranges.iter().any(|&(s, e)| s <= r.0 && r.1 <= e)
+    };
+    (a.size, a.feature_size, a.align) == (b.size, b.feature_size, b.align)
+        && new_live.iter().all(|f| old_live.contains(f))
+        && old_live
+            .iter()
+            .all(|f| new_live.contains(f) || within((f.1, f.1 + f.2), &new_reserved))
+        && old_reserved.iter().all(|&r| within(r, &new_reserved))
 }

@@ -137,13 +137,15 @@ pub(crate) fn on_targets(targets: &[Target]) -> String {
     }
 }
 
-/// Keeps the first finding of each (rule, struct, field): the same fault
+/// Keeps the first finding of each [`Finding::subject`]: the same fault
 /// seen from several version pairs is one fault.
 pub(crate) fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut seen = HashSet::new();
+    let keep: Vec<bool> = findings.iter().map(|f| seen.insert(f.subject())).collect();
     findings
         .into_iter()
-        .filter(|f| seen.insert((f.rule, f.struct_name.clone(), f.field.clone())))
+        .zip(keep)
+        .filter_map(|(f, keep)| keep.then_some(f))
         .collect()
 }
 

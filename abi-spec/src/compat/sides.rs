@@ -198,6 +198,7 @@ fn feature_bits(kernel: &Spec, libc: &Spec, out: &mut Vec<Finding>) {
                             libc.source.name()
                         ),
                     )
+                    .on_feature(&lf.name)
                     .at(libc, lf.bit_span)
                     .with_help("one bit, one meaning: give the library's feature a bit the kernel never used"),
                 );
@@ -213,6 +214,7 @@ fn feature_bits(kernel: &Spec, libc: &Spec, out: &mut Vec<Finding>) {
                             lf.name, kf.bit, lf.bit
                         ),
                     )
+                    .on_feature(&lf.name)
                     .at(libc, lf.bit_span)
                     .with_help(format!("use bit {}, the kernel's", kf.bit)),
                 );
