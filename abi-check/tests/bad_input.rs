@@ -1,7 +1,8 @@
 //! The bad-input corpus: every file under tests/bad/ is a broken spec. Each
 //! starts with `# error: <text the message must contain>` and optionally
 //! `# at: LINE:COL` (or has a sidecar `NAME.expect` holding the text, for
-//! files that cannot carry a comment). `abi-check check` must exit 2, name
+//! files that cannot carry a comment), and `# help: none` when the message
+//! (a TOML syntax error) has no advice. `abi-check check` must exit 2, name
 //! the file (with line and column where given), say the expected text, and
 //! never panic.
 
@@ -15,6 +16,8 @@ fn corpus() -> PathBuf {
 struct Expectation {
     message: String,
     at: Option<String>,
+    /// `# help: none`: the message may have no `help:` line.
+    no_help: bool,
 }
 
 fn expectation(path: &Path) -> Expectation {
@@ -23,6 +26,7 @@ fn expectation(path: &Path) -> Expectation {
         return Expectation {
             message: text.trim().to_string(),
             at: None,
+            no_help: true,
         };
     }
     let text = std::fs::read_to_string(path).expect("corpus file is readable");
@@ -35,6 +39,7 @@ fn expectation(path: &Path) -> Expectation {
         message: header("error")
             .unwrap_or_else(|| panic!("{} has no `# error:` line", path.display())),
         at: header("at"),
+        no_help: header("help").is_some_and(|h| h == "none"),
     }
 }
 
@@ -84,7 +89,8 @@ fn every_bad_spec_exits_2_with_its_message() {
             None if !stderr.contains(&name) => problems.push("does not name the file".into()),
             _ => {}
         }
-        if expected.at.is_some() && !stderr.contains("help:") {
+        // A TOML syntax error comes from the parser, without advice.
+        if expected.at.is_some() && !expected.no_help && !stderr.contains("help:") {
             problems.push("has no help: line".into());
         }
         if !problems.is_empty() {
@@ -133,4 +139,180 @@ fn bad_command_lines_exit_2() {
         assert!(!stderr.contains("panicked"), "{args:?}");
         assert!(!stderr.trim().is_empty(), "{args:?} printed no message");
     }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `abi-check` from `dir` and checks the answer to unusable input:
+/// exit 2, no panic, `text` on stderr. Returns what is wrong, if anything.
+fn expect_unusable(dir: &Path, args: &[String], text: &str) -> Option<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("abi-check runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut problems = Vec::new();
+    if output.status.code() != Some(2) {
+        problems.push(format!("exit {:?}, expected 2", output.status.code()));
+    }
+    if stderr.contains("panicked") {
+        problems.push("panicked".into());
+    }
+    if !stderr.contains(text) {
+        problems.push(format!("message lacks {text:?}"));
+    }
+    (!problems.is_empty()).then(|| format!("{args:?}: {}\n{stderr}", problems.join("; ")))
+}
+
+/// The hostile binaries of tests/bad-elf/ (written by its make.py): each
+/// `NAME.elf` given to `dump` (and to `verify`) must exit 2 naming the
+/// file, with the text of `NAME.expect`.
+#[test]
+fn every_bad_binary_exits_2_with_its_message() {
+    let dir = repo_root().join("tests/bad-elf");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/bad-elf exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "elf"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "only {} hostile binaries", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name")
+            .to_string();
+        let expected = std::fs::read_to_string(path.with_extension("expect"))
+            .unwrap_or_else(|_| panic!("{name} has no .expect file"));
+        let text = format!("{name}: ");
+        for args in [
+            vec!["dump", "--elf", &name, "--struct", "s"],
+            vec!["verify", "../../spec.toml", "--elf", &name],
+        ] {
+            let args: Vec<String> = args.into_iter().map(String::from).collect();
+            if let Some(f) = expect_unusable(&dir, &args, &text) {
+                failures.push(f);
+            }
+        }
+        let args: Vec<String> = ["dump", "--elf", &name, "--struct", "s"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        if let Some(f) = expect_unusable(&dir, &args, expected.trim()) {
+            failures.push(f);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
+
+/// The command-line corpus, tests/bad-cli.txt: one case a line.
+#[test]
+fn every_bad_command_line_exits_2_with_its_message() {
+    let root = repo_root();
+    let list = std::fs::read_to_string(root.join("tests/bad-cli.txt")).expect("tests/bad-cli.txt");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in list.lines() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (args, text) = line
+            .split_once(" | ")
+            .unwrap_or_else(|| panic!("no ` | ` in {line:?}"));
+        let args: Vec<String> = args
+            .split_whitespace()
+            .map(|a| {
+                if a == "ELF" {
+                    "tests/fuzz-corpus/dwarf/seed-gcc-dwarf4".to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        if let Some(f) = expect_unusable(&root, &args, text.trim()) {
+            failures.push(f);
+        }
+        count += 1;
+    }
+    assert!(count >= 50, "only {count} command lines");
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+}
+
+/// The limits a hand-written corpus file would be too large to show: each
+/// spec is written here, one item past the limit, and must be refused with
+/// the limit's message at the first item too many.
+#[test]
+fn count_limits_are_errors_at_the_first_item_too_many() {
+    use abi_spec::limits::{MAX_CONSTANTS, MAX_FEATURES, MAX_FIELDS, MAX_SPEC_BYTES, MAX_STRUCTS};
+    let dir = std::env::temp_dir().join(format!("abi-check-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let head = "[abi]\nname = \"t\"\nversion = 1\n";
+    let field = "[[struct.field]]\nname = \"a\"\ntype = \"u8\"\n";
+    let mut structs = String::from(head);
+    for i in 0..=MAX_STRUCTS {
+        structs.push_str(&format!("[[struct]]\nname = \"s{i}\"\n{field}"));
+    }
+    let mut fields = format!("{head}[[struct]]\nname = \"s\"\n");
+    for i in 0..=MAX_FIELDS {
+        fields.push_str(&format!(
+            "[[struct.field]]\nname = \"f{i}\"\ntype = \"u8\"\n"
+        ));
+    }
+    let mut features = format!("{head}feature_words = 64\n");
+    for i in 0..=MAX_FEATURES {
+        let bit = i / 63 * 64 + i % 63;
+        features.push_str(&format!(
+            "[[feature]]\nname = \"f{i}\"\nbit = {bit}\nsince = 1\n"
+        ));
+    }
+    features.push_str(&format!("[[struct]]\nname = \"s\"\n{field}"));
+    let mut constants = String::from(head);
+    for i in 0..=MAX_CONSTANTS {
+        constants.push_str(&format!("[[constant]]\nname = \"C{i}\"\nvalue = 1\n"));
+    }
+    constants.push_str(&format!("[[struct]]\nname = \"s\"\n{field}"));
+    let mut failures = Vec::new();
+    for (name, text, message) in [
+        (
+            "structs.toml",
+            structs,
+            format!("at most {MAX_STRUCTS} structs"),
+        ),
+        (
+            "fields.toml",
+            fields,
+            format!("at most {MAX_FIELDS} fields"),
+        ),
+        (
+            "features.toml",
+            features,
+            format!("at most {MAX_FEATURES} features"),
+        ),
+        (
+            "constants.toml",
+            constants,
+            format!("at most {MAX_CONSTANTS} constants"),
+        ),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write spec");
+        let args = vec!["check".to_string(), name.to_string()];
+        if let Some(f) = expect_unusable(&dir, &args, &message) {
+            failures.push(f);
+        }
+    }
+    // A sparse file one byte past the size limit: refused before reading.
+    let big = std::fs::File::create(dir.join("big.toml")).expect("create");
+    big.set_len(MAX_SPEC_BYTES + 1).expect("sparse file");
+    let args = vec!["check".to_string(), "big.toml".to_string()];
+    if let Some(f) = expect_unusable(&dir, &args, "spec files are limited to 67108864 bytes") {
+        failures.push(f);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
 }
