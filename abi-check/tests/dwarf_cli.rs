@@ -668,6 +668,40 @@ fn verify_alternatives_take_the_first_one_defined() {
         &both,
     );
     assert_eq!(r[0], "probe_area");
+    // The same across units: the scan stops once `wrapper` (unit 0) is
+    // found, so the next alternative needs a scan of every unit to be sure
+    // which unit defines `probe_area` first (unit 5 here).
+    let mut units = vec![compile(
+        &dir,
+        "u0",
+        "struct wrapper { int other; } w;\n",
+        &[],
+    )];
+    for i in 1..5 {
+        units.push(compile(
+            &dir,
+            &format!("u{i}"),
+            &format!("int filler{i};\n"),
+            &[],
+        ));
+    }
+    units.push(compile(&dir, "u5", V2, &[]));
+    let linked = dir.join("linked.o");
+    let ld = Command::new("ld")
+        .arg("-r")
+        .args(&units)
+        .arg("-o")
+        .arg(&linked)
+        .output()
+        .expect("ld runs");
+    assert!(ld.status.success(), "{}", text(&ld.stderr));
+    let linked = linked.display().to_string();
+    let r = row(
+        &["verify", &spec, "--struct", fallback, "--elf", &linked],
+        &linked,
+    );
+    assert_eq!(r[0], "probe_area");
+    assert_eq!(r[3], "v2");
     let none = run(&[
         "verify",
         &spec,
