@@ -23,16 +23,7 @@ pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
     extension_bits(spec, &mut findings);
     non_portable_types(spec, &mut findings);
     // Only distinct layout classes can diverge: compute one target per class.
-    let mut classes: Vec<(Target, Vec<Target>)> = Vec::new();
-    for &t in &spec.abi.targets {
-        match classes
-            .iter_mut()
-            .find(|(rep, _)| rep.layout_class() == t.layout_class())
-        {
-            Some((_, members)) => members.push(t),
-            None => classes.push((t, vec![t])),
-        }
-    }
+    let classes = crate::compat::classes(&spec.abi.targets);
     // Versions are independent: judge them on every core, then merge in
     // version order so that each divergence is reported at its first version.
     let versions: Vec<u32> = spec.versions().collect();
@@ -86,11 +77,14 @@ type VersionFindings = (Vec<(DivergenceKey, Finding)>, Vec<Finding>);
 fn judge_version(
     spec: &Spec,
     version: u32,
-    classes: &[(Target, Vec<Target>)],
+    classes: &[crate::compat::Class],
 ) -> Result<VersionFindings, LayoutError> {
     let mut per_class = Vec::with_capacity(classes.len());
-    for (rep, members) in classes {
-        per_class.push((members.clone(), layout::layout_all(spec, *rep, version)?));
+    for class in classes {
+        per_class.push((
+            class.members.clone(),
+            layout::layout_all(spec, class.rep, version)?,
+        ));
     }
     let mut candidates = Vec::new();
     divergences(spec, version, &per_class, &mut candidates);

@@ -738,8 +738,13 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
                     _ => l.feature_size,
                 })
             };
+            // The spec's own targets decide whether a declared constant can
+            // be checked; every Rust target gets a value, as every Rust
+            // target gets the layout assertions (a spec that promises only
+            // x86_64 still compiles, truthfully, for i686).
             let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
-            if promised.iter().all(Option::is_none) {
+            let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
+            if everywhere.iter().all(Option::is_none) {
                 continue;
             }
             let name = size_const(def, what, version);
@@ -770,20 +775,13 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
                 "",
                 &format!("`{}` in version {version}: {label}.", def.name),
             );
-            if promised.windows(2).all(|w| w[0] == w[1]) {
-                if let Some(Some(v)) = promised.first() {
+            if everywhere.windows(2).all(|w| w[0] == w[1]) {
+                if let Some(Some(v)) = everywhere.first() {
                     let _ = writeln!(out, "pub const {name}: usize = {v};");
                 }
                 continue;
             }
-            let targets: Vec<Target> = spec
-                .abi
-                .targets
-                .iter()
-                .copied()
-                .filter(|t| rust.contains(t))
-                .collect();
-            for (v, members) in group_by(&targets, value) {
+            for (v, members) in group_by(&rust, value) {
                 if let Some(v) = v {
                     let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
                     let _ = writeln!(out, "pub const {name}: usize = {v};");
@@ -872,13 +870,17 @@ fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut St
     text.push('.');
     let read = if def.packed {
         text.push_str(" A packed field: read by copy, without single-copy atomicity.");
-        format!("{{ self.{field} }}")
+        // A copy into a local: a reference to a packed field is an error,
+        // and `{ self.x }` would draw `unused_braces`.
+        format!("self.{field}")
     } else if f.writer == Writer::User {
         format!("self.{field}")
     } else {
-        text.push_str(
-            " The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.",
-        );
+        text.push_str(if f.ty.scalar().is_some() && matches!(f.ty, Type::Scalar(_)) {
+            " The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word."
+        } else {
+            " The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole)."
+        });
         format!("unsafe {{ ::core::ptr::read_volatile(::core::ptr::addr_of!(self.{field})) }}")
     };
     doc(out, "    ", &text);
@@ -929,7 +931,14 @@ fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut St
             "        // SAFETY: `self` is a valid, aligned reference; the field is plain data.\n",
         );
     }
-    let _ = writeln!(out, "        ::core::option::Option::Some({read})\n    }}");
+    if def.packed {
+        let _ = writeln!(
+            out,
+            "        let value = {read};\n        ::core::option::Option::Some(value)\n    }}"
+        );
+    } else {
+        let _ = writeln!(out, "        ::core::option::Option::Some({read})\n    }}");
+    }
 }
 
 /// One `const` block per group of Rust targets on which the struct lays
@@ -1066,6 +1075,38 @@ mod tests {
             code.contains("#[cfg(any(target_arch = \"x86\", target_arch = \"m68k\"))]\npub const S_SIZE_VER1: usize = 12;"),
             "{code}"
         );
+    }
+
+    #[test]
+    fn size_constants_cover_every_rust_target_not_only_the_promised_ones() {
+        // The spec promises x86_64 only, but the assertions cover i686 too,
+        // where the struct is 12 bytes: the constants must say so there.
+        let spec = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 1\ntargets = [\"x86_64\"]\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n[[struct.field]]\nname = \"b\"\ntype = \"u64\"\n",
+        )
+        .expect("valid spec");
+        let code = generate(&spec).expect("generates");
+        assert!(
+            code.contains("pub const S_SIZE_VER1: usize = 16;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("#[cfg(any(target_arch = \"x86\", target_arch = \"m68k\"))]\npub const S_SIZE_VER1: usize = 12;"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn packed_accessors_copy_through_a_local() {
+        let spec = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\npacked = true\n[[struct.field]]\nname = \"a\"\ntype = \"u8\"\n[[struct.field]]\nname = \"b\"\ntype = \"u32\"\n",
+        )
+        .expect("valid spec");
+        let code = generate(&spec).expect("generates");
+        assert!(code.contains("let value = self.b;"), "{code}");
+        assert!(!code.contains("{ self.b }"), "{code}");
     }
 
     #[test]

@@ -231,7 +231,9 @@ fn ungated(spec: &Spec, findings: &mut Vec<Finding>) {
         return;
     }
     for def in &spec.structs {
-        let first = def.since().max(spec.abi.first_version);
+        // The contract counts from the ABI's first version, not the struct's: a
+        // struct added later needs its bits too, or user space cannot tell.
+        let first = spec.abi.first_version;
         for field in &def.fields {
             if field.since > first && field.feature.is_none() && !field.reserved {
                 findings.push(
