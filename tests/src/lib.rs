@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod fuzz_checks;
 pub mod oracle;
+pub mod spec_gen;
 
 use std::path::{Path, PathBuf};
 

@@ -293,7 +293,8 @@ fn views(
         let fields: Vec<SideField> = l
             .fields
             .iter()
-            .filter(|p| !p.placeholder && !def.fields[p.index].ty.is_flexible())
+            // A placeholder is the reserved bytes a later field claims.
+            .filter(|p| !def.fields[p.index].ty.is_flexible())
             .map(|placed| {
                 let field = &def.fields[placed.index];
                 SideField {
@@ -313,7 +314,7 @@ fn views(
                             .map(|f| f.bit),
                     },
                     writer: field.writer,
-                    reserved: field.reserved,
+                    reserved: field.reserved || placed.placeholder,
                     feature: field.feature.clone(),
                 }
             })
@@ -498,20 +499,22 @@ fn registration(
     }
 
     // The C library's buffer, between guards wide enough to catch any
-    // write the kernel's own layout could make: its values in the fields
-    // it writes, zero in reserved bytes and fields only the kernel writes,
-    // garbage in padding.
+    // write the kernel's own layout could make: zero in every field it
+    // knows (reserved bytes included), garbage in padding. Once registered,
+    // it sets the fields it writes that its agreement turns on (rseq_cs).
     let guard = kernel_own.size.max(libc_own.size) + 64;
     let size = libc_own.size;
     let mut memory = vec![GUARD; guard + size + guard];
     memory[guard..guard + size].fill(GARBAGE);
     for field in &libc.fields {
-        for i in field.span.offset..field.span.end {
-            memory[guard + i] = if field.user_writes() {
-                pattern(&field.identity, Side::Libc, i - field.span.offset)
-            } else {
-                0
-            };
+        memory[guard + field.span.offset..guard + field.span.end].fill(0);
+    }
+    let libc_agreement = libc_agreed.agreement();
+    for field in libc.fields.iter().filter(|f| f.user_writes()) {
+        if libc_agreement.is_on(field.span.end, field.span.feature) {
+            for i in field.span.offset..field.span.end {
+                memory[guard + i] = pattern(&field.identity, Side::Libc, i - field.span.offset);
+            }
         }
     }
     let limit = announcement.length.min(kernel_own.feature_size);
@@ -536,9 +539,11 @@ fn registration(
         let Some(bytes) = memory.get(guard + field.span.offset..guard + field.span.end) else {
             continue;
         };
-        let libc_field = libc
-            .field(&field.identity)
-            .filter(|l| l.user_writes() && l.span == field.span && libc_on(l, Some(field)));
+        let libc_field = libc.field(&field.identity).filter(|l| {
+            l.user_writes()
+                && (l.span.offset, l.span.end) == (field.span.offset, field.span.end)
+                && libc_on(l, Some(field))
+        });
         let expected: Vec<u8> = match libc_field {
             Some(_) => (0..bytes.len())
                 .map(|i| pattern(&field.identity, Side::Libc, i))
@@ -597,7 +602,6 @@ fn registration(
     }
 
     // The C library reads every field the kernel writes, as the model says.
-    let libc_agreement = libc_agreed.agreement();
     for field in libc.fields.iter().filter(|f| f.kernel_writes()) {
         let kernel_field = kernel.field(&field.identity).filter(|k| k.kernel_writes());
         let expected_on = libc_on(field, kernel_field);
@@ -755,7 +759,25 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
                     lost.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 ));
             }
-            (Ok(_), Ok(())) => {}
+            (Ok(_), Ok(())) => {
+                // Set, unknown to the kernel, neither beyond its struct nor
+                // on its reserved bytes: on its padding, silently dropped.
+                for f in libc
+                    .fields
+                    .iter()
+                    .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
+                {
+                    let covered = kernel.fields.iter().any(|k| {
+                        !k.reserved && k.span.offset < f.span.end && f.span.offset < k.span.end
+                    });
+                    if !covered {
+                        cell.problems.push(format!(
+                            "{what}: the kernel ignores the C library's `{}` (bytes {}..{}): padding to the kernel",
+                            f.name, f.span.offset, f.span.end
+                        ));
+                    }
+                }
+            }
         }
         let length = call.result.as_ref().ok().copied();
         for field in kernel.fields.iter().filter(|f| f.user_writes()) {
