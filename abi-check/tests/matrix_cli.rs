@@ -509,3 +509,36 @@ proptest! {
         prop_assert_eq!(o.status.code(), Some(0), "{}\n{}", spec, String::from_utf8_lossy(&o.stdout));
     }
 }
+
+#[test]
+fn specs_with_many_feature_words_simulate() {
+    // 20 feature words, a feature at bit 1200: as valid as one word.
+    let o = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args([
+            "matrix",
+            "tests/fixtures/regressions/twenty-feature-words.toml",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .expect("abi-check runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn structs_too_large_to_lay_out_in_memory_are_skipped_not_allocated() {
+    let o = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args([
+            "matrix",
+            "tests/fixtures/regressions/two-gigabyte-array.toml",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .expect("abi-check runs");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("not simulated: 2000000000 bytes"));
+}

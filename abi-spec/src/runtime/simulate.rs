@@ -47,7 +47,12 @@ use crate::model::{Spec, StructDef, Type, Writer};
 use crate::target::Target;
 
 /// Feature words the simulation handles: as many as any spec may define.
-pub const WORDS: usize = 16;
+pub const WORDS: usize = crate::limits::MAX_FEATURE_WORDS as usize;
+
+/// Largest struct the simulation lays out in memory: each cell allocates
+/// the buffer and guards around it, so a spec's 2 GiB array must not
+/// become 6 GiB of writes. Real extensible structs are a few hundred bytes.
+pub const MAX_SIMULATED_BYTES: u64 = 1 << 20;
 
 /// The byte the guard areas around the C library's buffer hold.
 const GUARD: u8 = 0xa5;
@@ -874,6 +879,13 @@ pub fn matrix(
         .copied()
         .filter(|t| kernel.abi.targets.contains(t))
         .collect();
+    if targets.is_empty() {
+        return Err(SimulationError {
+            side: None,
+            message: "the two specs promise no target in common: there is nothing to simulate"
+                .into(),
+        });
+    }
     let mut cells = Vec::new();
     let mut skipped = Vec::new();
     for (libc_index, def) in libc.structs.iter().enumerate() {
@@ -884,6 +896,31 @@ pub fn matrix(
             ));
             continue;
         };
+        // LP64 lays every struct out at least as large as any other target.
+        let largest = [
+            (kernel, kernel_index, Side::Kernel),
+            (libc, libc_index, Side::Libc),
+        ]
+        .iter()
+        .map(|&(spec, index, side)| {
+            layout::layout(spec, index, Target::X86_64, spec.abi.version)
+                .map(|l| l.map_or(0, |l| l.size))
+                .map_err(|e| SimulationError {
+                    side: Some(side),
+                    message: e.message,
+                })
+        })
+        .collect::<Result<Vec<u64>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        if largest > MAX_SIMULATED_BYTES {
+            skipped.push((
+                def.name.clone(),
+                format!("{largest} bytes: larger than the {MAX_SIMULATED_BYTES} bytes the simulation lays out"),
+            ));
+            continue;
+        }
         let protocol = if kernel_writes(def) || kernel_writes(&kernel.structs[kernel_index]) {
             Protocol::Registration
         } else {
