@@ -128,8 +128,8 @@ pub fn codegen(data: &[u8]) {
             );
             for field in &def.fields {
                 assert!(
-                    header.contains(&field.name),
-                    "field `{}` is missing from the header",
+                    declares(&header, &field.name),
+                    "field `{}` is not declared in the header",
                     field.name
                 );
             }
@@ -158,6 +158,14 @@ pub fn codegen(data: &[u8]) {
             panic!("Rust code: {e}\n{code}");
         }
     }
+}
+
+/// True when `name` is declared somewhere in `code`: after a space and
+/// before `;`, `[` or a space (an attribute follows).
+fn declares(code: &str, name: &str) -> bool {
+    code.match_indices(name).any(|(i, _)| {
+        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' '])
+    })
 }
 
 /// The preprocessor directives the header generator writes.
@@ -353,5 +361,40 @@ pub fn dwarf(data: &[u8]) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The structure checks must be able to fail: each hostile shape a
+    /// generator bug could produce is refused.
+    #[test]
+    fn c_structure_refuses_injected_shapes() {
+        assert!(c_structure("#ifndef X_H\n#define X_H\nstruct s { int a; };\n#endif\n").is_ok());
+        assert!(c_structure("/* doc */ int injected;\n").is_err());
+        assert!(c_structure("/**\n * doc */\n#system(\"x\")\n").is_err());
+        assert!(c_structure("struct s { int a; ;\n").is_err());
+        assert!(c_structure("struct s { int a[2); };\n").is_err());
+        assert!(c_structure("/* never closed\n").is_err());
+        assert!(c_structure("static_assert(1, \"}\");\n").is_ok());
+    }
+
+    #[test]
+    fn rust_structure_refuses_unbalanced_code() {
+        assert!(
+            rust_structure("pub struct s { pub a: [u8; 2] }\n// }\nconst C: char = '{';\n").is_ok()
+        );
+        assert!(rust_structure("pub struct s { pub a: [u8; 2) }\n").is_err());
+        assert!(rust_structure("fn f() {\n").is_err());
+        assert!(rust_structure("const S: &str = \"unterminated;\n").is_err());
+    }
+
+    #[test]
+    fn declares_finds_declarations_not_substrings() {
+        assert!(declares("struct s {\n\t__u32 cpu_id;\n};", "cpu_id"));
+        assert!(declares("\t__u8 name[4];", "name"));
+        assert!(!declares("\t__u32 cpu_id_start;", "cpu_id"));
     }
 }
