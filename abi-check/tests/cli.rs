@@ -1,25 +1,12 @@
 //! The command line as users and scripts see it: output pinned by snapshots,
 //! JSON shapes of the contract, exit codes, waivers.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use common::{run, stdout};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_abi-check"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("abi-check runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use std::path::PathBuf;
+use std::process::Command;
 
 /// Writes a spec into a scratch directory and returns its path.
 fn scratch_spec(name: &str, text: &str) -> PathBuf {
