@@ -225,8 +225,7 @@ impl<'d> Sections<'d> {
         for (name, list) in &groups {
             if !relocatable {
                 if let Some(first) = list.first() {
-                    let data = first
-                        .uncompressed_data()
+                    let data = section_data(first)
                         .map_err(|e| elf_error(format!("section {name}: {e}")))?;
                     sections.insert(*name, data);
                 }
@@ -234,9 +233,8 @@ impl<'d> Sections<'d> {
             }
             let mut buffer = Vec::new();
             for section in list {
-                let data = section
-                    .uncompressed_data()
-                    .map_err(|e| elf_error(format!("section {name}: {e}")))?;
+                let data =
+                    section_data(section).map_err(|e| elf_error(format!("section {name}: {e}")))?;
                 bases.insert(section.index(), buffer.len() as u64);
                 buffer.extend_from_slice(&data);
             }
@@ -269,6 +267,32 @@ impl<'d> Sections<'d> {
         })
         .unwrap_or_default()
     }
+}
+
+/// The most a compressed section may claim to grow by. zlib cannot exceed
+/// 1032:1; DWARF compresses about 3-10:1 with zlib or zstd. A header that
+/// claims more is a lie meant to make the reader allocate (1 TiB from a
+/// few bytes), refused before anything is allocated.
+pub const MAX_COMPRESSION_RATIO: u64 = 1100;
+
+/// A section's bytes, decompressed when compressed, once its claimed
+/// uncompressed size is checked against [`MAX_COMPRESSION_RATIO`].
+fn section_data<'d>(section: &object::Section<'d, '_>) -> Result<Cow<'d, [u8]>, String> {
+    let range = section.compressed_file_range().map_err(|e| e.to_string())?;
+    if range.format != object::CompressionFormat::None {
+        let limit = range
+            .compressed_size
+            .saturating_mul(MAX_COMPRESSION_RATIO)
+            .saturating_add(4096);
+        if range.uncompressed_size > limit {
+            return Err(format!(
+                "the compression header claims {} bytes from {} compressed bytes, \
+                 more than {MAX_COMPRESSION_RATIO} times as many",
+                range.uncompressed_size, range.compressed_size
+            ));
+        }
+    }
+    section.uncompressed_data().map_err(|e| e.to_string())
 }
 
 fn little_endian(endian: gimli::RunTimeEndian) -> bool {

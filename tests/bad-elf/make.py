@@ -5,7 +5,9 @@ Each is a small object compiled here and then damaged in one precise way;
 abi-check/tests/bad_input.rs runs `abi-check dump --elf FILE --struct s` on
 each and expects exit 2 with the text of FILE.expect (written by hand, not
 by this script). Rerun it only to change the corpus: the files are kept in
-git so the tests do not depend on the compiler's exact output.
+git so the tests do not depend on the compiler's exact output (a rerun
+rewrites every file: the DWARF names the temporary directory; restore the
+unchanged ones with git).
 """
 import os, random, struct, subprocess, tempfile
 
@@ -139,6 +141,7 @@ def main():
     gz = compile(["-g", "-gdwarf-4", "-gz=zlib"])
     _, _, zoff, zsize, _ = section(gz, ".debug_info")
     write("compressed-size-lies-huge.elf", patched(zoff + 8, "<Q", 1 << 40, gz))
+    write("compressed-size-lies-2gib.elf", patched(zoff + 8, "<Q", 2 << 30, gz))
     write("compressed-size-lies-small.elf", patched(zoff + 8, "<Q", 3, gz))
     d = bytearray(gz)
     d[zoff + 24:zoff + zsize] = bytes(rng.getrandbits(8) for _ in range(zsize - 24))
