@@ -13,7 +13,7 @@ small=$(mktemp -d)
 kept=$(mktemp -d)
 trap 'rm -rf "$small" "$kept"' EXIT
 find "$here/corpus/$target" -type f -size -"$((max_len + 1))"c -exec cp {} "$small/" \;
-"$here/target/x86_64-unknown-linux-gnu/release/$target" -merge=1 -use_counters=0 -rss_limit_mb=2048 \
+"$here/target/x86_64-unknown-linux-gnu/release/$target" -merge=1 -use_counters=0 -detect_leaks=0 -rss_limit_mb=2048 \
     -timeout=10 "$kept" "$small" 2>/dev/null
 out="$here/../tests/fuzz-corpus/$target"
 find "$out" -type f ! -name 'seed-*' ! -name 'crash-*' -delete
