@@ -202,8 +202,23 @@ pub fn c_structure(header: &str) -> Result<(), String> {
                 ));
             }
         }
+        if line_start {
+            // A doc comment's continuation line (` * text`) outside a
+            // comment: an earlier `*/` in the doc text ended it too soon.
+            let rest = header[i..].trim_start_matches([' ', '\t']);
+            if rest.starts_with("* ") || rest.starts_with("*/") {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                return Err(format!(
+                    "line {line}: comment text outside a comment: {}",
+                    &rest[..end]
+                ));
+            }
+        }
         line_start = false;
         match c {
+            b'*' if bytes.get(i + 1) == Some(&b'/') => {
+                return Err(format!("line {line}: `*/` outside a comment"));
+            }
             b'\n' => {
                 line += 1;
                 line_start = true;
@@ -380,6 +395,9 @@ mod tests {
         assert!(c_structure("struct s { int a[2); };\n").is_err());
         assert!(c_structure("/* never closed\n").is_err());
         assert!(c_structure("static_assert(1, \"}\");\n").is_ok());
+        // A doc line that ends in `*/`: the rest of the doc becomes code.
+        assert!(c_structure("/**\n * a */\n * int x;\n */\n").is_err());
+        assert!(c_structure("int a; */\n").is_err());
     }
 
     #[test]
