@@ -50,12 +50,12 @@ fn overlaps(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
 }
 
 /// True when a field, as placed in a layout, is only reserved bytes there.
-fn is_reserved(def: &StructDef, f: &FieldLayout) -> bool {
+pub(crate) fn is_reserved(def: &StructDef, f: &FieldLayout) -> bool {
     f.placeholder || def.fields[f.index].reserved
 }
 
 /// The bytes that `layout` keeps reserved (must be zero).
-fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64)> {
+pub(crate) fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64)> {
     merged(
         layout
             .fields

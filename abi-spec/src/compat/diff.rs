@@ -339,19 +339,11 @@ fn same_publication(a: &Layout, old: &Spec, b: &Layout, new: &Spec) -> bool {
     let live = |l: &Layout, def: &crate::model::StructDef| -> Vec<(String, u64, u64)> {
         l.fields
             .iter()
-            .filter(|f| !(f.placeholder || def.fields[f.index].reserved))
+            .filter(|f| !compare::is_reserved(def, f))
             .map(|f| (def.fields[f.index].name.clone(), f.offset, f.size))
             .collect()
     };
-    let reserved = |l: &Layout, def: &crate::model::StructDef| {
-        compare::merged(
-            l.fields
-                .iter()
-                .filter(|f| f.placeholder || def.fields[f.index].reserved)
-                .map(|f| (f.offset, f.end()))
-                .collect(),
-        )
-    };
+    let reserved = |l: &Layout, def: &crate::model::StructDef| compare::reserved_ranges(def, l);
     let (old_live, new_live) = (live(a, old_def), live(b, new_def));
     let (old_reserved, new_reserved) = (reserved(a, old_def), reserved(b, new_def));
     let within = |r: (u64, u64), ranges: &[(u64, u64)]| {

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use crate::finding::Finding;
 use crate::layout::Layout;
-use crate::model::{Spec, StructDef};
+use crate::model::Spec;
 use crate::rules::{Rule, Severity};
 use crate::target::Target;
 
+use super::compare::is_reserved;
 use super::{
     classes, dedupe, layouts_at, on_targets, targets_of, Class, CompatError, VersionLayouts,
 };
@@ -223,10 +224,6 @@ fn feature_bits(kernel: &Spec, libc: &Spec, out: &mut Vec<Finding>) {
     }
 }
 
-fn reserved(def: &StructDef, f: &crate::layout::FieldLayout) -> bool {
-    f.placeholder || def.fields[f.index].reserved
-}
-
 /// Fields both sides name, and bytes each side gives to a field the other
 /// calls something else, at each side's newest version.
 fn shared_fields(
@@ -348,9 +345,17 @@ fn shared_fields(
     let conflict: Vec<Option<(String, String)>> = pairs
         .iter()
         .map(|(a, b)| {
-            for lf in b.fields.iter().filter(|f| !reserved(ldef, f) && f.size > 0) {
+            for lf in b
+                .fields
+                .iter()
+                .filter(|f| !is_reserved(ldef, f) && f.size > 0)
+            {
                 let lname = &ldef.fields[lf.index].name;
-                for kf in a.fields.iter().filter(|f| !reserved(kdef, f) && f.size > 0) {
+                for kf in a
+                    .fields
+                    .iter()
+                    .filter(|f| !is_reserved(kdef, f) && f.size > 0)
+                {
                     let kname = &kdef.fields[kf.index].name;
                     if kname != lname
                         && lf.offset < kf.end()
