@@ -64,24 +64,11 @@ fn every_bad_spec_exits_2_with_its_message() {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        let output = Command::new(env!("CARGO_BIN_EXE_abi-check"))
-            .arg("check")
-            .arg(&name)
-            .current_dir(corpus())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("abi-check runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let mut problems = Vec::new();
-        if output.status.code() != Some(2) {
-            problems.push(format!("exit {:?}, expected 2", output.status.code()));
-        }
-        if stderr.contains("panicked") {
-            problems.push("panicked".into());
-        }
-        if !stderr.contains(&expected.message) {
-            problems.push(format!("message lacks {:?}", expected.message));
-        }
+        let (mut problems, stderr) = unusable(
+            &corpus(),
+            &["check".to_string(), name.clone()],
+            &expected.message,
+        );
         match &expected.at {
             Some(at) if !stderr.contains(&format!("{name}:{at}")) => {
                 problems.push(format!("does not point at {name}:{at}"))
@@ -148,6 +135,12 @@ fn repo_root() -> PathBuf {
 /// Runs `abi-check` from `dir` and checks the answer to unusable input:
 /// exit 2, no panic, `text` on stderr. Returns what is wrong, if anything.
 fn expect_unusable(dir: &Path, args: &[String], text: &str) -> Option<String> {
+    let (problems, stderr) = unusable(dir, args, text);
+    (!problems.is_empty()).then(|| format!("{args:?}: {}\n{stderr}", problems.join("; ")))
+}
+
+/// What [`expect_unusable`] checks, as a list of problems, with stderr.
+fn unusable(dir: &Path, args: &[String], text: &str) -> (Vec<String>, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_abi-check"))
         .args(args)
         .current_dir(dir)
@@ -165,7 +158,7 @@ fn expect_unusable(dir: &Path, args: &[String], text: &str) -> Option<String> {
     if !stderr.contains(text) {
         problems.push(format!("message lacks {text:?}"));
     }
-    (!problems.is_empty()).then(|| format!("{args:?}: {}\n{stderr}", problems.join("; ")))
+    (problems, stderr.into_owned())
 }
 
 /// The hostile binaries of tests/bad-elf/ (written by its make.py): each
