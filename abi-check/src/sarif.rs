@@ -38,8 +38,8 @@ fn pascal(id: &str) -> String {
 fn rule_json(rule: Rule, deny: Option<DenyLevel>) -> Value {
     let info = rule.info();
     json!({
-        "id": info.id,
-        "name": pascal(info.id),
+        "id": rule.id(),
+        "name": pascal(rule.id()),
         "shortDescription": {"text": info.summary},
         "fullDescription": {"text": info.explanation},
         "help": {

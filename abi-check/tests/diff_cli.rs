@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn rule_dirs() -> Vec<(String, PathBuf)> {
-    let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("tests/fixtures/rules"))
+    let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("abi-spec/rules"))
         .expect("fixtures")
         .map(|e| {
             let p = e.expect("entry").path();
@@ -92,7 +92,7 @@ fn every_rule_fixture_exits_by_its_severity() {
 
 #[test]
 fn a_rename_passes_unless_api_is_denied() {
-    let dir = root().join("tests/fixtures/rules/FIELD_RENAMED");
+    let dir = root().join("abi-spec/rules/FIELD_RENAMED");
     let (old, new) = (dir.join("old.toml"), dir.join("new.toml"));
     let (old, new) = (old.to_str().expect("utf-8"), new.to_str().expect("utf-8"));
     assert_eq!(run(&["diff", old, new]).status.code(), Some(0));
@@ -106,8 +106,8 @@ fn a_rename_passes_unless_api_is_denied() {
 fn text_output_is_rustc_like_and_points_at_new() {
     let o = run(&[
         "diff",
-        "tests/fixtures/rules/FIELD_RETYPED/old.toml",
-        "tests/fixtures/rules/FIELD_RETYPED/new.toml",
+        "abi-spec/rules/FIELD_RETYPED/old.toml",
+        "abi-spec/rules/FIELD_RETYPED/new.toml",
     ]);
     let text = stdout(&o);
     assert!(
@@ -115,20 +115,20 @@ fn text_output_is_rustc_like_and_points_at_new() {
         "{text}"
     );
     assert!(
-        text.contains("--> tests/fixtures/rules/FIELD_RETYPED/new.toml:"),
+        text.contains("--> abi-spec/rules/FIELD_RETYPED/new.toml:"),
         "{text}"
     );
     assert!(text.contains("^^^^^"), "{text}");
     assert!(text.contains("= help: keep `u32`"), "{text}");
     let github = stdout(&run(&[
         "diff",
-        "tests/fixtures/rules/FIELD_RETYPED/old.toml",
-        "tests/fixtures/rules/FIELD_RETYPED/new.toml",
+        "abi-spec/rules/FIELD_RETYPED/old.toml",
+        "abi-spec/rules/FIELD_RETYPED/new.toml",
         "--format",
         "github",
     ]));
     assert!(
-        github.starts_with("::error file=tests/fixtures/rules/FIELD_RETYPED/new.toml,line="),
+        github.starts_with("::error file=abi-spec/rules/FIELD_RETYPED/new.toml,line="),
         "{github}"
     );
 }
@@ -210,8 +210,8 @@ fn the_rseq_pre_release_is_refused() {
 fn compat_reports_negotiations_and_disagreements() {
     let o = run(&[
         "compat",
-        "tests/fixtures/rules/SIDES_DISAGREE/kernel.toml",
-        "tests/fixtures/rules/SIDES_DISAGREE/libc.toml",
+        "abi-spec/rules/SIDES_DISAGREE/kernel.toml",
+        "abi-spec/rules/SIDES_DISAGREE/libc.toml",
         "--format",
         "json",
     ]);
@@ -359,23 +359,23 @@ fn sarif_output_follows_the_2_1_0_schema() {
     // A breaking finding, an api finding, a waived finding, info findings.
     let waived_dir = std::env::temp_dir().join(format!("abi-check-sarif-{}", std::process::id()));
     std::fs::create_dir_all(&waived_dir).expect("scratch");
-    let new = std::fs::read_to_string(root().join("tests/fixtures/rules/FIELD_RETYPED/new.toml"))
+    let new = std::fs::read_to_string(root().join("abi-spec/rules/FIELD_RETYPED/new.toml"))
         .expect("read")
         + "\n[[waiver]]\nrule = \"FIELD_RETYPED\"\nreason = \"never released\"\n";
     let waived_new = waived_dir.join("new with space.toml");
     std::fs::write(&waived_new, new).expect("write");
     let cases: Vec<Vec<String>> = vec![
-        fixture_args(&root().join("tests/fixtures/rules/FIELD_MOVED")),
-        fixture_args(&root().join("tests/fixtures/rules/FIELD_RENAMED")),
-        fixture_args(&root().join("tests/fixtures/rules/RESERVED_CLAIMED")),
+        fixture_args(&root().join("abi-spec/rules/FIELD_MOVED")),
+        fixture_args(&root().join("abi-spec/rules/FIELD_RENAMED")),
+        fixture_args(&root().join("abi-spec/rules/RESERVED_CLAIMED")),
         vec![
             "diff".into(),
-            "tests/fixtures/rules/FIELD_RETYPED/old.toml".into(),
+            "abi-spec/rules/FIELD_RETYPED/old.toml".into(),
             waived_new.display().to_string(),
         ],
         vec![
             "check".into(),
-            "tests/fixtures/rules/TARGET_LAYOUT_DIVERGES/spec.toml".into(),
+            "abi-spec/rules/TARGET_LAYOUT_DIVERGES/spec.toml".into(),
         ],
     ];
     for mut args in cases {

@@ -261,7 +261,7 @@ pub fn verify(
         let finding = match match_field(spec, newest, placed.index, &flat, target) {
             FieldMatch::Same => None,
             FieldMatch::Missing if in_base => Some(Finding::new(
-                Rule::FieldRemoved,
+                Rule::FIELD_REMOVED,
                 format!(
                     "{here} has no field `{}`, which version {} has at offset {}",
                     field.name, base.version, placed.offset
@@ -269,7 +269,7 @@ pub fn verify(
             )),
             FieldMatch::Missing => None,
             FieldMatch::Moved { offset } => Some(Finding::new(
-                Rule::FieldMoved,
+                Rule::FIELD_MOVED,
                 format!(
                     "{here} has `{}` at offset {offset}; the spec puts it at {}",
                     field.name, placed.offset
@@ -280,7 +280,7 @@ pub fn verify(
                 size,
                 why: None,
             } => Some(Finding::new(
-                Rule::FieldRetyped,
+                Rule::FIELD_RETYPED,
                 format!(
                     "{here} has `{}` as `{c_type}` ({size} bytes); the spec says `{}` ({} bytes)",
                     field.name, field.ty, placed.size
@@ -291,7 +291,7 @@ pub fn verify(
                 why: Some(why),
                 ..
             } => Some(Finding::new(
-                Rule::FieldRetyped,
+                Rule::FIELD_RETYPED,
                 format!(
                     "{here} has `{}` as `{c_type}`, which is not the spec's `{}`: {why}",
                     field.name, field.ty
@@ -310,7 +310,7 @@ pub fn verify(
     if compiled.size < base.size {
         findings.push(
             Finding::new(
-                Rule::StructShrunk,
+                Rule::STRUCT_SHRUNK,
                 format!(
                     "{here} is {} bytes; version {} of the spec is {}",
                     compiled.size, base.version, base.size
@@ -324,7 +324,7 @@ pub fn verify(
     if !align_agrees(compiled, def.packed, base.align) {
         findings.push(
             Finding::new(
-                Rule::StructAlignChanged,
+                Rule::STRUCT_ALIGN_CHANGED,
                 format!(
                     "{here} is {}-aligned; version {} of the spec is {}-aligned",
                     compiled.align, base.version, base.align
@@ -342,7 +342,7 @@ pub fn verify(
         if def.field(name).is_none() {
             findings.push(
                 Finding::new(
-                    Rule::FieldAdded,
+                    Rule::FIELD_ADDED,
                     format!(
                         "{here} has a field `{name}` (`{}`, offset {}, {} bytes) that the spec does not describe",
                         m.member.ty.c_name, m.offset, m.member.size

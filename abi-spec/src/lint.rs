@@ -103,7 +103,7 @@ fn extension_bits(spec: &Spec, findings: &mut Vec<Finding>) {
         let next = (feature.word() + 1) * 64;
         findings.push(
             Finding::new(
-                Rule::ExtensionBitAssigned,
+                Rule::EXTENSION_BIT_ASSIGNED,
                 format!(
                     "feature `{}` sits on bit {}, the extension bit of word {}: readers will look for a word that is not there",
                     feature.name,
@@ -136,7 +136,7 @@ fn non_portable_types(spec: &Spec, findings: &mut Vec<Finding>) {
             };
             findings.push(
                 Finding::new(
-                    Rule::NonPortableType,
+                    Rule::NON_PORTABLE_TYPE,
                     format!(
                         "field `{}` of `{}` has type `{}`: {why}",
                         field.name, def.name, field.ty
@@ -214,7 +214,7 @@ fn divergences(
                         findings.push((
                             (struct_index, Some(field.index), what),
                             Finding::new(
-                                Rule::TargetLayoutDiverges,
+                                Rule::TARGET_LAYOUT_DIVERGES,
                                 format!(
                                     "`{}.{name}` has {what} {} (version {version})",
                                     def.name,
@@ -244,7 +244,7 @@ fn divergences(
                 findings.push((
                     (struct_index, None, what),
                     Finding::new(
-                        Rule::TargetLayoutDiverges,
+                        Rule::TARGET_LAYOUT_DIVERGES,
                         format!("`{}` has {what} {} (version {version})", def.name, describe(&groups)),
                     )
                     .on_struct(&def.name)
@@ -293,7 +293,7 @@ fn implicit_padding(
             };
             let span = before.map_or(def.name_span, |i| def.fields[i].name_span);
             let mut finding = Finding::new(
-                Rule::ImplicitPadding,
+                Rule::IMPLICIT_PADDING,
                 format!(
                     "`{}` has {} byte{} of {kind} at offset {}{after}{on}",
                     def.name,

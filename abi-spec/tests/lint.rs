@@ -12,7 +12,7 @@ fn u64_after_u32_diverges_between_targets() {
     let f = findings("[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n[[struct.field]]\nname = \"b\"\ntype = \"u64\"\n");
     let diverges: Vec<_> = f
         .iter()
-        .filter(|f| f.rule == Rule::TargetLayoutDiverges)
+        .filter(|f| f.rule == Rule::TARGET_LAYOUT_DIVERGES)
         .collect();
     assert_eq!(diverges.len(), 1, "{f:#?}");
     assert_eq!(diverges[0].field.as_deref(), Some("b"));
@@ -24,7 +24,7 @@ fn u64_after_u32_diverges_between_targets() {
     // The hole exists on the 8-aligning targets only.
     let padding: Vec<_> = f
         .iter()
-        .filter(|f| f.rule == Rule::ImplicitPadding)
+        .filter(|f| f.rule == Rule::IMPLICIT_PADDING)
         .collect();
     assert_eq!(padding.len(), 1);
     assert!(!padding[0].targets.contains(&abi_spec::Target::I386));
@@ -35,22 +35,24 @@ fn restricting_targets_silences_divergence() {
     let text = "[abi]\nname = \"t\"\nversion = 1\ntargets = [\"x86_64\", \"aarch64\"]\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n[[struct.field]]\nname = \"b\"\ntype = \"u64\"\n";
     let f = lint(&parse("t.toml", text).unwrap()).unwrap();
     assert!(
-        f.iter().all(|f| f.rule != Rule::TargetLayoutDiverges),
+        f.iter().all(|f| f.rule != Rule::TARGET_LAYOUT_DIVERGES),
         "{f:#?}"
     );
-    assert!(f.iter().any(|f| f.rule == Rule::ImplicitPadding));
+    assert!(f.iter().any(|f| f.rule == Rule::IMPLICIT_PADDING));
 }
 
 #[test]
 fn tail_padding_and_non_portable_types() {
     let f = findings("[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"p\"\ntype = \"ptr\"\n[[struct.field]]\nname = \"x\"\ntype = \"f64\"\n[[struct.field]]\nname = \"c\"\ntype = \"u8\"\n");
     assert_eq!(
-        f.iter().filter(|f| f.rule == Rule::NonPortableType).count(),
+        f.iter()
+            .filter(|f| f.rule == Rule::NON_PORTABLE_TYPE)
+            .count(),
         2
     );
     assert!(f
         .iter()
-        .any(|f| f.rule == Rule::ImplicitPadding && f.message.contains("tail padding")));
+        .any(|f| f.rule == Rule::IMPLICIT_PADDING && f.message.contains("tail padding")));
 }
 
 #[test]

@@ -214,12 +214,12 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
                 return None;
             }
             new.fields.remove(i);
-            Rule::FieldRemoved
+            Rule::FIELD_REMOVED
         }
         Breaking::Reorder => {
             let j = (i + 1..new.fields.len()).next()?;
             new.fields.swap(i, j);
-            Rule::FieldMoved
+            Rule::FIELD_MOVED
         }
         Breaking::Retype => {
             let flipped = match new.fields[i].ty.as_str() {
@@ -234,7 +234,7 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
                 _ => return None,
             };
             new.fields[i].ty = flipped.to_string();
-            Rule::FieldRetyped
+            Rule::FIELD_RETYPED
         }
         Breaking::Resize => {
             let f = &mut new.fields[i];
@@ -246,7 +246,7 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
                 "u64" | "i64" => "u32".to_string(),
                 _ => return None,
             };
-            Rule::FieldRetyped
+            Rule::FIELD_RETYPED
         }
         Breaking::Move => {
             // Reserved bytes before the field push it (and what follows) back.
@@ -255,7 +255,7 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
                 ..field("__pad".into(), "[u8; 8]")
             };
             new.fields.insert(i, pad);
-            Rule::FieldMoved
+            Rule::FIELD_MOVED
         }
         Breaking::ReuseBit => {
             let f = new.features.first()?.clone();
@@ -271,17 +271,17 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
                     field.feature = None;
                 }
             }
-            Rule::FeatureBitReused
+            Rule::FEATURE_BIT_REUSED
         }
         Breaking::RenumberBit => {
             let bit = base.unused_bit();
             new.features.first_mut()?.bit = bit;
-            Rule::FeatureBitChanged
+            Rule::FEATURE_BIT_CHANGED
         }
         Breaking::RewriteSince => {
             new.version = 2;
             new.fields.last_mut()?.since = 2;
-            Rule::HistoryRewritten
+            Rule::HISTORY_REWRITTEN
         }
         Breaking::Shrink => {
             if live.len() < 2 {
@@ -291,11 +291,11 @@ pub fn mutate(base: &Model, m: Breaking, at: Index) -> Option<(Model, Rule)> {
             if new.fields.iter().all(|f| f.reserved) {
                 return None;
             }
-            Rule::StructShrunk
+            Rule::STRUCT_SHRUNK
         }
         Breaking::Realign => {
             new.align = Some(64);
-            Rule::StructAlignChanged
+            Rule::STRUCT_ALIGN_CHANGED
         }
         Breaking::ClaimUnreserved => return Some(claim_unreserved(base, i)),
     };
@@ -321,8 +321,8 @@ pub fn claim_unreserved(base: &Model, live_index: usize) -> (Model, Rule) {
     let reserved =
         (0..n).find(|&r| base.fields[r].reserved && (r + 1 == n || !base.fields[r + 1].reserved));
     let (i, ty, rule) = match reserved {
-        Some(r) => (r, "[u8; 12]", Rule::ReservedClaimedUnsafely),
-        None => (live_index, "[u8; 1]", Rule::FieldInserted),
+        Some(r) => (r, "[u8; 12]", Rule::RESERVED_CLAIMED_UNSAFELY),
+        None => (live_index, "[u8; 1]", Rule::FIELD_INSERTED),
     };
     let f = &mut new.fields[i];
     f.name = format!("claimer{i}");

@@ -42,7 +42,7 @@ proptest! {
         new.fields.push(f);
         let f = findings(&base, &new);
         prop_assert!(f.iter().all(|f| !f.is_breaking()), "{}\n{f:#?}", new.toml());
-        prop_assert!(f.iter().any(|f| f.rule == Rule::FieldAdded));
+        prop_assert!(f.iter().any(|f| f.rule == Rule::FIELD_ADDED));
         let h = compat::history(&new.spec("new.toml")).expect("history");
         prop_assert!(h.iter().all(|f| !f.is_breaking()), "{h:#?}");
     }
@@ -54,7 +54,7 @@ proptest! {
         new.features.push(FeatureM { name: "added".into(), bit: base.unused_bit(), since: 2, retired: false });
         let f = findings(&base, &new);
         prop_assert!(f.iter().all(|f| !f.is_breaking()), "{f:#?}");
-        prop_assert!(f.iter().any(|f| f.rule == Rule::FeatureAdded));
+        prop_assert!(f.iter().any(|f| f.rule == Rule::FEATURE_ADDED));
     }
 
     #[test]
@@ -77,6 +77,6 @@ proptest! {
         }
         let f = findings(&base, &new);
         prop_assert!(f.iter().all(|f| !f.is_breaking()), "OLD:\n{}\nNEW:\n{}\n{f:#?}", base.toml(), new.toml());
-        prop_assert!(f.iter().any(|f| f.rule == Rule::ReservedClaimed), "{f:#?}");
+        prop_assert!(f.iter().any(|f| f.rule == Rule::RESERVED_CLAIMED), "{f:#?}");
     }
 }

@@ -216,7 +216,7 @@ proptest! {
         new.fields[i].name = format!("renamed{i}");
         let (old_spec, new_spec) = (base.spec("old.toml"), new.spec("new.toml"));
         let findings = compat::diff(&old_spec, &new_spec).expect("diff");
-        prop_assert!(findings.iter().any(|f| f.rule == abi_spec::Rule::FieldRenamed));
+        prop_assert!(findings.iter().any(|f| f.rule == abi_spec::Rule::FIELD_RENAMED));
         prop_assert!(findings.iter().all(|f| !f.is_breaking()), "{findings:#?}");
         let report = run(&new_spec, &old_spec, LibcAnnounces::FeatureSize);
         prop_assert!(report.pass(), "{:#?}", report.cells.iter().flat_map(|c| &c.problems).take(4).collect::<Vec<_>>());

@@ -1,4 +1,4 @@
-//! One fixture folder per rule under `tests/fixtures/rules/<RULE>/`, each
+//! One fixture folder per rule under `abi-spec/rules/<RULE>/`, each
 //! triggering exactly that rule: `old.toml` + `new.toml` are diffed,
 //! `spec.toml` is checked (history and lints), `kernel.toml` + `libc.toml`
 //! go through `compat`. The CLI's exit codes on the same folders are tested
@@ -11,7 +11,7 @@ use abi_spec::{compat, lint, load, Finding, Rule, Severity};
 use abi_tests::workspace_root;
 
 fn fixtures() -> PathBuf {
-    workspace_root().join("tests/fixtures/rules")
+    workspace_root().join("abi-spec/rules")
 }
 
 fn spec(path: &Path) -> abi_spec::Spec {
@@ -101,7 +101,11 @@ fn findings_point_at_new_when_the_thing_exists_there() {
 
 #[test]
 fn unwaivable_rules_stay_unwaived() {
-    for rule in [Rule::FieldRemoved, Rule::StructRemoved, Rule::StructShrunk] {
+    for rule in [
+        Rule::FIELD_REMOVED,
+        Rule::STRUCT_REMOVED,
+        Rule::STRUCT_SHRUNK,
+    ] {
         assert!(!rule.waivable());
     }
     let dir = fixtures().join("STRUCT_SHRUNK");
@@ -114,7 +118,7 @@ fn unwaivable_rules_stay_unwaived() {
         abi_spec::finding::apply_waivers(&mut f, &new, abi_spec::model::Date::today());
         assert!(f
             .iter()
-            .any(|f| f.rule == Rule::StructShrunk && f.waived.is_none()));
+            .any(|f| f.rule == Rule::STRUCT_SHRUNK && f.waived.is_none()));
     }
 }
 
@@ -153,7 +157,7 @@ fn the_rseq_pre_release_is_refused_and_the_release_accepted() {
     let f = compat::history(&pre).expect("history");
     let ambiguous: Vec<_> = f
         .iter()
-        .filter(|f| f.rule == Rule::FeatureSizeAmbiguous)
+        .filter(|f| f.rule == Rule::FEATURE_SIZE_AMBIGUOUS)
         .collect();
     assert_eq!(ambiguous.len(), 1, "{f:#?}");
     assert!(

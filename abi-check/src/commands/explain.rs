@@ -18,7 +18,7 @@ pub fn entry_text(rule: Rule) -> String {
     let prose = |text: &str| indent(&wrap(text, 76));
     format!(
         "{id} ({severity})\n\n{summary}\n\nWhy it matters:\n{why}\n\nExample:\n{bad}\n\nFix:\n{fix}\n",
-        id = info.id,
+        id = rule.id(),
         severity = info.severity,
         summary = info.summary,
         why = prose(info.explanation),
@@ -54,7 +54,7 @@ pub fn run(args: &ExplainArgs) -> Outcome {
             let info = rule.info();
             out.push_str(&format!(
                 "{:<28} {:<9} {}\n",
-                info.id,
+                rule.id(),
                 info.severity.as_str(),
                 info.summary
             ));

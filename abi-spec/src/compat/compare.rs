@@ -97,7 +97,7 @@ pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>, scope: Scope<'_>, out: &mu
         let Some(new_index) = present else {
             out.push(
                 Finding::new(
-                    Rule::StructRemoved,
+                    Rule::STRUCT_REMOVED,
                     format!("struct `{}` is gone {context}", old_def.name),
                 )
                 .on_struct(&old_def.name)
@@ -159,7 +159,7 @@ fn compare_struct(
         let targets = targets_of(classes, &shrunk);
         out.push(
             Finding::new(
-                Rule::StructShrunk,
+                Rule::STRUCT_SHRUNK,
                 format!(
                     "`{name}` went from size {} (feature_size {}) to size {} (feature_size {}){} {context}",
                     o.size, o.feature_size, n.size, n.feature_size, on_targets(&targets)
@@ -177,7 +177,7 @@ fn compare_struct(
         let targets = targets_of(classes, &realigned);
         out.push(
             Finding::new(
-                Rule::StructAlignChanged,
+                Rule::STRUCT_ALIGN_CHANGED,
                 format!(
                     "`{name}` went from alignment {} to {}{} {context}",
                     o.align,
@@ -260,7 +260,7 @@ fn compare_struct(
             let new_field = &new_def.fields[renamed];
             out.push(
                 Finding::new(
-                    Rule::FieldRenamed,
+                    Rule::FIELD_RENAMED,
                     format!(
                         "`{}.{}` is now called `{}` {context} (same place, type and history)",
                         old_def.name, old_field.name, new_field.name
@@ -282,7 +282,7 @@ fn compare_struct(
         }
         out.push(
             Finding::new(
-                Rule::FieldRemoved,
+                Rule::FIELD_REMOVED,
                 format!("`{}.{}` is gone {context}", old_def.name, old_field.name),
             )
             .on_struct(&old_def.name)
@@ -332,17 +332,17 @@ fn compare_struct(
         unsafe_growth |= matches!(worst, Placement::Inserted | Placement::BeyondReserved);
         let (rule, message, help) = match worst {
             Placement::Inserted => (
-                Rule::FieldInserted,
+                Rule::FIELD_INSERTED,
                 format!("`{name}.{}` lies among the fields of the older view, on bytes it did not reserve{at} ({context})", field.name),
                 "append new fields after every existing one, or claim bytes an older version reserved (`was_reserved`)".to_string(),
             ),
             Placement::BeyondReserved => (
-                Rule::ReservedClaimedUnsafely,
+                Rule::RESERVED_CLAIMED_UNSAFELY,
                 format!("`{name}.{}` claims more bytes than the older view reserved{at} ({context})", field.name),
                 "claim only reserved bytes: split the field, or reserve the bytes first".to_string(),
             ),
             Placement::OnPadding => (
-                Rule::ReservedClaimedUnsafely,
+                Rule::RESERVED_CLAIMED_UNSAFELY,
                 format!(
                     "`{name}.{}` is written by user space and lies on the older view's tail padding, whose size reaches the new feature_size{at}: an older caller's length switches it on with garbage in it ({context})",
                     field.name
@@ -352,12 +352,12 @@ fn compare_struct(
             Placement::Claimed if field.reserved => continue,
             Placement::Claimed | Placement::Appended if !scope.info => continue,
             Placement::Claimed => (
-                Rule::ReservedClaimed,
+                Rule::RESERVED_CLAIMED,
                 format!("`{name}.{}` claims reserved bytes ({context})", field.name),
                 "nothing to fix: reserved bytes were zero in every older caller".to_string(),
             ),
             Placement::Appended => (
-                Rule::FieldAdded,
+                Rule::FIELD_ADDED,
                 format!("`{name}.{}` was appended ({context})", field.name),
                 "nothing to fix: older callers announce a smaller length".to_string(),
             ),
@@ -429,7 +429,7 @@ fn same_field(
     if old_field.ty != new_field.ty && !new_field.reserved {
         out.push(
             Finding::new(
-                Rule::FieldRetyped,
+                Rule::FIELD_RETYPED,
                 format!(
                     "`{name}.{field}` changed type from `{}` to `{}` {context}",
                     old_field.ty, new_field.ty
@@ -447,7 +447,7 @@ fn same_field(
     if old_field.since != new_field.since && !std::ptr::eq(old.spec, new.spec) {
         out.push(
             Finding::new(
-                Rule::HistoryRewritten,
+                Rule::HISTORY_REWRITTEN,
                 format!(
                     "`{name}.{field}` now says `since = {}`; it was {} {context}",
                     new_field.since, old_field.since
@@ -472,7 +472,7 @@ fn same_field(
         };
         out.push(
             Finding::new(
-                Rule::FieldRegated,
+                Rule::FIELD_REGATED,
                 format!(
                     "`{name}.{field}` was gated by {} and now by {} {context}",
                     show(&old_field.feature),
@@ -500,7 +500,7 @@ fn same_field(
         let targets = targets_of(classes, &moved);
         out.push(
             Finding::new(
-                Rule::FieldMoved,
+                Rule::FIELD_MOVED,
                 format!(
                     "`{name}.{field}` moved from offset {} to {}{} {context}",
                     a.offset,
@@ -603,7 +603,7 @@ fn ambiguous_feature_size(
         .join(", ");
     out.push(
         Finding::new(
-            Rule::FeatureSizeAmbiguous,
+            Rule::FEATURE_SIZE_AMBIGUOUS,
             format!(
                 "`{}` has feature_size {} {context}, the {which} of the older view, which lacks {list} on bytes it did not reserve{}: a caller announcing {} bytes could speak either",
                 new_def.name,

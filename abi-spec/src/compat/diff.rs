@@ -21,7 +21,7 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
     if new.abi.version < old.abi.version {
         findings.push(
             Finding::new(
-                Rule::VersionDecreased,
+                Rule::VERSION_DECREASED,
                 format!(
                     "the version went down from {} to {}",
                     old.abi.version, new.abi.version
@@ -124,7 +124,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                 if nf.bit != of.bit {
                     out.push(
                         Finding::new(
-                            Rule::FeatureBitChanged,
+                            Rule::FEATURE_BIT_CHANGED,
                             format!(
                                 "feature `{}` moved from bit {} to bit {}",
                                 of.name, of.bit, nf.bit
@@ -141,7 +141,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                 if nf.since != of.since {
                     out.push(
                         Finding::new(
-                            Rule::HistoryRewritten,
+                            Rule::HISTORY_REWRITTEN,
                             format!(
                                 "feature `{}` now says `since = {}`; it was {}",
                                 of.name, nf.since, of.since
@@ -163,7 +163,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                         renamed_to.insert(&nf.name);
                         out.push(
                             Finding::new(
-                                Rule::FeatureRenamed,
+                                Rule::FEATURE_RENAMED,
                                 format!("feature `{}` (bit {}) is now called `{}`", of.name, of.bit, nf.name),
                             )
                             .on_feature(&nf.name)
@@ -176,7 +176,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                     Some(_) => {}
                     None => out.push(
                         Finding::new(
-                            Rule::FeatureRemoved,
+                            Rule::FEATURE_REMOVED,
                             format!("feature `{}` (bit {}) is gone", of.name, of.bit),
                         )
                         .on_feature(&of.name)
@@ -194,7 +194,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
         match old.features.iter().find(|of| of.bit == nf.bit) {
             Some(of) => out.push(
                 Finding::new(
-                    Rule::FeatureBitReused,
+                    Rule::FEATURE_BIT_REUSED,
                     format!(
                         "bit {} belonged to feature `{}`{} and now names `{}`",
                         nf.bit,
@@ -209,7 +209,7 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
             ),
             None => out.push(
                 Finding::new(
-                    Rule::FeatureAdded,
+                    Rule::FEATURE_ADDED,
                     format!("feature `{}` (bit {}) was added", nf.name, nf.bit),
                 )
                 .on_feature(&nf.name)
@@ -220,9 +220,12 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
     for ns in &new.structs {
         if old.struct_def(&ns.name).is_none() {
             out.push(
-                Finding::new(Rule::StructAdded, format!("struct `{}` was added", ns.name))
-                    .on_struct(&ns.name)
-                    .at(new, ns.name_span),
+                Finding::new(
+                    Rule::STRUCT_ADDED,
+                    format!("struct `{}` was added", ns.name),
+                )
+                .on_struct(&ns.name)
+                .at(new, ns.name_span),
             );
         }
     }
@@ -251,7 +254,7 @@ fn published_versions(
         if !new.versions().contains(&version) {
             out.push(
                 Finding::new(
-                    Rule::HistoryRewritten,
+                    Rule::HISTORY_REWRITTEN,
                     format!(
                         "version {version} was published in {} but {} starts at version {}",
                         old.source.name(),
@@ -311,7 +314,7 @@ fn published_versions(
                 let span = new.structs[ni].name_span;
                 out.push(
                     Finding::new(
-                        Rule::HistoryRewritten,
+                        Rule::HISTORY_REWRITTEN,
                         format!(
                             "version {version} of `{}` was published as {} and is now {} (its fields or their places changed)",
                             def.name,

@@ -238,7 +238,7 @@ fn ungated(spec: &Spec, findings: &mut Vec<Finding>) {
             if field.since > first && field.feature.is_none() && !field.reserved {
                 findings.push(
                     Finding::new(
-                        Rule::FieldUngated,
+                        Rule::FIELD_UNGATED,
                         format!(
                             "`{}.{}` was added in version {} but no feature bit says it is filled",
                             def.name, field.name, field.since

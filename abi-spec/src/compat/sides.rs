@@ -189,7 +189,7 @@ fn feature_bits(kernel: &Spec, libc: &Spec, out: &mut Vec<Finding>) {
             if kf.name != lf.name {
                 out.push(
                     Finding::new(
-                        Rule::FeatureBitReused,
+                        Rule::FEATURE_BIT_REUSED,
                         format!(
                             "bit {} is `{}` in the kernel's spec ({}) and `{}` in the library's ({})",
                             lf.bit,
@@ -209,7 +209,7 @@ fn feature_bits(kernel: &Spec, libc: &Spec, out: &mut Vec<Finding>) {
             if kf.bit != lf.bit {
                 out.push(
                     Finding::new(
-                        Rule::FeatureBitChanged,
+                        Rule::FEATURE_BIT_CHANGED,
                         format!(
                             "feature `{}` is bit {} in the kernel's spec and bit {} in the library's",
                             lf.name, kf.bit, lf.bit
@@ -249,7 +249,7 @@ fn shared_fields(
         let targets = targets_of(classes, &realigned);
         out.push(
             Finding::new(
-                Rule::StructAlignChanged,
+                Rule::STRUCT_ALIGN_CHANGED,
                 format!(
                     "`{name}` is {}-aligned on the kernel side and {}-aligned on the library side{}",
                     pairs[i].0.align,
@@ -279,7 +279,7 @@ fn shared_fields(
         };
         if lf.ty != kf.ty {
             out.push(finding(
-                Rule::FieldRetyped,
+                Rule::FIELD_RETYPED,
                 format!(
                     "`{name}.{}` is `{}` on the kernel side and `{}` on the library side",
                     lf.name, kf.ty, lf.ty
@@ -290,7 +290,7 @@ fn shared_fields(
         }
         if lf.since != kf.since {
             out.push(finding(
-                Rule::HistoryRewritten,
+                Rule::HISTORY_REWRITTEN,
                 format!("`{name}.{}` appeared in version {} on the kernel side and {} on the library side", lf.name, kf.since, lf.since),
                 lf.since_span,
                 "both sides must agree which version introduced each field",
@@ -298,7 +298,7 @@ fn shared_fields(
         }
         if lf.feature != kf.feature {
             out.push(finding(
-                Rule::FieldRegated,
+                Rule::FIELD_REGATED,
                 format!(
                     "`{name}.{}` is gated by {:?} on the kernel side and {:?} on the library side",
                     lf.name, kf.feature, lf.feature
@@ -326,7 +326,7 @@ fn shared_fields(
             let targets = targets_of(classes, &moved);
             out.push(
                 finding(
-                    Rule::FieldMoved,
+                    Rule::FIELD_MOVED,
                     format!(
                         "`{name}.{}` is at offset {} on the kernel side and {} on the library side{}",
                         lf.name,
@@ -375,7 +375,7 @@ fn shared_fields(
         let span = ldef.field(&lname).map_or(ldef.name_span, |f| f.name_span);
         out.push(
             Finding::new(
-                Rule::SidesDisagree,
+                Rule::SIDES_DISAGREE,
                 format!(
                     "the library's `{name}.{lname}` lies on the bytes of the kernel's `{kname}`{}",
                     on_targets(&targets)
@@ -418,7 +418,7 @@ fn version_sizes(
             let targets = targets_of(classes, &mask);
             out.push(
                 Finding::new(
-                    Rule::SidesDisagree,
+                    Rule::SIDES_DISAGREE,
                     format!(
                         "version {v} of `{}` has feature_size {a} on the kernel side and {b} on the library side{}",
                         ldef.name,
