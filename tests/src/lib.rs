@@ -16,11 +16,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// True when running in CI (`CI` set to anything but empty or `false`):
-/// a missing external tool is then a failure, not a skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
+pub use abi_test_tools::{in_ci, require};
 
 /// Called when an external program a test needs is missing: fails under CI,
 /// otherwise prints why the test does nothing and returns.

@@ -34,48 +34,92 @@ pub struct Compiler {
     pub args: Vec<String>,
 }
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in names {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
+/// The compilers that serve as oracles, one test per family so that a
+/// missing one is ignored visibly (its `abi_test_tools` key is the cfg).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// gcc natively, `-m32` and `-mx32`.
+    Gcc,
+    /// clang for the targets no gcc here builds.
+    Clang,
+    /// A clang that knows LoongArch (clang 14 does not).
+    Clang19,
+    /// Debian's m68k cross gcc (clang gets m68k wrong).
+    M68kGcc,
+    /// Debian's sh4 cross gcc.
+    Sh4Gcc,
 }
 
-/// The compiler that is the oracle for `target`: gcc natively, `gcc -m32`
-/// and `gcc -mx32`, the Debian cross gccs for m68k and sh4 (clang gets m68k
-/// wrong), a clang that knows LoongArch for loongarch64, and clang for the
-/// rest. `None` when it is not installed.
-pub fn compiler(target: Target) -> Option<Compiler> {
-    let gcc = |names: &[&str], extra: &[&str]| {
-        find_program(names).map(|program| Compiler {
-            program,
-            args: extra.iter().map(|s| s.to_string()).collect(),
-        })
-    };
-    let clang = |names: &[&str]| {
-        find_program(names).map(|program| Compiler {
-            program,
-            args: vec![
-                format!("--target={}", target.triple()),
-                "-fintegrated-as".into(),
-            ],
-        })
-    };
-    match target {
-        Target::X86_64 => gcc(&["gcc"], &[]),
-        Target::I386 => gcc(&["gcc"], &["-m32"]),
-        Target::X32 => gcc(&["gcc"], &["-mx32"]),
-        Target::M68k => gcc(&["m68k-linux-gnu-gcc", "m68k-linux-gnu-gcc-12"], &[]),
-        Target::Sh4 => gcc(&["sh4-linux-gnu-gcc", "sh4-linux-gnu-gcc-12"], &[]),
-        Target::Loongarch64 => clang(&["clang-19", "clang-18", "clang-17", "clang-16"]),
-        _ => clang(&["clang", "clang-14", "clang-19"]),
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 5] = [
+        Family::Gcc,
+        Family::Clang,
+        Family::Clang19,
+        Family::M68kGcc,
+        Family::Sh4Gcc,
+    ];
+
+    /// The family that compiles `target`.
+    pub fn of(target: Target) -> Family {
+        match target {
+            Target::X86_64 | Target::I386 | Target::X32 => Family::Gcc,
+            Target::M68k => Family::M68kGcc,
+            Target::Sh4 => Family::Sh4Gcc,
+            Target::Loongarch64 => Family::Clang19,
+            _ => Family::Clang,
+        }
     }
+
+    /// The `abi_test_tools` key of its compiler (`cfg(no_<key>)`).
+    pub fn tool(self) -> &'static str {
+        match self {
+            Family::Gcc => "gcc",
+            Family::Clang => "clang",
+            Family::Clang19 => "clang19",
+            Family::M68kGcc => "m68k_gcc",
+            Family::Sh4Gcc => "sh4_gcc",
+        }
+    }
+}
+
+/// The targets a family compiles, in [`Target::ALL`] order.
+pub fn targets_of(family: Family) -> Vec<Target> {
+    Target::ALL
+        .into_iter()
+        .filter(|&t| Family::of(t) == family)
+        .collect()
+}
+
+/// The targets whose compiler is installed, in [`Target::ALL`] order.
+pub fn available_targets() -> Vec<Target> {
+    Target::ALL
+        .into_iter()
+        .filter(|&t| compiler(t).is_some())
+        .collect()
+}
+
+/// The compiler that is the oracle for `target` (see [`Family`]); `None`
+/// when it is not installed.
+pub fn compiler(target: Target) -> Option<Compiler> {
+    let program = abi_test_tools::tool(Family::of(target).tool()).locate()?;
+    let args: Vec<String> = match target {
+        Target::I386 => vec!["-m32".into()],
+        Target::X32 => vec!["-mx32".into()],
+        Target::X86_64 | Target::M68k | Target::Sh4 => Vec::new(),
+        _ => vec![
+            format!("--target={}", target.triple()),
+            "-fintegrated-as".into(),
+        ],
+    };
+    Some(Compiler { program, args })
+}
+
+/// The compiler for `target`, which a running test needs: see
+/// [`abi_test_tools::require`].
+pub fn require_compiler(target: Target) -> Compiler {
+    abi_test_tools::require(Family::of(target).tool());
+    compiler(target).unwrap_or_else(|| panic!("no compiler for {target}"))
 }
 
 /// Compiles `source` for `target` with extra `flags` and returns the probe
