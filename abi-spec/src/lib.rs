@@ -32,6 +32,8 @@ pub mod lint;
 #[cfg(feature = "std")]
 pub mod model;
 #[cfg(feature = "std")]
+pub mod names;
+#[cfg(feature = "std")]
 pub mod parse;
 #[cfg(feature = "std")]
 pub mod rules;

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout;
 use crate::limits::*;
 use crate::model::*;
+use crate::names;
 use crate::rules::Rule;
 use crate::source::{Source, Span};
 use crate::target::Target;
@@ -261,121 +262,6 @@ struct Validator {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// C (C23) and C++ keywords: a name that is one would not compile in a
-/// generated header. Rust keywords are fine: generated Rust uses raw
-/// identifiers.
-const RESERVED_WORDS: &[&str] = &[
-    "alignas",
-    "alignof",
-    "and",
-    "and_eq",
-    "asm",
-    "auto",
-    "bitand",
-    "bitor",
-    "bool",
-    "break",
-    "case",
-    "catch",
-    "char",
-    "char16_t",
-    "char32_t",
-    "char8_t",
-    "class",
-    "co_await",
-    "co_return",
-    "co_yield",
-    "compl",
-    "concept",
-    "const",
-    "const_cast",
-    "consteval",
-    "constexpr",
-    "constinit",
-    "continue",
-    "decltype",
-    "default",
-    "delete",
-    "do",
-    "double",
-    "dynamic_cast",
-    "else",
-    "enum",
-    "explicit",
-    "export",
-    "extern",
-    "false",
-    "float",
-    "for",
-    "friend",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "mutable",
-    "namespace",
-    "new",
-    "noexcept",
-    "not",
-    "not_eq",
-    "nullptr",
-    "operator",
-    "or",
-    "or_eq",
-    "private",
-    "protected",
-    "public",
-    "register",
-    "reinterpret_cast",
-    "requires",
-    "restrict",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "static_assert",
-    "static_cast",
-    "struct",
-    "switch",
-    "template",
-    "this",
-    "thread_local",
-    "throw",
-    "true",
-    "try",
-    "typedef",
-    "typeid",
-    "typename",
-    "typeof",
-    "typeof_unqual",
-    "union",
-    "unsigned",
-    "using",
-    "virtual",
-    "void",
-    "volatile",
-    "wchar_t",
-    "while",
-    "xor",
-    "xor_eq",
-    "_Alignas",
-    "_Alignof",
-    "_Atomic",
-    "_BitInt",
-    "_Bool",
-    "_Complex",
-    "_Decimal128",
-    "_Decimal32",
-    "_Decimal64",
-    "_Generic",
-    "_Imaginary",
-    "_Noreturn",
-    "_Static_assert",
-    "_Thread_local",
-];
-
 impl Validator {
     fn error(&mut self, message: impl Into<String>, span: Span, help: impl Into<String>) {
         self.diagnostics
@@ -387,12 +273,7 @@ impl Validator {
     fn identifier(&mut self, what: &str, name: &Spanned<String>) -> bool {
         let text = name.get_ref();
         let s = span(name);
-        let valid_chars = text
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid_chars {
+        if !names::is_c_identifier(text) {
             let shown = shown(text);
             self.error(
                 format!("{what} name `{shown}` is not a C identifier"),
@@ -409,7 +290,7 @@ impl Validator {
             );
             return false;
         }
-        if RESERVED_WORDS.contains(&text.as_str()) {
+        if names::is_reserved_word(text) {
             self.error(
                 format!("{what} name `{text}` is a C or C++ keyword"),
                 s,

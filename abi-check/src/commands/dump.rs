@@ -269,62 +269,8 @@ fn layout_json(dump: &Dump, found: &Found) -> Value {
 
 // ---------------------------------------------------------------- toml
 
-/// C++ keywords a C struct may use as member names, which a spec refuses.
-const CXX_WORDS: &[&str] = &[
-    "and",
-    "bool",
-    "catch",
-    "class",
-    "delete",
-    "explicit",
-    "export",
-    "false",
-    "friend",
-    "mutable",
-    "namespace",
-    "new",
-    "not",
-    "operator",
-    "or",
-    "private",
-    "protected",
-    "public",
-    "template",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typename",
-    "using",
-    "virtual",
-    "xor",
-    "alignas",
-    "alignof",
-    "nullptr",
-    "typeid",
-    "requires",
-    "concept",
-];
-
 fn identifier(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    if CXX_WORDS.contains(&out.as_str()) {
-        out.push('_');
-    }
-    out.truncate(120);
-    out
+    abi_spec::names::spec_name_for(name)
 }
 
 fn quote(text: &str) -> String {

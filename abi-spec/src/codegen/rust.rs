@@ -41,6 +41,7 @@ use std::fmt::Write as _;
 use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout::{self, Layout, LayoutError};
 use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
+pub use crate::names::rust_ident;
 use crate::source::Span;
 use crate::target::Target;
 use crate::types::Scalar;
@@ -100,26 +101,6 @@ pub fn cfg_predicate(targets: &[Target]) -> String {
         })
         .collect();
     format!("any({})", parts.join(", "))
-}
-
-/// Words that need `r#` in Rust but are fine in C (C and C++ keywords never
-/// reach here: the spec refuses them).
-const RUST_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
-];
-
-/// The Rust identifier for a spec name: raw for keywords, with a trailing
-/// underscore for the words that cannot be raw.
-pub fn rust_ident(name: &str) -> String {
-    match name {
-        "self" | "Self" | "super" | "crate" | "_" => format!("{name}_"),
-        _ if RUST_KEYWORDS.contains(&name) => format!("r#{name}"),
-        _ => name.to_string(),
-    }
 }
 
 /// The Rust spelling of a scalar.
