@@ -221,18 +221,28 @@ fn compat_reports_negotiations_and_disagreements() {
     assert_eq!(v["kernel"]["version"], 2);
     let n = v["negotiations"].as_array().expect("negotiations");
     assert_eq!(n.len(), 4);
-    // A version-2 library on a version-1 kernel: announces 8, gets 4 and f0.
+    // A version-2 library on a version-1 kernel: announces 12, gets 4 and f0.
     let old_kernel = n
         .iter()
         .find(|n| n["kernel_version"] == 1 && n["libc_version"] == 2)
         .expect("pair");
-    assert_eq!(old_kernel["announced"], 8);
+    assert_eq!(old_kernel["announced"], 12);
     assert_eq!(old_kernel["length"], 4);
     assert_eq!(old_kernel["version"], 1);
     assert_eq!(old_kernel["features"], serde_json::json!(["f0"]));
+    // Both at version 2: the kernel agrees 8 bytes (its version 2), the
+    // library, from its own table, 4 (its version 2 is 12 bytes long).
+    let both = n
+        .iter()
+        .find(|n| n["kernel_version"] == 2 && n["libc_version"] == 2)
+        .expect("pair");
+    assert_eq!(
+        (both["length"].as_u64(), both["libc_length"].as_u64()),
+        (Some(8), Some(4))
+    );
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "SIDES_DISAGREE");
-    assert_eq!(f["field"], "fork_flags");
+    assert_eq!(f["struct"], "s");
     // Two copies of one spec agree on everything.
     let same = run(&["compat", "spec.toml", "spec.toml"]);
     assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
@@ -240,13 +250,33 @@ fn compat_reports_negotiations_and_disagreements() {
 }
 
 #[test]
-fn compat_with_a_fork_that_reused_a_bit_is_breaking() {
+fn compat_with_a_fork_that_named_a_bit_otherwise_is_source_breaking() {
     let dir = std::env::temp_dir().join(format!("abi-check-fork-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
     let kernel = "[abi]\nname = \"t\"\nversion = 2\n[[feature]]\nname = \"a\"\nbit = 0\n[[feature]]\nname = \"b\"\nbit = 1\nsince = 2\n[[struct]]\nname = \"s\"\nwriter = \"kernel\"\n[[struct.field]]\nname = \"x\"\ntype = \"u32\"\nfeature = \"a\"\n";
     let libc = kernel.replace("name = \"b\"", "name = \"fork_thing\"");
     std::fs::write(dir.join("kernel.toml"), kernel).expect("write");
     std::fs::write(dir.join("libc.toml"), libc).expect("write");
+    let o = run(&[
+        "compat",
+        dir.join("kernel.toml").to_str().expect("utf-8"),
+        dir.join("libc.toml").to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    // Same bit, same history, another name: what binaries announce agrees.
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert_eq!(v["findings"][0]["rule"], "FEATURE_RENAMED", "{v:#}");
+    // A bit the library gives to a feature of another history is reused.
+    std::fs::write(
+        dir.join("libc.toml"),
+        kernel.replace(
+            "name = \"b\"\nbit = 1\nsince = 2",
+            "name = \"fork_thing\"\nbit = 1\nsince = 1",
+        ),
+    )
+    .expect("write");
     let o = run(&[
         "compat",
         dir.join("kernel.toml").to_str().expect("utf-8"),

@@ -24,6 +24,8 @@ pub mod diagnostic;
 #[cfg(feature = "std")]
 pub mod finding;
 #[cfg(feature = "std")]
+pub mod identity;
+#[cfg(feature = "std")]
 pub mod layout;
 #[cfg(feature = "std")]
 pub mod limits;
@@ -34,7 +36,11 @@ pub mod model;
 #[cfg(feature = "std")]
 pub mod names;
 #[cfg(feature = "std")]
+pub(crate) mod parallel;
+#[cfg(feature = "std")]
 pub mod parse;
+#[cfg(feature = "std")]
+pub mod protocol;
 #[cfg(feature = "std")]
 pub mod rules;
 #[cfg(feature = "std")]

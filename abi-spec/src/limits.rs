@@ -31,3 +31,8 @@ pub const MAX_VERSION: u32 = 1_000_000;
 pub const MAX_VERSION_COUNT: u32 = 256;
 /// Longest identifier.
 pub const MAX_NAME_LEN: usize = 128;
+/// Largest struct the simulated matrix lays out in memory: each cell
+/// allocates the buffer and guards around it, so a spec's 2 GiB array must
+/// not become 6 GiB of writes. Real extensible structs are a few hundred
+/// bytes; a larger struct is listed as not simulated.
+pub const MAX_SIMULATED_BYTES: u64 = 1 << 20;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::finding::Finding;
-use crate::layout::{self, Layout, LayoutError};
+use crate::layout::{self, Layout, LayoutClass};
 use crate::model::{Spec, EXTENSION_BIT_POSITION};
 use crate::rules::Rule;
 use crate::target::Target;
@@ -18,41 +18,21 @@ fn target_list(targets: &[Target]) -> String {
 }
 
 /// Runs the lints on every version of `spec`.
-pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
+pub fn lint(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
     extension_bits(spec, &mut findings);
     non_portable_types(spec, &mut findings);
     // Only distinct layout classes can diverge: compute one target per class.
-    let classes = crate::compat::classes(&spec.abi.targets);
+    let classes = layout::classes(&spec.abi.targets);
     // Versions are independent: judge them on every core, then merge in
     // version order so that each divergence is reported at its first version.
     let versions: Vec<u32> = spec.versions().collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(versions.len())
-        .max(1);
-    let chunk = versions.len().div_ceil(threads);
-    let per_version = std::thread::scope(|scope| {
-        let handles: Vec<_> = versions
-            .chunks(chunk)
-            .map(|chunk| {
-                let classes = &classes;
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|&version| judge_version(spec, version, classes))
-                        .collect::<Result<Vec<_>, LayoutError>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Result<Vec<_>, LayoutError>>()
-    })?;
+    let per_version = crate::parallel::map_chunks(&versions, |chunk| {
+        chunk
+            .iter()
+            .map(|&version| judge_version(spec, version, &classes))
+            .collect::<Vec<_>>()
+    });
     let mut seen = HashSet::new();
     for (candidates, padding) in per_version.into_iter().flatten() {
         for (key, finding) in candidates {
@@ -62,7 +42,7 @@ pub fn lint(spec: &Spec) -> Result<Vec<Finding>, LayoutError> {
         }
         findings.extend(padding);
     }
-    Ok(findings)
+    findings
 }
 
 /// Identifies a divergence across versions: (struct, field, what differs).
@@ -74,25 +54,18 @@ type VersionFindings = (Vec<(DivergenceKey, Finding)>, Vec<Finding>);
 
 /// The divergence candidates of one version and, for the newest version,
 /// its padding findings.
-fn judge_version(
-    spec: &Spec,
-    version: u32,
-    classes: &[crate::compat::Class],
-) -> Result<VersionFindings, LayoutError> {
-    let mut per_class = Vec::with_capacity(classes.len());
-    for class in classes {
-        per_class.push((
-            class.members.clone(),
-            layout::layout_all(spec, class.rep, version)?,
-        ));
-    }
+fn judge_version(spec: &Spec, version: u32, classes: &[LayoutClass]) -> VersionFindings {
+    let per_class: Vec<(Vec<Target>, &[Option<Layout>])> = classes
+        .iter()
+        .map(|class| (class.members.clone(), spec.layouts_at(class.rep, version)))
+        .collect();
     let mut candidates = Vec::new();
     divergences(spec, version, &per_class, &mut candidates);
     let mut padding = Vec::new();
     if version == spec.abi.version {
         implicit_padding(spec, &per_class, &mut padding);
     }
-    Ok((candidates, padding))
+    (candidates, padding)
 }
 
 fn extension_bits(spec: &Spec, findings: &mut Vec<Finding>) {
@@ -179,7 +152,7 @@ fn describe<K: std::fmt::Display>(groups: &BTreeMap<K, Vec<Target>>) -> String {
 fn divergences(
     spec: &Spec,
     version: u32,
-    per_class: &[(Vec<Target>, Vec<Option<Layout>>)],
+    per_class: &[(Vec<Target>, &[Option<Layout>])],
     findings: &mut Vec<(DivergenceKey, Finding)>,
 ) {
     if per_class.len() < 2 {
@@ -258,7 +231,7 @@ fn divergences(
 
 fn implicit_padding(
     spec: &Spec,
-    per_class: &[(Vec<Target>, Vec<Option<Layout>>)],
+    per_class: &[(Vec<Target>, &[Option<Layout>])],
     findings: &mut Vec<Finding>,
 ) {
     let all_targets = spec.abi.targets.len();

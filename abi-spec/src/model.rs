@@ -6,6 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::layout::{Layout, LayoutTable};
 use crate::source::{Location, Source, Span};
 use crate::target::Target;
 use crate::types::Scalar;
@@ -98,6 +99,11 @@ impl Writer {
     /// True when user space may write the field.
     pub fn user_writes(self) -> bool {
         matches!(self, Writer::User | Writer::Both)
+    }
+
+    /// True when the kernel may write the field.
+    pub fn kernel_writes(self) -> bool {
+        matches!(self, Writer::Kernel | Writer::Both)
     }
 }
 
@@ -386,6 +392,8 @@ pub struct Spec {
     /// Struct indices such that every struct comes after the structs it
     /// contains.
     pub dependency_order: Vec<usize>,
+    /// The layouts, computed once on demand: see [`Spec::layout`].
+    pub(crate) layouts: LayoutTable,
 }
 
 impl Spec {
@@ -412,6 +420,21 @@ impl Spec {
     /// A feature by name.
     pub fn feature(&self, name: &str) -> Option<&Feature> {
         self.features.iter().find(|f| f.name == name)
+    }
+
+    /// The layout of struct `struct_index` on `target` in `version`, or
+    /// `None` when the struct has no field in that version (or the version
+    /// is outside the spec's history). Computed once per layout class and
+    /// version, then kept; a validated spec always lays out. The layout's
+    /// `target` is the first target of `target`'s layout class.
+    pub fn layout(&self, struct_index: usize, target: Target, version: u32) -> Option<&Layout> {
+        self.layouts_at(target, version).get(struct_index)?.as_ref()
+    }
+
+    /// Every struct's layout on `target` in `version`, indexed like
+    /// [`Spec::structs`] (empty outside the spec's history).
+    pub fn layouts_at(&self, target: Target, version: u32) -> &[Option<Layout>] {
+        self.layouts.structs(self, target, version)
     }
 
     /// The file, line and column of a span.

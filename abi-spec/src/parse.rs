@@ -367,6 +367,7 @@ impl Validator {
             structs,
             waivers,
             dependency_order: dependency_order?,
+            layouts: Default::default(),
         };
         self.layouts(&spec);
         Some(spec)

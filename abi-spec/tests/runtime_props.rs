@@ -115,8 +115,13 @@ fn history() -> impl Strategy<Value = History> {
                         offset,
                         end,
                         since: v,
+                        bound: 0,
                         feature,
                     });
+                }
+                // A field is on from its version's feature size on.
+                for f in fields.iter_mut().filter(|f| f.since == v) {
+                    f.bound = end;
                 }
                 versions.push(VersionSizes {
                     version: v,
@@ -148,7 +153,7 @@ proptest! {
                 let both = kernel.min(libc);
                 prop_assert_eq!(k.length, h.versions[both as usize].feature_size);
                 for f in &h.fields {
-                    prop_assert_eq!(k.agreement().is_on(f.end, f.feature), f.since <= both, "{:?}", f);
+                    prop_assert_eq!(k.agreement().is_on(f.bound, f.feature), f.since <= both, "{:?}", f);
                 }
                 // An address off the kernel's alignment is refused.
                 let kernel_align = h.versions[kernel as usize].align;

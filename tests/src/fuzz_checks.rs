@@ -5,7 +5,7 @@
 use abi_spec::codegen::c::{HeaderOptions, Style};
 use abi_spec::codegen::rust::rust_ident;
 use abi_spec::finding::Finding;
-use abi_spec::{layout, lint, Severity, Target};
+use abi_spec::{lint, Severity, Target};
 
 /// Spec text: parse, validate, lay out every struct on every target in
 /// every version, lint, render errors. Panics on a violated property.
@@ -24,9 +24,7 @@ pub fn spec(data: &[u8]) {
         Ok(spec) => {
             for version in spec.versions() {
                 for target in Target::ALL {
-                    let layouts = layout::layout_all(&spec, target, version)
-                        .expect("a validated spec lays out on every target");
-                    for l in layouts.into_iter().flatten() {
+                    for l in spec.layouts_at(target, version).iter().flatten() {
                         assert!(l.feature_size <= l.size);
                         assert_eq!(l.size % l.align, 0);
                         for f in &l.fields {
@@ -36,7 +34,7 @@ pub fn spec(data: &[u8]) {
                     }
                 }
             }
-            lint::lint(&spec).expect("lint of a validated spec");
+            findings_are_well_formed(&lint::lint(&spec), &[&spec]);
         }
     }
 }
@@ -61,42 +59,91 @@ pub fn diff(data: &[u8]) {
         return;
     };
     for spec in [&old, &new] {
-        if let Ok(findings) = abi_spec::compat::diff(spec, spec) {
-            findings_are_well_formed(&findings);
-            let breaking: Vec<_> = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Breaking)
-                .collect();
-            assert!(
-                breaking.is_empty(),
-                "a spec diffed with itself has breaking findings: {breaking:?}"
-            );
+        let findings = abi_spec::compat::diff(spec, spec);
+        findings_are_well_formed(&findings, &[spec]);
+        let breaking: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Breaking)
+            .collect();
+        assert!(
+            breaking.is_empty(),
+            "a spec diffed with itself has breaking findings: {breaking:?}"
+        );
+        let own: Vec<_> = abi_spec::compat::history(spec)
+            .into_iter()
+            .chain(lint::lint(spec))
+            .filter(|f| f.severity == Severity::Breaking)
+            .collect();
+        // The simulation is the referee: a history without breaking
+        // findings simulates cleanly against itself.
+        if own.is_empty() && spec.versions().count() <= 8 && spec.structs.len() <= 8 {
+            if let Ok(m) = abi_spec::runtime::simulate::matrix(
+                spec,
+                spec,
+                abi_spec::runtime::simulate::LibcAnnounces::FeatureSize,
+            ) {
+                let failing: Vec<_> = m.cells.iter().filter(|c| !c.pass()).take(3).collect();
+                assert!(
+                    failing.is_empty(),
+                    "a history check accepts, the matrix fails: {failing:#?}"
+                );
+            }
         }
     }
     for (a, b) in [(&old, &new), (&new, &old)] {
-        match abi_spec::compat::diff(a, b) {
-            Ok(findings) => findings_are_well_formed(&findings),
-            Err(e) => assert!(!e.message.is_empty() && !e.file.is_empty()),
-        }
+        findings_are_well_formed(&abi_spec::compat::diff(a, b), &[a, b]);
         match abi_spec::compat::sides(a, b) {
-            Ok(report) => findings_are_well_formed(&report.findings),
-            Err(e) => assert!(!e.message.is_empty() && !e.file.is_empty()),
+            Ok(report) => findings_are_well_formed(&report.findings, &[a, b]),
+            Err(e) => assert!(a.abi.name != b.abi.name, "{e}"),
         }
     }
 }
 
-fn findings_are_well_formed(findings: &[Finding]) {
+/// Every finding says something about the specs it came from: it names a
+/// rule at that rule's severity, a struct of one of them (and a field of
+/// that struct there), targets those specs promise, and a place inside one
+/// of their files.
+fn findings_are_well_formed(findings: &[Finding], specs: &[&abi_spec::Spec]) {
     for f in findings {
-        assert!(!f.rule.id().is_empty(), "a finding without a rule: {f:?}");
         assert!(
             !f.message.trim().is_empty(),
             "a finding without a message: {f:?}"
         );
-        assert_eq!(
-            abi_spec::Rule::from_id(f.rule.id()),
-            Some(f.rule),
-            "a rule ID that does not name its rule"
-        );
+        assert_eq!(f.severity, f.rule.severity(), "{f:?}");
+        if let Some(name) = &f.struct_name {
+            let defs: Vec<_> = specs.iter().filter_map(|s| s.struct_def(name)).collect();
+            assert!(
+                !defs.is_empty(),
+                "a finding on no struct of its specs: {f:?}"
+            );
+            if let Some(field) = &f.field {
+                assert!(
+                    defs.iter().any(|d| d.field(field).is_some()),
+                    "a finding on no field of its struct: {f:?}"
+                );
+            }
+        }
+        if let Some(feature) = &f.feature {
+            assert!(
+                specs.iter().any(|s| s.feature(feature).is_some()),
+                "a finding on no feature of its specs: {f:?}"
+            );
+        }
+        for t in &f.targets {
+            assert!(
+                specs.iter().any(|s| s.abi.targets.contains(t)),
+                "a finding on a target no spec promises: {f:?}"
+            );
+        }
+        if let Some(origin) = &f.origin {
+            assert!(
+                specs
+                    .iter()
+                    .any(|s| std::sync::Arc::ptr_eq(&s.source, &origin.source)),
+                "a finding points outside its specs: {f:?}"
+            );
+            assert!(origin.span.start <= origin.source.text().len(), "{f:?}");
+        }
     }
 }
 

@@ -220,9 +220,8 @@ fn examples_pass_the_check() {
     files.dedup();
     for file in files {
         let spec = load(file);
-        let mut findings = abi_spec::lint::lint(&spec)
-            .unwrap_or_else(|e| panic!("{file}: the engine refuses it: {}", e.message));
-        findings.extend(abi_spec::compat::history(&spec).unwrap_or_else(|e| panic!("{file}: {e}")));
+        let mut findings = abi_spec::lint::lint(&spec);
+        findings.extend(abi_spec::compat::history(&spec));
         abi_spec::finding::apply_waivers(&mut findings, &spec, abi_spec::model::Date::today());
         let breaking: Vec<String> = findings
             .iter()

@@ -6,22 +6,15 @@ use abi_spec::{compat, lint};
 use serde_json::json;
 
 use crate::cli::CheckArgs;
-use crate::output::{self, Failure, Outcome};
+use crate::output::{self, Outcome};
 
 /// Runs the command.
 pub fn run(args: &CheckArgs) -> Outcome {
     let spec = output::load_spec(&args.spec)?;
-    let mut findings = lint::lint(&spec).map_err(|e| {
-        Failure::msg(format!(
-            "{}: struct `{}`: {}",
-            args.spec.display(),
-            spec.structs[e.struct_index].name,
-            e.message
-        ))
-    })?;
+    let mut findings = lint::lint(&spec);
     // Compatible steps (FIELD_ADDED, RESERVED_CLAIMED) are what a history is
     // made of; `check` reports only what needs attention, `diff` lists them.
-    let history = compat::history_notable(&spec).map_err(|e| Failure::msg(e.to_string()))?;
+    let history = compat::history_notable(&spec);
     findings.extend(history.into_iter().filter(compat::is_notable));
     output::settle(&mut findings, &spec);
     let versions = spec.versions();

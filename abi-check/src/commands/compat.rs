@@ -26,6 +26,8 @@ fn negotiation_json(n: &Negotiation) -> Value {
         "libc_version": n.libc_version,
         "announced": n.announced,
         "length": n.length,
+        "libc_length": n.libc_length,
+        "protocol": n.protocol.name(),
         "version": n.version,
         "features": n.features,
         "other_lengths": n.other_lengths.iter().map(|(ts, len)| json!({

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use abi_spec::runtime::simulate::{self, Cell, LibcAnnounces, Matrix, Side};
+use abi_spec::runtime::simulate::{self, Cell, LibcAnnounces, Matrix};
 use abi_spec::Target;
 use serde_json::{json, Value};
 
@@ -264,15 +264,11 @@ pub fn run(args: &MatrixArgs) -> Outcome {
         MatrixAnnounces::Size => LibcAnnounces::Size,
     };
     let matrix = simulate::matrix(&kernel_spec, &libc_spec, announces).map_err(|e| {
-        Failure::msg(match e.side {
-            Some(Side::Kernel) => format!("{}: {e}", kernel_file.display()),
-            Some(Side::Libc) => format!("{}: {e}", args.spec.display()),
-            None => format!(
-                "{} (kernel) and {} (C library): {e}",
-                kernel_file.display(),
-                args.spec.display()
-            ),
-        })
+        Failure::msg(format!(
+            "{} (kernel) and {} (C library): {e}",
+            kernel_file.display(),
+            args.spec.display()
+        ))
     })?;
     match args.format {
         ReportFormat::Text => output::print(&text(&matrix)),

@@ -1,26 +1,53 @@
-//! One view of an ABI (a spec at a version) against a newer one: the struct
-//! and field rules, judged per layout class of targets.
+//! One view of an ABI (a spec at a version) against a later one: the
+//! struct and field rules, judged per layout class of targets. Every
+//! comparison of the project runs here: `check`'s history (two versions of
+//! one file), `diff` (two files), `compat` (a kernel's and a C library's
+//! file) and the published-version check.
 
 use crate::finding::Finding;
-use crate::layout::{FieldLayout, Layout};
+use crate::identity::{self, Fate, Pairing};
+use crate::layout::{on_targets, targets_of, FieldLayout, Layout, LayoutClass};
 use crate::model::{Field, Spec, StructDef};
-use crate::rules::Rule;
+use crate::protocol::Protocol;
+use crate::rules::{Rule, Severity};
 
-use super::{on_targets, targets_of, Class, VersionLayouts};
-
-/// A spec at one version, laid out on every class.
-pub(crate) struct Side<'a> {
+/// A spec at one version: one side of a comparison.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
     /// The spec.
     pub spec: &'a Spec,
-    /// Its layouts, `[class][struct]`.
-    pub layouts: &'a VersionLayouts,
+    /// The version seen.
+    pub version: u32,
+}
+
+impl<'a> View<'a> {
+    /// The newest version of a spec.
+    pub fn newest(spec: &'a Spec) -> Self {
+        View {
+            spec,
+            version: spec.abi.version,
+        }
+    }
+
+    fn layout(&self, struct_index: usize, class: &LayoutClass) -> Option<&'a Layout> {
+        self.spec.layout(struct_index, class.rep, self.version)
+    }
+
+    /// The global bit of a feature of this view's spec, when the view
+    /// offers it (live, introduced by then).
+    fn offers(&self, bit: u32) -> bool {
+        self.spec
+            .features
+            .iter()
+            .any(|f| f.bit == bit && f.since <= self.version && !f.retired)
+    }
 }
 
 /// What one comparison reports.
 #[derive(Clone, Copy)]
 pub(crate) struct Scope<'c> {
     /// The layout classes of the targets judged.
-    pub classes: &'c [Class],
+    pub classes: &'c [LayoutClass],
     /// Which views, for messages.
     pub context: &'c str,
     /// Whether compatible steps (info findings) are reported too.
@@ -41,7 +68,8 @@ pub(crate) fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     out
 }
 
-fn contained(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
+/// True when the non-empty range `r` lies within one of `ranges`.
+pub(crate) fn contained(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
     r.0 < r.1 && ranges.iter().any(|&(s, e)| s <= r.0 && r.1 <= e)
 }
 
@@ -51,7 +79,7 @@ fn overlaps(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
 
 /// True when a field, as placed in a layout, is only reserved bytes there.
 pub(crate) fn is_reserved(def: &StructDef, f: &FieldLayout) -> bool {
-    f.placeholder || def.fields[f.index].reserved
+    !identity::is_live(def, f)
 }
 
 /// The bytes that `layout` keeps reserved (must be zero).
@@ -64,6 +92,21 @@ pub(crate) fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64
             .map(|f| (f.offset, f.end()))
             .collect(),
     )
+}
+
+/// The layouts of one struct in both views, one pair per class; `None`
+/// unless the struct exists in both on every class.
+pub(crate) fn layout_pairs<'a>(
+    old: &View<'a>,
+    new: &View<'a>,
+    old_index: usize,
+    new_index: usize,
+    classes: &[LayoutClass],
+) -> Option<Vec<(&'a Layout, &'a Layout)>> {
+    classes
+        .iter()
+        .map(|c| Some((old.layout(old_index, c)?, new.layout(new_index, c)?)))
+        .collect()
 }
 
 /// Where a field that OLD does not know lies, seen from OLD.
@@ -82,130 +125,161 @@ enum Placement {
     Inserted,
 }
 
-/// Compares `old` with `new` (the same ABI, `new` being the later view) and
-/// pushes every finding. `context` says which views, for messages.
-pub(crate) fn compare(old: &Side<'_>, new: &Side<'_>, scope: Scope<'_>, out: &mut Vec<Finding>) {
-    let Scope {
-        classes, context, ..
-    } = scope;
+/// Compares `old` with `new` (the same ABI, `new` being the later view, or
+/// the other side's) and pushes every finding.
+pub(crate) fn compare(old: &View<'_>, new: &View<'_>, scope: Scope<'_>, out: &mut Vec<Finding>) {
+    let classes = scope.classes;
     for (old_index, old_def) in old.spec.structs.iter().enumerate() {
-        if old.layouts.iter().all(|ls| ls[old_index].is_none()) {
+        if classes.iter().all(|c| old.layout(old_index, c).is_none()) {
             continue;
         }
-        let new_index = new.spec.struct_index(&old_def.name);
-        let present = new_index.filter(|&n| new.layouts.iter().all(|ls| ls[n].is_some()));
-        let Some(new_index) = present else {
-            out.push(
-                Finding::new(
-                    Rule::STRUCT_REMOVED,
-                    format!("struct `{}` is gone {context}", old_def.name),
-                )
-                .on_struct(&old_def.name)
-                .at(old.spec, old_def.name_span)
-                .with_help("keep the struct; binaries built against the older view still pass it"),
-            );
+        let pairs = new
+            .spec
+            .struct_index(&old_def.name)
+            .and_then(|n| Some((n, layout_pairs(old, new, old_index, n, classes)?)));
+        let Some((new_index, pairs)) = pairs else {
+            let gone = new
+                .spec
+                .struct_index(&old_def.name)
+                .is_none_or(|n| classes.iter().any(|c| new.layout(n, c).is_none()));
+            if gone {
+                out.push(
+                    Finding::new(
+                        Rule::STRUCT_REMOVED,
+                        format!("struct `{}` is gone {}", old_def.name, scope.context),
+                    )
+                    .on_struct(&old_def.name)
+                    .at(old.spec, old_def.name_span)
+                    .with_help(
+                        "keep the struct; binaries built against the older view still pass it",
+                    ),
+                );
+            }
             continue;
         };
-        let pairs: Vec<(&Layout, &Layout)> = old
-            .layouts
-            .iter()
-            .zip(new.layouts.iter())
-            .filter_map(|(o, n)| Some((o[old_index].as_ref()?, n[new_index].as_ref()?)))
-            .collect();
-        if pairs.len() != classes.len() {
-            continue;
+        StructComparison {
+            old,
+            new,
+            old_def,
+            new_def: &new.spec.structs[new_index],
+            pairs: &pairs,
+            scope,
         }
-        compare_struct(old, new, old_index, new_index, &pairs, scope, out);
+        .run(out);
     }
 }
 
-fn compare_struct(
-    old: &Side<'_>,
-    new: &Side<'_>,
-    old_index: usize,
-    new_index: usize,
-    pairs: &[(&Layout, &Layout)],
-    scope: Scope<'_>,
-    out: &mut Vec<Finding>,
-) {
-    let Scope {
-        classes, context, ..
-    } = scope;
-    let old_def = &old.spec.structs[old_index];
-    let new_def = &new.spec.structs[new_index];
-    let name = &new_def.name;
-    // Everything below is linear in the number of fields: NEW's live fields
-    // by name, the bytes each older layout reserved, and which NEW fields
-    // are accounted for, are computed once per struct pair.
-    let new_live: std::collections::HashMap<&str, usize> = pairs[0]
-        .1
-        .fields
-        .iter()
-        .filter(|f| !f.placeholder)
-        .map(|f| (new_def.fields[f.index].name.as_str(), f.index))
-        .collect();
-    let old_reserved: Vec<Vec<(u64, u64)>> = pairs
-        .iter()
-        .map(|(o, _)| reserved_ranges(old_def, o))
-        .collect();
-    let mut matched_new = vec![false; new_def.fields.len()];
+/// One struct in both views.
+struct StructComparison<'a, 'v> {
+    old: &'a View<'v>,
+    new: &'a View<'v>,
+    old_def: &'v StructDef,
+    new_def: &'v StructDef,
+    /// Per class: the struct's layout in OLD and in NEW.
+    pairs: &'a [(&'v Layout, &'v Layout)],
+    scope: Scope<'a>,
+}
 
-    let shrunk: Vec<bool> = pairs
-        .iter()
-        .map(|(o, n)| n.size < o.size || n.feature_size < o.feature_size)
-        .collect();
-    if let Some(i) = shrunk.iter().position(|&s| s) {
-        let (o, n) = pairs[i];
-        let targets = targets_of(classes, &shrunk);
-        out.push(
-            Finding::new(
-                Rule::STRUCT_SHRUNK,
-                format!(
-                    "`{name}` went from size {} (feature_size {}) to size {} (feature_size {}){} {context}",
-                    o.size, o.feature_size, n.size, n.feature_size, on_targets(&targets)
-                ),
-            )
-            .on_struct(name)
-            .on_targets(targets)
-            .at(new.spec, new_def.name_span)
-            .with_help("never shrink an extensible struct: keep obsolete fields as reserved bytes"),
-        );
-    }
-    let realigned: Vec<bool> = pairs.iter().map(|(o, n)| n.align != o.align).collect();
-    if let Some(i) = realigned.iter().position(|&s| s) {
-        let (o, n) = pairs[i];
-        let targets = targets_of(classes, &realigned);
-        out.push(
-            Finding::new(
-                Rule::STRUCT_ALIGN_CHANGED,
-                format!(
-                    "`{name}` went from alignment {} to {}{} {context}",
-                    o.align,
-                    n.align,
-                    on_targets(&targets)
-                ),
-            )
-            .on_struct(name)
-            .on_targets(targets)
-            .at(new.spec, new_def.name_span)
-            .with_help(format!("restore the struct's alignment ({})", o.align)),
-        );
+impl StructComparison<'_, '_> {
+    fn targets(&self, hit: &[bool]) -> Vec<crate::target::Target> {
+        targets_of(self.scope.classes, hit)
     }
 
-    // Old live fields: matched by name in NEW, else renamed, else retired in
-    // place (their bytes reserved in NEW), else removed.
-    let new_reserved: Vec<Vec<(u64, u64)>> = pairs
-        .iter()
-        .map(|(_, n)| reserved_ranges(new_def, n))
-        .collect();
-    // Bytes of old live fields that NEW keeps reserved, per class: a new
-    // reserved field there retires them, it inserts nothing.
-    let mut retired: Vec<Vec<(u64, u64)>> = vec![Vec::new(); pairs.len()];
-    // Its bytes reserved in NEW, by reserved fields that are new or stayed
-    // where they were: obsolete, not removed. (Reserved fields that slid
-    // into its place are a removal that shifted the rest.)
-    let kept_reserved = |old_index: usize| {
-        pairs.iter().zip(&new_reserved).all(|((o, n), reserved)| {
+    fn run(&self, out: &mut Vec<Finding>) {
+        self.sizes(out);
+        let pairing = identity::pair(self.old_def, self.new_def, self.pairs);
+        let (o0, _) = self.pairs[0];
+        // Bytes of old live fields that NEW keeps reserved, per class: a new
+        // reserved field there retires them, it inserts nothing.
+        let mut retired: Vec<Vec<(u64, u64)>> = vec![Vec::new(); self.pairs.len()];
+        for old_fl in o0
+            .fields
+            .iter()
+            .filter(|f| identity::is_live(self.old_def, f))
+        {
+            let Some(fate) = pairing.old[old_fl.index] else {
+                continue;
+            };
+            match fate {
+                Fate::Same(ni) | Fate::Renamed(ni) => {
+                    if matches!(fate, Fate::Renamed(_)) {
+                        self.renamed(old_fl.index, ni, out);
+                    }
+                    self.same_field(old_fl.index, ni, out);
+                }
+                Fate::Retired(_) | Fate::Gone => {
+                    if self.kept_reserved(old_fl.index) {
+                        for ((o, _), r) in self.pairs.iter().zip(retired.iter_mut()) {
+                            if let Some(f) = o.field(old_fl.index) {
+                                r.push((f.offset, f.end()));
+                            }
+                        }
+                        self.field_retired(old_fl.index, out);
+                    } else {
+                        self.field_removed(old_fl.index, out);
+                    }
+                }
+            }
+        }
+        let unsafe_growth = self.new_fields(&pairing, &retired, out);
+        if !unsafe_growth {
+            self.ambiguous_feature_size(&pairing, out);
+        }
+    }
+
+    /// STRUCT_SHRUNK and STRUCT_ALIGN_CHANGED.
+    fn sizes(&self, out: &mut Vec<Finding>) {
+        let (name, context) = (&self.new_def.name, self.scope.context);
+        let shrunk: Vec<bool> = self
+            .pairs
+            .iter()
+            .map(|(o, n)| n.size < o.size || n.feature_size < o.feature_size)
+            .collect();
+        if let Some(i) = shrunk.iter().position(|&s| s) {
+            let (o, n) = self.pairs[i];
+            let targets = self.targets(&shrunk);
+            out.push(
+                Finding::new(
+                    Rule::STRUCT_SHRUNK,
+                    format!(
+                        "`{name}` went from size {} (feature_size {}) to size {} (feature_size {}){} {context}",
+                        o.size, o.feature_size, n.size, n.feature_size, on_targets(&targets)
+                    ),
+                )
+                .on_struct(name)
+                .on_targets(targets)
+                .at(self.new.spec, self.new_def.name_span)
+                .with_help("never shrink an extensible struct: keep obsolete fields as reserved bytes"),
+            );
+        }
+        let realigned: Vec<bool> = self.pairs.iter().map(|(o, n)| n.align != o.align).collect();
+        if let Some(i) = realigned.iter().position(|&s| s) {
+            let (o, n) = self.pairs[i];
+            let targets = self.targets(&realigned);
+            out.push(
+                Finding::new(
+                    Rule::STRUCT_ALIGN_CHANGED,
+                    format!(
+                        "`{name}` went from alignment {} to {}{} {context}",
+                        o.align,
+                        n.align,
+                        on_targets(&targets)
+                    ),
+                )
+                .on_struct(name)
+                .on_targets(targets)
+                .at(self.new.spec, self.new_def.name_span)
+                .with_help(format!("restore the struct's alignment ({})", o.align)),
+            );
+        }
+    }
+
+    /// True when every byte of the old field `old_index` is reserved in
+    /// NEW, by reserved fields that are new or stayed where they were:
+    /// obsolete, not removed. (Reserved fields that slid into its place are
+    /// a removal that shifted the rest.)
+    fn kept_reserved(&self, old_index: usize) -> bool {
+        self.pairs.iter().all(|(o, n)| {
             let Some(f) = o.field(old_index) else {
                 return false;
             };
@@ -213,306 +287,432 @@ fn compare_struct(
             let stayed = n
                 .fields
                 .iter()
-                .filter(|g| is_reserved(new_def, g))
+                .filter(|g| is_reserved(self.new_def, g))
                 .all(|g| {
                     let overlapping = g.offset < range.1 && range.0 < g.end();
-                    let name = &new_def.fields[g.index].name;
+                    let name = &self.new_def.fields[g.index].name;
                     !overlapping
-                        || o.fields
-                            .iter()
-                            .all(|h| old_def.fields[h.index].name != *name || h.offset == g.offset)
+                        || o.fields.iter().all(|h| {
+                            self.old_def.fields[h.index].name != *name || h.offset == g.offset
+                        })
                 });
-            stayed && contained(range, reserved)
+            stayed && contained(range, &reserved_ranges(self.new_def, n))
         })
-    };
-    let retire = |old_index: usize, retired: &mut [Vec<(u64, u64)>]| {
-        for ((o, _), r) in pairs.iter().zip(retired.iter_mut()) {
-            if let Some(f) = o.field(old_index) {
-                r.push((f.offset, f.end()));
-            }
-        }
-    };
-    let (o0, n0) = pairs[0];
-    for old_fl in o0.fields.iter().filter(|f| !is_reserved(old_def, f)) {
-        let old_field = &old_def.fields[old_fl.index];
-        let same_name = new_live.get(old_field.name.as_str()).copied();
-        // A live field of the same name: the same field, judged as such.
-        if let Some(new_field_index) = same_name.filter(|&i| !new_def.fields[i].reserved) {
-            matched_new[new_field_index] = true;
-            same_field(
-                old,
-                new,
-                (old_def, old_fl.index),
-                (new_def, new_field_index),
-                pairs,
-                scope,
-                out,
-            );
-            continue;
-        }
-        if let Some(reserved) = same_name {
-            // Retired under its own name: only as long as every old byte
-            // stays reserved.
-            matched_new[reserved] = true;
-        } else if let Some(renamed) = rename_of(old_def, new_def, old_fl.index, pairs, &matched_new)
-        {
-            matched_new[renamed] = true;
-            let new_field = &new_def.fields[renamed];
-            out.push(
-                Finding::new(
-                    Rule::FIELD_RENAMED,
-                    format!(
-                        "`{}.{}` is now called `{}` {context} (same place, type and history)",
-                        old_def.name, old_field.name, new_field.name
-                    ),
-                )
-                .on_struct(name)
-                .on_field(&new_field.name)
-                .at(new.spec, new_field.name_span)
-                .with_help(format!(
-                    "keep the name `{}`: source code that uses it stops compiling",
-                    old_field.name
-                )),
-            );
-            continue;
-        }
-        if kept_reserved(old_fl.index) {
-            retire(old_fl.index, &mut retired);
-            continue;
-        }
+    }
+
+    fn field_removed(&self, old_index: usize, out: &mut Vec<Finding>) {
+        let field = &self.old_def.fields[old_index];
         out.push(
             Finding::new(
                 Rule::FIELD_REMOVED,
-                format!("`{}.{}` is gone {context}", old_def.name, old_field.name),
+                format!(
+                    "`{}.{}` is gone {}",
+                    self.old_def.name, field.name, self.scope.context
+                ),
             )
-            .on_struct(&old_def.name)
-            .on_field(&old_field.name)
-            .at(old.spec, old_field.name_span)
+            .on_struct(&self.old_def.name)
+            .on_field(&field.name)
+            .at(self.old.spec, field.name_span)
             .with_help(format!(
                 "keep `{}`; if it is obsolete, keep its bytes as a reserved field of the same size",
+                field.name
+            )),
+        );
+    }
+
+    fn field_retired(&self, old_index: usize, out: &mut Vec<Finding>) {
+        let field = &self.old_def.fields[old_index];
+        let (span, spec) = match self.new_def.field(&field.name) {
+            Some(f) => (f.name_span, self.new.spec),
+            None => (field.name_span, self.old.spec),
+        };
+        out.push(
+            Finding::new(
+                Rule::FIELD_RETIRED,
+                format!(
+                    "`{}.{}` is only reserved bytes now {}: binaries that use it read zero or write what is ignored",
+                    self.old_def.name, field.name, self.scope.context
+                ),
+            )
+            .on_struct(&self.old_def.name)
+            .on_field(&field.name)
+            .at(spec, span)
+            .with_help(format!(
+                "keep `{}` live, or waive this with the reason older binaries cope",
+                field.name
+            )),
+        );
+    }
+
+    fn renamed(&self, old_index: usize, new_index: usize, out: &mut Vec<Finding>) {
+        let (old_field, new_field) = (
+            &self.old_def.fields[old_index],
+            &self.new_def.fields[new_index],
+        );
+        out.push(
+            Finding::new(
+                Rule::FIELD_RENAMED,
+                format!(
+                    "`{}.{}` is now called `{}` {} (same place, type and history)",
+                    self.old_def.name, old_field.name, new_field.name, self.scope.context
+                ),
+            )
+            .on_struct(&self.new_def.name)
+            .on_field(&new_field.name)
+            .at(self.new.spec, new_field.name_span)
+            .with_help(format!(
+                "keep the name `{}`: source code that uses it stops compiling",
                 old_field.name
             )),
         );
     }
 
-    // New live fields that OLD does not have.
-    // An insertion already says the lengths mean nothing; FEATURE_SIZE_AMBIGUOUS would repeat it.
-    let mut unsafe_growth = false;
-    for new_fl in n0.fields.iter().filter(|f| !f.placeholder) {
-        if matched_new[new_fl.index] {
-            continue;
-        }
-        let field = &new_def.fields[new_fl.index];
-        if field.reserved {
-            let covered = pairs.iter().zip(old_reserved.iter().zip(&retired)).all(
-                |((_, n), (reserved, retired))| {
-                    let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                    let bytes = merged(reserved.iter().chain(retired).copied().collect());
-                    nf.size == 0 || contained((nf.offset, nf.end()), &bytes)
-                },
+    /// The rules of a field both views have (by name or renamed).
+    fn same_field(&self, oi: usize, ni: usize, out: &mut Vec<Finding>) {
+        let (old_field, new_field) = (&self.old_def.fields[oi], &self.new_def.fields[ni]);
+        let (name, context) = (&self.new_def.name, self.scope.context);
+        let field = &new_field.name;
+        let new_spec = self.new.spec;
+        let finding = |rule: Rule, message: String| {
+            Finding::new(rule, message).on_struct(name).on_field(field)
+        };
+        if old_field.ty != new_field.ty {
+            out.push(
+                finding(
+                    Rule::FIELD_RETYPED,
+                    format!(
+                        "`{name}.{field}` changed type from `{}` to `{}` {context}",
+                        old_field.ty, new_field.ty
+                    ),
+                )
+                .at(new_spec, new_field.type_span)
+                .with_help(format!(
+                    "keep `{}`; add a new field, gated by a feature, for the new type",
+                    old_field.ty
+                )),
             );
-            if covered {
-                continue;
-            }
         }
-        let placements: Vec<Placement> = pairs
+        if old_field.since != new_field.since {
+            out.push(
+                finding(
+                    Rule::HISTORY_REWRITTEN,
+                    format!(
+                        "`{name}.{field}` now says `since = {}`; it was {} {context}",
+                        new_field.since, old_field.since
+                    ),
+                )
+                .at(new_spec, new_field.since_span)
+                .with_help(format!(
+                    "restore `since = {}`: published versions cannot change",
+                    old_field.since
+                )),
+            );
+        }
+        // The gate is the bit binaries test, not its name (a feature may be
+        // renamed, FEATURE_RENAMED, and keep its bit).
+        let bit = |spec: &Spec, f: &Field| {
+            f.feature
+                .as_deref()
+                .and_then(|n| spec.feature(n))
+                .map(|f| f.bit)
+        };
+        if bit(self.old.spec, old_field) != bit(new_spec, new_field) {
+            let show = |f: &Field| {
+                f.feature
+                    .as_deref()
+                    .map_or("no feature".to_string(), |n| format!("feature `{n}`"))
+            };
+            out.push(
+                finding(
+                    Rule::FIELD_REGATED,
+                    format!(
+                        "`{name}.{field}` was gated by {} and now by {} {context}",
+                        show(old_field),
+                        show(new_field)
+                    ),
+                )
+                .at(new_spec, new_field.name_span)
+                .with_help(
+                    "restore the field's feature: binaries test the bit they were built with",
+                ),
+            );
+        }
+        if old_field.writer != new_field.writer {
+            out.push(
+                finding(
+                    Rule::FIELD_WRITER_CHANGED,
+                    format!(
+                        "`{name}.{field}` was written by {} and now by {} {context}",
+                        old_field.writer.name(),
+                        new_field.writer.name()
+                    ),
+                )
+                .at(new_spec, new_field.name_span)
+                .with_help(format!(
+                    "restore `writer = \"{}\"`: the other side fills or reads the field as it was built to",
+                    old_field.writer.name()
+                )),
+            );
+        }
+        let moved: Vec<bool> = self
+            .pairs
             .iter()
-            .zip(&old_reserved)
-            .map(|((o, n), reserved)| {
-                let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                placement(reserved, o, n, field, nf)
+            .map(|(o, n)| match (o.field(oi), n.field(ni)) {
+                (Some(a), Some(b)) => a.offset != b.offset,
+                _ => false,
             })
             .collect();
-        let Some(&worst) = placements.iter().max() else {
-            continue;
-        };
-        let hit: Vec<bool> = placements.iter().map(|&p| p == worst).collect();
-        let targets = targets_of(classes, &hit);
-        let at = on_targets(&targets);
-        unsafe_growth |= matches!(worst, Placement::Inserted | Placement::BeyondReserved);
-        let (rule, message, help) = match worst {
-            Placement::Inserted => (
-                Rule::FIELD_INSERTED,
-                format!("`{name}.{}` lies among the fields of the older view, on bytes it did not reserve{at} ({context})", field.name),
-                "append new fields after every existing one, or claim bytes an older version reserved (`was_reserved`)".to_string(),
-            ),
-            Placement::BeyondReserved => (
-                Rule::RESERVED_CLAIMED_UNSAFELY,
-                format!("`{name}.{}` claims more bytes than the older view reserved{at} ({context})", field.name),
-                "claim only reserved bytes: split the field, or reserve the bytes first".to_string(),
-            ),
-            Placement::OnPadding => (
-                Rule::RESERVED_CLAIMED_UNSAFELY,
-                format!(
-                    "`{name}.{}` is written by user space and lies on the older view's tail padding, whose size reaches the new feature_size{at}: an older caller's length switches it on with garbage in it ({context})",
-                    field.name
-                ),
-                "reserve those bytes explicitly in the older version, or place the field beyond the older version's size".to_string(),
-            ),
-            Placement::Claimed if field.reserved => continue,
-            Placement::Claimed | Placement::Appended if !scope.info => continue,
-            Placement::Claimed => (
-                Rule::RESERVED_CLAIMED,
-                format!("`{name}.{}` claims reserved bytes ({context})", field.name),
-                "nothing to fix: reserved bytes were zero in every older caller".to_string(),
-            ),
-            Placement::Appended => (
-                Rule::FIELD_ADDED,
-                format!("`{name}.{}` was appended ({context})", field.name),
-                "nothing to fix: older callers announce a smaller length".to_string(),
-            ),
-        };
-        out.push(
-            Finding::new(rule, message)
-                .on_struct(name)
-                .on_field(&field.name)
-                .on_targets(if rule.severity() == crate::rules::Severity::Info {
-                    Vec::new()
-                } else {
-                    targets
+        if let Some(i) = moved.iter().position(|&m| m) {
+            let (o, n) = self.pairs[i];
+            let (Some(a), Some(b)) = (o.field(oi), n.field(ni)) else {
+                return;
+            };
+            let targets = self.targets(&moved);
+            out.push(
+                finding(
+                    Rule::FIELD_MOVED,
+                    format!(
+                        "`{name}.{field}` moved from offset {} to {}{} {context}",
+                        a.offset,
+                        b.offset,
+                        on_targets(&targets)
+                    ),
+                )
+                .on_targets(targets)
+                .at(new_spec, new_field.name_span)
+                .with_help("keep every existing field at its offset on every target; append new fields instead"),
+            );
+        }
+    }
+
+    /// New live fields that OLD does not have. Returns true when one of
+    /// them makes the lengths meaningless (inserted, or beyond reserved
+    /// bytes): FEATURE_SIZE_AMBIGUOUS would only repeat it.
+    fn new_fields(
+        &self,
+        pairing: &Pairing,
+        retired: &[Vec<(u64, u64)>],
+        out: &mut Vec<Finding>,
+    ) -> bool {
+        let (name, context) = (&self.new_def.name, self.scope.context);
+        let old_reserved: Vec<Vec<(u64, u64)>> = self
+            .pairs
+            .iter()
+            .map(|(o, _)| reserved_ranges(self.old_def, o))
+            .collect();
+        let (_, n0) = self.pairs[0];
+        let mut unsafe_growth = false;
+        for new_fl in n0.fields.iter().filter(|f| !f.placeholder) {
+            if pairing.new[new_fl.index].is_some() {
+                continue;
+            }
+            let field = &self.new_def.fields[new_fl.index];
+            if field.reserved {
+                let covered = self.pairs.iter().zip(old_reserved.iter().zip(retired)).all(
+                    |((_, n), (reserved, retired))| {
+                        let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
+                        let bytes = merged(reserved.iter().chain(retired).copied().collect());
+                        nf.size == 0 || contained((nf.offset, nf.end()), &bytes)
+                    },
+                );
+                if covered {
+                    continue;
+                }
+            }
+            let placements: Vec<Placement> = self
+                .pairs
+                .iter()
+                .zip(&old_reserved)
+                .map(|((o, n), reserved)| {
+                    let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
+                    placement(reserved, o, n, field, nf)
                 })
-                .at(new.spec, field.name_span)
-                .with_help(help),
-        );
-    }
-    if !unsafe_growth {
-        ambiguous_feature_size(new, new_def, &matched_new, pairs, &old_reserved, scope, out);
-    }
-}
-
-/// The rename candidate for a vanished field: an unmatched live NEW field
-/// with the same type and history, at the same place on every class.
-fn rename_of(
-    old_def: &StructDef,
-    new_def: &StructDef,
-    old_index: usize,
-    pairs: &[(&Layout, &Layout)],
-    matched_new: &[bool],
-) -> Option<usize> {
-    let old_field = &old_def.fields[old_index];
-    pairs[0]
-        .1
-        .fields
-        .iter()
-        .filter(|f| !is_reserved(new_def, f) && !matched_new[f.index])
-        .map(|f| f.index)
-        .find(|&i| {
-            let g = &new_def.fields[i];
-            old_def.field(&g.name).is_none()
-                && g.ty == old_field.ty
-                && g.since == old_field.since
-                && g.was_reserved == old_field.was_reserved
-                && pairs
-                    .iter()
-                    .all(|(o, n)| match (o.field(old_index), n.field(i)) {
-                        (Some(a), Some(b)) => a.offset == b.offset && a.size == b.size,
-                        _ => false,
+                .collect();
+            let Some(&worst) = placements.iter().max() else {
+                continue;
+            };
+            let hit: Vec<bool> = placements.iter().map(|&p| p == worst).collect();
+            let targets = self.targets(&hit);
+            let at = on_targets(&targets);
+            unsafe_growth |= matches!(worst, Placement::Inserted | Placement::BeyondReserved);
+            if worst == Placement::Claimed && !field.reserved {
+                self.claim_gate(field, out);
+            }
+            let (rule, message, help) = match worst {
+                Placement::Inserted => (
+                    Rule::FIELD_INSERTED,
+                    format!("`{name}.{}` lies among the fields of the older view, on bytes it did not reserve{at} ({context})", field.name),
+                    "append new fields after every existing one, or claim bytes an older version reserved (`was_reserved`)".to_string(),
+                ),
+                Placement::BeyondReserved => (
+                    Rule::RESERVED_CLAIMED_UNSAFELY,
+                    format!("`{name}.{}` claims more bytes than the older view reserved{at} ({context})", field.name),
+                    "claim only reserved bytes: split the field, or reserve the bytes first".to_string(),
+                ),
+                Placement::OnPadding => (
+                    Rule::RESERVED_CLAIMED_UNSAFELY,
+                    format!(
+                        "`{name}.{}` is written by user space and lies on the older view's tail padding, whose size reaches the new feature_size{at}: an older caller's length switches it on with garbage in it ({context})",
+                        field.name
+                    ),
+                    "reserve those bytes explicitly in the older version, or place the field beyond the older version's size".to_string(),
+                ),
+                Placement::Claimed if field.reserved => continue,
+                Placement::Claimed | Placement::Appended if !self.scope.info => continue,
+                Placement::Claimed => (
+                    Rule::RESERVED_CLAIMED,
+                    format!("`{name}.{}` claims reserved bytes ({context})", field.name),
+                    "nothing to fix: reserved bytes were zero in every older caller".to_string(),
+                ),
+                Placement::Appended => (
+                    Rule::FIELD_ADDED,
+                    format!("`{name}.{}` was appended ({context})", field.name),
+                    "nothing to fix: older callers announce a smaller length".to_string(),
+                ),
+            };
+            out.push(
+                Finding::new(rule, message)
+                    .on_struct(name)
+                    .on_field(&field.name)
+                    .on_targets(if rule.severity() == Severity::Info {
+                        Vec::new()
+                    } else {
+                        targets
                     })
-        })
-}
+                    .at(self.new.spec, field.name_span)
+                    .with_help(help),
+            );
+        }
+        unsafe_growth
+    }
 
-fn same_field(
-    old: &Side<'_>,
-    new: &Side<'_>,
-    (old_def, oi): (&StructDef, usize),
-    (new_def, ni): (&StructDef, usize),
-    pairs: &[(&Layout, &Layout)],
-    scope: Scope<'_>,
-    out: &mut Vec<Finding>,
-) {
-    let Scope {
-        classes, context, ..
-    } = scope;
-    let (old_field, new_field) = (&old_def.fields[oi], &new_def.fields[ni]);
-    let name = &new_def.name;
-    let field = &new_field.name;
-    if old_field.ty != new_field.ty && !new_field.reserved {
-        out.push(
-            Finding::new(
-                Rule::FIELD_RETYPED,
-                format!(
-                    "`{name}.{field}` changed type from `{}` to `{}` {context}",
-                    old_field.ty, new_field.ty
-                ),
-            )
-            .on_struct(name)
-            .on_field(field)
-            .at(new.spec, new_field.type_span)
-            .with_help(format!(
-                "keep `{}`; add a new field, gated by a feature, for the new type",
-                old_field.ty
-            )),
-        );
-    }
-    if old_field.since != new_field.since && !std::ptr::eq(old.spec, new.spec) {
-        out.push(
-            Finding::new(
-                Rule::HISTORY_REWRITTEN,
-                format!(
-                    "`{name}.{field}` now says `since = {}`; it was {} {context}",
-                    new_field.since, old_field.since
-                ),
-            )
-            .on_struct(name)
-            .on_field(field)
-            .at(new.spec, new_field.since_span)
-            .with_help(format!(
-                "restore `since = {}`: published versions cannot change",
-                old_field.since
-            )),
-        );
-    }
-    if old_field.feature != new_field.feature
-        && !new_field.reserved
-        && !std::ptr::eq(old.spec, new.spec)
-    {
-        let show = |f: &Option<String>| {
-            f.as_deref()
-                .map_or("no feature".to_string(), |n| format!("feature `{n}`"))
+    /// CLAIM_AMBIGUOUS: in a registered struct, a field the kernel writes
+    /// that claims reserved bytes is on, for a C library of its version,
+    /// at any agreed length of at least its version's feature size (its
+    /// bound). Where the older view's length already reaches that bound,
+    /// only a feature bit the older view does not offer keeps the field off
+    /// when a kernel of that view answers.
+    fn claim_gate(&self, field: &Field, out: &mut Vec<Finding>) {
+        if !Protocol::of(&[self.old_def, self.new_def]).negotiates_features()
+            || !field.writer.kernel_writes()
+        {
+            return;
+        }
+        let covered: Vec<bool> = self
+            .scope
+            .classes
+            .iter()
+            .zip(self.pairs)
+            .map(|(class, (o, n))| {
+                self.new
+                    .spec
+                    .layout(n.struct_index, class.rep, field.since)
+                    .is_some_and(|at_since| at_since.feature_size <= o.feature_size)
+            })
+            .collect();
+        if !covered.iter().any(|&c| c) {
+            return;
+        }
+        let gate = field
+            .feature
+            .as_deref()
+            .and_then(|n| self.new.spec.feature(n));
+        let why = match gate {
+            Some(feature) if self.old.offers(feature.bit) => format!(
+                "gated by feature `{}` (bit {}), which the older view already offers",
+                feature.name, feature.bit
+            ),
+            Some(_) => return,
+            None => "gated by no feature".to_string(),
         };
+        let name = &self.new_def.name;
+        let targets = self.targets(&covered);
         out.push(
             Finding::new(
-                Rule::FIELD_REGATED,
+                Rule::CLAIM_AMBIGUOUS,
                 format!(
-                    "`{name}.{field}` was gated by {} and now by {} {context}",
-                    show(&old_field.feature),
-                    show(&new_field.feature)
+                    "`{name}.{}` claims reserved bytes that the older view's length already covers{}, and is {why} ({}): a kernel of that view agrees a length that switches it on, and never writes it",
+                    field.name,
+                    on_targets(&targets),
+                    self.scope.context
                 ),
             )
             .on_struct(name)
-            .on_field(field)
-            .at(new.spec, new_field.name_span)
-            .with_help("restore the field's feature: binaries test the bit they were built with"),
+            .on_field(&field.name)
+            .on_targets(targets)
+            .at(self.new.spec, field.name_span)
+            .with_help(format!(
+                "gate `{}` with a new feature, introduced in version {}",
+                field.name, field.since
+            )),
         );
     }
-    let moved: Vec<bool> = pairs
-        .iter()
-        .map(|(o, n)| match (o.field(oi), n.field(ni)) {
-            (Some(a), Some(b)) => a.offset != b.offset,
-            _ => false,
-        })
-        .collect();
-    if let Some(i) = moved.iter().position(|&m| m) {
-        let (o, n) = pairs[i];
-        let (Some(a), Some(b)) = (o.field(oi), n.field(ni)) else {
+
+    /// FEATURE_SIZE_AMBIGUOUS: NEW's feature_size equals OLD's size or
+    /// feature_size while OLD lacks some of NEW's fields on bytes it did
+    /// not reserve: that length no longer says which version the caller
+    /// speaks.
+    fn ambiguous_feature_size(&self, pairing: &Pairing, out: &mut Vec<Finding>) {
+        let new_def = self.new_def;
+        let mut lacking_names: Vec<&str> = Vec::new();
+        let hit: Vec<bool> = self
+            .pairs
+            .iter()
+            .map(|(o, n)| {
+                if n.feature_size != o.size && n.feature_size != o.feature_size {
+                    return false;
+                }
+                let reserved = reserved_ranges(self.old_def, o);
+                let mut any = false;
+                for nf in n.fields.iter().filter(|f| !is_reserved(new_def, f)) {
+                    let field = &new_def.fields[nf.index];
+                    if pairing.new[nf.index].is_some() {
+                        continue;
+                    }
+                    if !contained((nf.offset, nf.end()), &reserved) && nf.size > 0 {
+                        any = true;
+                        if !lacking_names.contains(&field.name.as_str()) {
+                            lacking_names.push(&field.name);
+                        }
+                    }
+                }
+                any
+            })
+            .collect();
+        let Some(i) = hit.iter().position(|&h| h) else {
             return;
         };
-        let targets = targets_of(classes, &moved);
+        let (o, n) = self.pairs[i];
+        let which = if n.feature_size == o.size {
+            "size"
+        } else {
+            "feature_size"
+        };
+        let targets = self.targets(&hit);
+        let list = lacking_names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         out.push(
             Finding::new(
-                Rule::FIELD_MOVED,
+                Rule::FEATURE_SIZE_AMBIGUOUS,
                 format!(
-                    "`{name}.{field}` moved from offset {} to {}{} {context}",
-                    a.offset,
-                    b.offset,
-                    on_targets(&targets)
+                    "`{}` has feature_size {} {}, the {which} of the older view, which lacks {list} on bytes it did not reserve{}: a caller announcing {} bytes could speak either",
+                    new_def.name,
+                    n.feature_size,
+                    self.scope.context,
+                    on_targets(&targets),
+                    n.feature_size
                 ),
             )
-            .on_struct(name)
-            .on_field(field)
+            .on_struct(&new_def.name)
             .on_targets(targets)
-            .at(new.spec, new_field.name_span)
-            .with_help("keep every existing field at its offset on every target; append new fields instead"),
+            .at(self.new.spec, new_def.fields.last().map_or(new_def.name_span, |f| f.name_span))
+            .with_help(format!(
+                "append a one-byte reserved field so the feature_size becomes {}, or reserve those bytes (must be zero) in the older version",
+                n.feature_size + 1
+            )),
         );
     }
 }
@@ -543,81 +743,4 @@ fn placement(
         return Placement::Appended;
     }
     Placement::Inserted
-}
-
-/// FEATURE_SIZE_AMBIGUOUS: NEW's feature_size equals OLD's size or
-/// feature_size while OLD lacks some of NEW's fields on bytes it did not
-/// reserve: that length no longer says which version the caller speaks.
-/// `known[i]`: NEW's field `i` is one OLD has too; `old_reserved[c]`: the
-/// bytes OLD's layout on class `c` reserved.
-fn ambiguous_feature_size(
-    new: &Side<'_>,
-    new_def: &StructDef,
-    known: &[bool],
-    pairs: &[(&Layout, &Layout)],
-    old_reserved: &[Vec<(u64, u64)>],
-    scope: Scope<'_>,
-    out: &mut Vec<Finding>,
-) {
-    let Scope {
-        classes, context, ..
-    } = scope;
-    let mut lacking_names: Vec<&str> = Vec::new();
-    let hit: Vec<bool> = pairs
-        .iter()
-        .zip(old_reserved)
-        .map(|((o, n), reserved)| {
-            if n.feature_size != o.size && n.feature_size != o.feature_size {
-                return false;
-            }
-            let mut any = false;
-            for nf in n.fields.iter().filter(|f| !is_reserved(new_def, f)) {
-                let field = &new_def.fields[nf.index];
-                if known[nf.index] {
-                    continue;
-                }
-                if !contained((nf.offset, nf.end()), reserved) && nf.size > 0 {
-                    any = true;
-                    if !lacking_names.contains(&field.name.as_str()) {
-                        lacking_names.push(&field.name);
-                    }
-                }
-            }
-            any
-        })
-        .collect();
-    let Some(i) = hit.iter().position(|&h| h) else {
-        return;
-    };
-    let (o, n) = pairs[i];
-    let which = if n.feature_size == o.size {
-        "size"
-    } else {
-        "feature_size"
-    };
-    let targets = targets_of(classes, &hit);
-    let list = lacking_names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    out.push(
-        Finding::new(
-            Rule::FEATURE_SIZE_AMBIGUOUS,
-            format!(
-                "`{}` has feature_size {} {context}, the {which} of the older view, which lacks {list} on bytes it did not reserve{}: a caller announcing {} bytes could speak either",
-                new_def.name,
-                n.feature_size,
-                on_targets(&targets),
-                n.feature_size
-            ),
-        )
-        .on_struct(&new_def.name)
-        .on_targets(targets)
-        .at(new.spec, new_def.fields.last().map_or(new_def.name_span, |f| f.name_span))
-        .with_help(format!(
-            "append a one-byte reserved field so the feature_size becomes {}, or reserve those bytes (must be zero) in the older version",
-            n.feature_size + 1
-        )),
-    );
 }

@@ -3,20 +3,20 @@
 use std::collections::HashSet;
 
 use crate::finding::Finding;
-use crate::layout::Layout;
+use crate::identity;
+use crate::layout::{classes, common_targets, Layout, LayoutClass};
 use crate::lint;
 use crate::model::Spec;
 use crate::rules::{Rule, Severity};
-use crate::target::Target;
 
-use super::compare::{self, Side};
-use super::{classes, dedupe, history, layouts_at, CompatError};
+use super::compare::{self, View};
+use super::{dedupe, history};
 
 /// Every finding from OLD to NEW: the version number, the feature bits, the
 /// structs at each file's newest version, each published version's layout,
 /// and what NEW's own history and lints add to OLD's. Judged on the targets
 /// both files promise.
-pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
+pub fn diff(old: &Spec, new: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
     if new.abi.version < old.abi.version {
         findings.push(
@@ -34,23 +34,6 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
             )),
         );
     }
-    features(old, new, &mut findings);
-
-    let targets: Vec<Target> = new
-        .abi
-        .targets
-        .iter()
-        .copied()
-        .filter(|t| old.abi.targets.contains(t))
-        .collect();
-    let targets = if targets.is_empty() {
-        new.abi.targets.clone()
-    } else {
-        targets
-    };
-    let classes = classes(&targets);
-    let old_layouts = layouts_at(old, old.abi.version, &classes)?;
-    let new_layouts = layouts_at(new, new.abi.version, &classes)?;
     let context = format!(
         "from {} (version {}) to {} (version {})",
         old.source.name(),
@@ -58,23 +41,7 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
         new.source.name(),
         new.abi.version
     );
-    compare::compare(
-        &Side {
-            spec: old,
-            layouts: &old_layouts,
-        },
-        &Side {
-            spec: new,
-            layouts: &new_layouts,
-        },
-        compare::Scope {
-            classes: &classes,
-            context: &context,
-            info: true,
-        },
-        &mut findings,
-    );
-    published_versions(old, new, &classes, &mut findings)?;
+    evolution(old, new, &context, Wording::Evolution, &mut findings);
 
     // What NEW's own history and lints add: a fault OLD already had is not
     // this change's fault.
@@ -88,8 +55,8 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
         )
     };
     let mut known: HashSet<_> = findings.iter().map(key).collect();
-    known.extend(history(old)?.iter().map(key));
-    for f in history(new)? {
+    known.extend(history(old).iter().map(key));
+    for f in history(new) {
         if f.severity != Severity::Info && known.insert(key(&f)) {
             findings.push(f);
         }
@@ -102,17 +69,49 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Finding>, CompatError> {
             f.message.clone(),
         )
     };
-    let old_lints: HashSet<_> = lint::lint(old)
-        .map_err(|e| CompatError::layout(old, e))?
-        .iter()
-        .map(lint_key)
-        .collect();
-    for f in lint::lint(new).map_err(|e| CompatError::layout(new, e))? {
+    let old_lints: HashSet<_> = lint::lint(old).iter().map(lint_key).collect();
+    for f in lint::lint(new) {
         if !old_lints.contains(&lint_key(&f)) {
             findings.push(f);
         }
     }
-    Ok(dedupe(findings))
+    dedupe(findings)
+}
+
+/// How a finding about a published version is worded: a history that was
+/// rewritten (`diff`), or two sides whose version means two layouts
+/// (`compat`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wording {
+    /// OLD evolved into NEW.
+    Evolution,
+    /// OLD and NEW are two parties' specs (the older one first).
+    Sides,
+}
+
+/// What `diff` and `compat` share: the feature bits, the structs at each
+/// file's newest version, and every version OLD published that NEW also
+/// describes, judged on the targets both files promise.
+pub(super) fn evolution(
+    old: &Spec,
+    new: &Spec,
+    context: &str,
+    wording: Wording,
+    findings: &mut Vec<Finding>,
+) {
+    features(old, new, findings);
+    let classes = classes(&common_targets(&old.abi.targets, &new.abi.targets));
+    compare::compare(
+        &View::newest(old),
+        &View::newest(new),
+        compare::Scope {
+            classes: &classes,
+            context,
+            info: wording == Wording::Evolution,
+        },
+        findings,
+    );
+    published_versions(old, new, &classes, wording, findings);
 }
 
 /// The feature-bit rules, by name and by bit.
@@ -235,26 +234,32 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
 /// version were compiled into binaries. Each published version is first
 /// compared like any evolution (so a field that left version 1, or a
 /// version that shrank, is FIELD_REMOVED or STRUCT_SHRUNK, which no waiver
-/// hides); what remains is HISTORY_REWRITTEN, reported only where no
-/// sharper finding already names the struct.
+/// hides); what remains is HISTORY_REWRITTEN (`diff`) or SIDES_DISAGREE
+/// (`compat`), reported only where no sharper finding already names the
+/// struct.
 fn published_versions(
     old: &Spec,
     new: &Spec,
-    classes: &[super::Class],
+    classes: &[LayoutClass],
+    wording: Wording,
     out: &mut Vec<Finding>,
-) -> Result<(), CompatError> {
+) {
     let blamed: HashSet<Option<String>> = out
         .iter()
         .filter(|f| f.severity != Severity::Info)
         .map(|f| f.struct_name.clone())
         .collect();
+    let rule = match wording {
+        Wording::Evolution => Rule::HISTORY_REWRITTEN,
+        Wording::Sides => Rule::SIDES_DISAGREE,
+    };
     let mut reported: HashSet<String> = HashSet::new();
     // Versions beyond NEW's newest are VERSION_DECREASED's business.
     for version in old.versions().filter(|&v| v <= new.abi.version) {
         if !new.versions().contains(&version) {
             out.push(
                 Finding::new(
-                    Rule::HISTORY_REWRITTEN,
+                    rule,
                     format!(
                         "version {version} was published in {} but {} starts at version {}",
                         old.source.name(),
@@ -267,18 +272,11 @@ fn published_versions(
             );
             continue;
         }
-        let ol = layouts_at(old, version, classes)?;
-        let nl = layouts_at(new, version, classes)?;
+        let (ov, nv) = (View { spec: old, version }, View { spec: new, version });
         let context = format!("in version {version}");
         compare::compare(
-            &Side {
-                spec: old,
-                layouts: &ol,
-            },
-            &Side {
-                spec: new,
-                layouts: &nl,
-            },
+            &ov,
+            &nv,
             compare::Scope {
                 classes,
                 context: &context,
@@ -293,17 +291,19 @@ fn published_versions(
             if blamed.contains(&Some(def.name.clone())) || reported.contains(&def.name) {
                 continue;
             }
-            let differs = ol
-                .iter()
-                .zip(&nl)
-                .find_map(|(o, n)| match (&o[oi], &n[ni]) {
+            let differs = classes.iter().find_map(|c| {
+                match (
+                    old.layout(oi, c.rep, version),
+                    new.layout(ni, c.rep, version),
+                ) {
                     (None, None) => None,
-                    (Some(a), Some(b)) if same_publication(a, old, b, new) => None,
+                    (Some(a), Some(b)) if same_publication(old, a, new, b) => None,
                     (a, b) => Some((
-                        a.as_ref().map(|l| (l.size, l.feature_size)),
-                        b.as_ref().map(|l| (l.size, l.feature_size)),
+                        a.map(|l| (l.size, l.feature_size)),
+                        b.map(|l| (l.size, l.feature_size)),
                     )),
-                });
+                }
+            });
             if let Some((a, b)) = differs {
                 reported.insert(def.name.clone());
                 let show = |x: Option<(u64, u64)>| {
@@ -314,48 +314,70 @@ fn published_versions(
                 let span = new.structs[ni].name_span;
                 out.push(
                     Finding::new(
-                        Rule::HISTORY_REWRITTEN,
-                        format!(
-                            "version {version} of `{}` was published as {} and is now {} (its fields or their places changed)",
-                            def.name,
-                            show(a),
-                            show(b)
-                        ),
+                        rule,
+                        match wording {
+                            Wording::Evolution => format!(
+                                "version {version} of `{}` was published as {} in {} and is now {} in {} (its fields or their places changed)",
+                                def.name,
+                                show(a),
+                                old.source.name(),
+                                show(b),
+                                new.source.name()
+                            ),
+                            Wording::Sides => format!(
+                                "version {version} of `{}` is {} in {} and {} in {}: one version number names two layouts",
+                                def.name,
+                                show(a),
+                                old.source.name(),
+                                show(b),
+                                new.source.name()
+                            ),
+                        },
                     )
                     .on_struct(&def.name)
                     .at(new, span)
-                    .with_help("restore the fields' `since`, `was_reserved` and order as published"),
+                    .with_help(match wording {
+                        Wording::Evolution => "restore the fields' `since`, `was_reserved` and order as published",
+                        Wording::Sides => "one version number, one layout: the length a side announces must name the same fields on the other side",
+                    }),
                 );
             }
         }
     }
-    Ok(())
 }
 
 /// True when NEW's view `b` of a published version keeps everything OLD's
 /// view `a` published: the same size, feature_size and alignment, every
-/// live field of NEW live in OLD at the same place, and every live field of
-/// OLD either still there or retired in place (its bytes reserved). Reserved
-/// bytes count by place, not by name: a claim renames them.
-fn same_publication(a: &Layout, old: &Spec, b: &Layout, new: &Spec) -> bool {
+/// live field of either the same field of the other (by [`identity`]) at
+/// the same place, or an old field retired in place (its bytes reserved),
+/// and every reserved byte still reserved. Reserved bytes count by place,
+/// not by name: a claim renames them.
+fn same_publication(old: &Spec, a: &Layout, new: &Spec, b: &Layout) -> bool {
     let (old_def, new_def) = (&old.structs[a.struct_index], &new.structs[b.struct_index]);
-    let live = |l: &Layout, def: &crate::model::StructDef| -> Vec<(String, u64, u64)> {
-        l.fields
+    if (a.size, a.feature_size, a.align) != (b.size, b.feature_size, b.align) {
+        return false;
+    }
+    let pairing = identity::pair(old_def, new_def, &[(a, b)]);
+    let new_reserved = compare::reserved_ranges(new_def, b);
+    let within = |r: (u64, u64), ranges: &[(u64, u64)]| r.0 >= r.1 || compare::contained(r, ranges);
+    let old_live_ok = a
+        .fields
+        .iter()
+        .filter(|f| identity::is_live(old_def, f))
+        .all(
+            |f| match pairing.live_counterpart(f.index).and_then(|ni| b.field(ni)) {
+                Some(g) => (g.offset, g.size) == (f.offset, f.size),
+                None => within((f.offset, f.end()), &new_reserved),
+            },
+        );
+    let new_live_ok = b
+        .fields
+        .iter()
+        .filter(|g| identity::is_live(new_def, g))
+        .all(|g| pairing.new[g.index].is_some());
+    old_live_ok
+        && new_live_ok
+        && compare::reserved_ranges(old_def, a)
             .iter()
-            .filter(|f| !compare::is_reserved(def, f))
-            .map(|f| (def.fields[f.index].name.clone(), f.offset, f.size))
-            .collect()
-    };
-    let reserved = |l: &Layout, def: &crate::model::StructDef| compare::reserved_ranges(def, l);
-    let (old_live, new_live) = (live(a, old_def), live(b, new_def));
-    let (old_reserved, new_reserved) = (reserved(a, old_def), reserved(b, new_def));
-    let within = |r: (u64, u64), ranges: &[(u64, u64)]| {
-        r.0 >= r.1 || ranges.iter().any(|&(s, e)| s <= r.0 && r.1 <= e)
-    };
-    (a.size, a.feature_size, a.align) == (b.size, b.feature_size, b.align)
-        && new_live.iter().all(|f| old_live.contains(f))
-        && old_live
-            .iter()
-            .all(|f| new_live.contains(f) || within((f.1, f.1 + f.2), &new_reserved))
-        && old_reserved.iter().all(|&r| within(r, &new_reserved))
+            .all(|&r| within(r, &new_reserved))
 }

@@ -4,7 +4,7 @@
 //! files its fixture (`old.toml` + `new.toml` for `diff`, `spec.toml` for
 //! `check`, `kernel.toml` + `libc.toml` for `compat`), which a test runs.
 //! `abi-check explain` prints an entry and `docs/rules.md` is generated from
-//! the catalog. Adding a rule touches the [`catalog!`] list, one folder, and
+//! the catalog. Adding a rule touches the `catalog!` list, one folder, and
 //! the check that emits it.
 
 use std::fmt;
@@ -99,6 +99,9 @@ catalog! {
     FIELD_UNGATED,
     HISTORY_REWRITTEN,
     FIELD_REGATED,
+    FIELD_RETIRED,
+    FIELD_WRITER_CHANGED,
+    CLAIM_AMBIGUOUS,
     STRUCT_REMOVED,
     STRUCT_SHRUNK,
     STRUCT_ALIGN_CHANGED,

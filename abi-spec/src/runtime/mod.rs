@@ -28,12 +28,20 @@ pub struct Agreement<'a> {
 }
 
 impl Agreement<'_> {
-    /// True when a field that ends at byte `field_end` (offset plus size)
-    /// and is gated by global feature bit `feature` (if any) is on: it lies
-    /// within the agreed length and, where it has a feature, both sides
-    /// set the feature's bit.
-    pub const fn is_on(&self, field_end: usize, feature: Option<u32>) -> bool {
-        if field_end > self.length {
+    /// True when a field is on: `bound` is the feature size of the version
+    /// that introduced it (the contract's model: a length switches on
+    /// exactly the fields of the versions whose feature size it covers), and
+    /// `feature` its global feature bit, which both sides must have agreed.
+    ///
+    /// The bound is the version's feature size, not the field's end: a
+    /// field that claims bytes an older version reserved ends within that
+    /// older version's length, yet is not on for a side of that version.
+    /// This is the one definition of "on" in the project: the simulated
+    /// matrix, `abi-check compat` and the generated `read_*` accessors
+    /// (which compile it into constants; tests/nostd checks they agree)
+    /// all use it.
+    pub const fn is_on(&self, bound: usize, feature: Option<u32>) -> bool {
+        if bound > self.length {
             return false;
         }
         match feature {

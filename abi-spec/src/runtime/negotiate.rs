@@ -15,9 +15,11 @@
 //! the same way.
 //!
 //! The agreed length is not simply the smaller of the two lengths: it is the
-//! largest feature size of a version at most that long. A length switches on
+//! largest feature size of a version at most that long (each side computes
+//! it from its own table, [`AbiTable::agreed_length`]). A length switches on
 //! exactly the fields of the versions it covers (the contract's model), and
-//! [`Agreement::is_on`] needs only a field's end to honour that.
+//! [`Agreement::is_on`] needs only a field's bound (its version's feature
+//! size, [`FieldSpan::bound`]) to honour that.
 //!
 //! **Required bits.** A caller may mark some of the bits it offers as
 //! *required*: it would rather not register at all than run without them
@@ -58,6 +60,9 @@ pub struct FieldSpan {
     pub end: usize,
     /// The version that introduced it.
     pub since: u32,
+    /// The feature size of version `since`: an agreed length switches the
+    /// field on when it is at least this ([`Agreement::is_on`]).
+    pub bound: usize,
     /// Its feature's global bit, if it has one.
     pub feature: Option<u32>,
 }
@@ -465,18 +470,21 @@ mod tests {
             offset: 0,
             end: 8,
             since: 1,
+            bound: 8,
             feature: None,
         },
         FieldSpan {
             offset: 8,
             end: 12,
             since: 2,
+            bound: 12,
             feature: Some(0),
         },
         FieldSpan {
             offset: 16,
             end: 24,
             since: 3,
+            bound: 24,
             feature: Some(64),
         },
     ];
@@ -511,7 +519,7 @@ mod tests {
             for libc in 1..=3 {
                 let (k, l) = both(kernel, libc);
                 assert_eq!(k, l, "kernel {kernel} libc {libc}");
-                let on = |f: &FieldSpan| k.agreement().is_on(f.end, f.feature);
+                let on = |f: &FieldSpan| k.agreement().is_on(f.bound, f.feature);
                 assert_eq!(on(&FIELDS[1]), kernel.min(libc) >= 2);
                 assert_eq!(on(&FIELDS[2]), kernel.min(libc) >= 3);
             }

@@ -39,20 +39,16 @@
 use std::collections::BTreeMap;
 
 use super::{
-    accept, copy_in, register, AbiTable, Announcement, FeatureBit, FieldSpan, Negotiated,
-    NegotiationError, VersionSizes,
+    accept, copy_in, register, AbiTable, Announcement, FieldSpan, Negotiated, NegotiationError,
+    VersionSizes,
 };
-use crate::layout;
-use crate::model::{Spec, StructDef, Type, Writer};
+use crate::identity;
+use crate::layout::Layout;
+use crate::limits::MAX_SIMULATED_BYTES;
+use crate::model::{Spec, StructKind, Writer};
+pub use crate::protocol::Protocol;
+use crate::protocol::{area_address, SideTable, WORDS};
 use crate::target::Target;
-
-/// Feature words the simulation handles: as many as any spec may define.
-pub const WORDS: usize = crate::limits::MAX_FEATURE_WORDS as usize;
-
-/// Largest struct the simulation lays out in memory: each cell allocates
-/// the buffer and guards around it, so a spec's 2 GiB array must not
-/// become 6 GiB of writes. Real extensible structs are a few hundred bytes.
-pub const MAX_SIMULATED_BYTES: u64 = 1 << 20;
 
 /// The byte the guard areas around the C library's buffer hold.
 const GUARD: u8 = 0xa5;
@@ -71,25 +67,6 @@ pub enum LibcAnnounces {
     /// `sizeof` of its version, tail padding included (glibc 2.35 to 2.39
     /// registered 32 bytes of rseq while 20 were live).
     Size,
-}
-
-/// The protocol simulated for a struct.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// A kernel-written area registered by length (rseq).
-    Registration,
-    /// A struct copied in from user space (`copy_struct_from_user`).
-    CopyIn,
-}
-
-impl Protocol {
-    /// The name shown in output: `registration` or `copy-in`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Protocol::Registration => "registration",
-            Protocol::CopyIn => "copy-in",
-        }
-    }
 }
 
 /// What was read from one field in one cell.
@@ -165,27 +142,40 @@ impl Matrix {
     }
 }
 
-/// Which of the two specs a [`SimulationError`] is about.
+/// One of the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    /// The kernel's spec.
+    /// The kernel.
     Kernel,
-    /// The C library's spec.
+    /// The C library.
     Libc,
 }
 
-/// A spec that could not be laid out, or two specs of different ABIs.
+/// Two specs that cannot be simulated against each other.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimulationError {
-    /// The spec at fault, when it is one of them.
-    pub side: Option<Side>,
-    /// What went wrong.
-    pub message: String,
+pub enum SimulationError {
+    /// They describe different ABIs.
+    DifferentAbis {
+        /// The kernel's ABI name.
+        kernel: String,
+        /// The C library's ABI name.
+        libc: String,
+    },
+    /// They promise no target in common.
+    NoCommonTarget,
 }
 
 impl std::fmt::Display for SimulationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        match self {
+            SimulationError::DifferentAbis { kernel, libc } => write!(
+                f,
+                "the kernel's spec describes ABI `{kernel}` but the C library's describes `{libc}`: not two sides of one ABI"
+            ),
+            SimulationError::NoCommonTarget => f.write_str(
+                "the two specs promise no target in common: there is nothing to simulate",
+            ),
+        }
     }
 }
 
@@ -197,7 +187,7 @@ struct SideField {
     /// Its name in this spec.
     name: String,
     /// The name both sides know it by: the C library's name for a field
-    /// the kernel's spec renamed.
+    /// the kernel's spec renamed ([`identity::pair`]).
     identity: String,
     span: FieldSpan,
     writer: Writer,
@@ -219,30 +209,29 @@ impl SideField {
 /// One struct of one spec on one target at one version.
 #[derive(Clone, Debug)]
 struct SideView {
-    version: u32,
-    versions: Vec<VersionSizes>,
+    /// The run-time's numbers ([`SideTable`]).
+    numbers: SideTable,
     fields: Vec<SideField>,
-    spans: Vec<FieldSpan>,
-    features: Vec<FeatureBit>,
     /// The names of the live features of this version.
     live_features: Vec<String>,
 }
 
 impl SideView {
+    fn version(&self) -> u32 {
+        self.numbers.version
+    }
+
     fn table(&self) -> AbiTable<'_> {
-        AbiTable {
-            versions: &self.versions,
-            fields: &self.spans,
-            features: &self.features,
-        }
+        self.numbers.table()
     }
 
     fn own(&self) -> Option<&VersionSizes> {
-        self.versions.iter().find(|v| v.version == self.version)
+        self.numbers.own()
     }
 
     fn feature_size_of(&self, version: u32) -> Option<usize> {
-        self.versions
+        self.numbers
+            .versions
             .iter()
             .find(|v| v.version == version)
             .map(|v| v.feature_size)
@@ -256,140 +245,85 @@ impl SideView {
 }
 
 /// Every version's view of one struct on one target, oldest first; every
-/// number from `crate::layout`.
+/// number from [`SideTable`].
 fn views(
     spec: &Spec,
-    side: Side,
     struct_index: usize,
     target: Target,
     renames: &BTreeMap<String, String>,
-) -> Result<Vec<SideView>, SimulationError> {
-    let mut laid = Vec::new();
-    for v in spec.versions() {
-        let l = layout::layout(spec, struct_index, target, v).map_err(|e| SimulationError {
-            side: Some(side),
-            message: e.message,
-        })?;
-        if let Some(l) = l {
-            laid.push((v, l));
-        }
-    }
+) -> Vec<SideView> {
     let def = &spec.structs[struct_index];
-    let features: Vec<FeatureBit> = spec
-        .features
-        .iter()
-        .map(|f| FeatureBit {
-            bit: f.bit,
-            since: f.since,
-            retired: f.retired,
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (i, (version, l)) in laid.iter().enumerate() {
-        let versions = laid[..=i]
-            .iter()
-            .map(|(v, l)| VersionSizes {
-                version: *v,
-                size: l.size as usize,
-                feature_size: l.feature_size as usize,
-                align: l.align as usize,
-            })
-            .collect();
-        let fields: Vec<SideField> = l
-            .fields
-            .iter()
-            // A placeholder is the reserved bytes a later field claims.
-            .filter(|p| !def.fields[p.index].ty.is_flexible())
-            .map(|placed| {
-                let field = &def.fields[placed.index];
-                SideField {
-                    name: field.name.clone(),
-                    identity: renames
-                        .get(&field.name)
-                        .cloned()
-                        .unwrap_or_else(|| field.name.clone()),
-                    span: FieldSpan {
-                        offset: placed.offset as usize,
-                        end: placed.end() as usize,
-                        since: field.since,
-                        feature: field
-                            .feature
-                            .as_deref()
-                            .and_then(|name| spec.feature(name))
-                            .map(|f| f.bit),
-                    },
-                    writer: field.writer,
-                    reserved: field.reserved || placed.placeholder,
-                    feature: field.feature.clone(),
-                }
-            })
-            .collect();
-        out.push(SideView {
-            version: *version,
-            spans: fields.iter().map(|f| f.span).collect(),
-            fields,
-            versions,
-            features: features.clone(),
-            live_features: spec
+    spec.versions()
+        .filter_map(|version| SideTable::new(spec, struct_index, target, version))
+        .map(|numbers| {
+            let fields = numbers
+                .fields
+                .iter()
+                .map(|f| {
+                    let field = &def.fields[f.index];
+                    SideField {
+                        name: field.name.clone(),
+                        identity: renames
+                            .get(&field.name)
+                            .cloned()
+                            .unwrap_or_else(|| field.name.clone()),
+                        span: f.span,
+                        writer: field.writer,
+                        reserved: f.reserved,
+                        feature: field.feature.clone(),
+                    }
+                })
+                .collect();
+            let live_features = spec
                 .features
                 .iter()
-                .filter(|f| f.since <= *version && !f.retired)
+                .filter(|f| f.since <= numbers.version && !f.retired)
                 .map(|f| f.name.clone())
-                .collect(),
-        });
-    }
-    Ok(out)
+                .collect();
+            SideView {
+                numbers,
+                fields,
+                live_features,
+            }
+        })
+        .collect()
 }
 
 /// Kernel field name -> C library field name, for the fields the kernel's
-/// spec renamed: a field whose name the other spec lacks, at the same
-/// offset with the same size, type, `since` and feature as a field of the
-/// other spec whose name the kernel's spec lacks (FIELD_RENAMED's test).
+/// spec renamed: [`identity::pair`] of the two newest views, on every
+/// target simulated.
 fn renames(
     kernel: &Spec,
     kernel_index: usize,
     libc: &Spec,
     libc_index: usize,
-    target: Target,
-) -> Result<BTreeMap<String, String>, SimulationError> {
-    let newest = |spec: &Spec, index: usize, side: Side| {
-        layout::layout(spec, index, target, spec.abi.version).map_err(|e| SimulationError {
-            side: Some(side),
-            message: e.message,
+    targets: &[Target],
+) -> BTreeMap<String, String> {
+    let pairs: Vec<(&Layout, &Layout)> = crate::layout::classes(targets)
+        .iter()
+        .filter_map(|c| {
+            Some((
+                libc.layout(libc_index, c.rep, libc.abi.version)?,
+                kernel.layout(kernel_index, c.rep, kernel.abi.version)?,
+            ))
         })
-    };
-    let mut out = BTreeMap::new();
-    let (Some(kl), Some(ll)) = (
-        newest(kernel, kernel_index, Side::Kernel)?,
-        newest(libc, libc_index, Side::Libc)?,
-    ) else {
-        return Ok(out);
-    };
+        .collect();
     let (kdef, ldef) = (&kernel.structs[kernel_index], &libc.structs[libc_index]);
-    let named = |def: &StructDef, name: &str| def.fields.iter().any(|f| f.name == name);
-    for kp in kl.fields.iter().filter(|p| !p.placeholder) {
-        let kf = &kdef.fields[kp.index];
-        if kf.reserved || named(ldef, &kf.name) {
-            continue;
-        }
-        let same = ll.fields.iter().filter(|p| !p.placeholder).find(|lp| {
-            let lf = &ldef.fields[lp.index];
-            !lf.reserved
-                && !named(kdef, &lf.name)
-                && (lp.offset, lp.size) == (kp.offset, kp.size)
-                && same_type(&lf.ty, &kf.ty)
-                && lf.since == kf.since
-                && lf.feature == kf.feature
-        });
-        if let Some(lp) = same {
-            out.insert(kf.name.clone(), ldef.fields[lp.index].name.clone());
-        }
+    if pairs.is_empty() {
+        return BTreeMap::new();
     }
-    Ok(out)
-}
-
-fn same_type(a: &Type, b: &Type) -> bool {
-    a == b
+    let pairing = identity::pair(ldef, kdef, &pairs);
+    pairing
+        .old
+        .iter()
+        .enumerate()
+        .filter_map(|(li, fate)| match fate {
+            Some(identity::Fate::Renamed(ki)) => {
+                Some((kdef.fields[*ki].name.clone(), ldef.fields[li].name.clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The distinct, non-zero bytes one side writes into a field: a function
@@ -426,8 +360,8 @@ fn empty_cell(
         struct_name: struct_name.to_string(),
         protocol,
         target,
-        kernel: kernel.version,
-        libc: libc.version,
+        kernel: kernel.version(),
+        libc: libc.version(),
         announced: 0,
         length: None,
         features: Vec::new(),
@@ -451,11 +385,9 @@ fn registration(
             .push("a side has no layout in its own version".into());
         return cell;
     };
-    // An odd multiple of the C library's alignment: aligned as it promises,
-    // and no more, so a kernel that wants more notices.
-    let address = (1usize << 20) + libc_own.align.max(1);
+    let address = area_address(libc_own.align);
     let mut announcement =
-        match Announcement::<WORDS>::for_version(&libc.table(), libc.version, address) {
+        match Announcement::<WORDS>::for_version(&libc.table(), libc.version(), address) {
             Ok(a) => a,
             Err(e) => {
                 cell.problems
@@ -467,7 +399,7 @@ fn registration(
         announcement.length = libc_own.size;
     }
     cell.announced = announcement.length;
-    let (answer, kernel_agreed) = match register(&kernel.table(), kernel.version, &announcement) {
+    let (answer, kernel_agreed) = match register(&kernel.table(), kernel.version(), &announcement) {
         Ok(pair) => pair,
         Err(e) => {
             cell.problems.push(format!(
@@ -478,7 +410,7 @@ fn registration(
         }
     };
     let libc_agreed: Negotiated<WORDS> =
-        match accept(&libc.table(), libc.version, &announcement, &answer) {
+        match accept(&libc.table(), libc.version(), &announcement, &answer) {
             Ok(n) => n,
             Err(e) => {
                 cell.problems
@@ -516,7 +448,7 @@ fn registration(
     }
     let libc_agreement = libc_agreed.agreement();
     for field in libc.fields.iter().filter(|f| f.user_writes()) {
-        if libc_agreement.is_on(field.span.end, field.span.feature) {
+        if libc_agreement.is_on(field.span.bound, field.span.feature) {
             for i in field.span.offset..field.span.end {
                 memory[guard + i] = pattern(&field.identity, Side::Libc, i - field.span.offset);
             }
@@ -538,7 +470,7 @@ fn registration(
     // it left it reserved, never its padding.
     let kernel_agreement = kernel_agreed.agreement();
     for field in kernel.fields.iter().filter(|f| f.user_writes()) {
-        if !kernel_agreement.is_on(field.span.end, field.span.feature) {
+        if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
         let Some(bytes) = memory.get(guard + field.span.offset..guard + field.span.end) else {
@@ -565,14 +497,14 @@ fn registration(
             };
             cell.problems.push(format!(
                 "the kernel read `{}` (bytes {}..{}) from {what}: the C library speaking version {} announced {} bytes",
-                field.name, field.span.offset, field.span.end, libc.version, announcement.length
+                field.name, field.span.offset, field.span.end, libc.version(), announcement.length
             ));
         }
     }
 
     // The kernel writes every field it writes where its agreement allows.
     for field in kernel.fields.iter().filter(|f| f.kernel_writes()) {
-        if !kernel_agreement.is_on(field.span.end, field.span.feature) {
+        if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
         for i in field.span.offset..field.span.end {
@@ -611,7 +543,7 @@ fn registration(
         let kernel_field = kernel.field(&field.identity).filter(|k| k.kernel_writes());
         let expected_on = libc_on(field, kernel_field);
         let read = libc_agreement
-            .is_on(field.span.end, field.span.feature)
+            .is_on(field.span.bound, field.span.feature)
             .then(|| &memory[guard + field.span.offset..guard + field.span.end]);
         let ok = match read {
             Some(bytes) => {
@@ -643,6 +575,50 @@ fn registration(
     cell
 }
 
+/// A union's members share their bytes: the two sides agree, out of band,
+/// which one is in use. One run per member of either side, with only that
+/// member (and reserved bytes) in both views; the cell passes when every
+/// run does.
+fn union_cell(
+    kernel: &SideView,
+    libc: &SideView,
+    run: impl Fn(&SideView, &SideView) -> Cell,
+) -> Cell {
+    let mut members: Vec<&str> = kernel
+        .fields
+        .iter()
+        .chain(&libc.fields)
+        .filter(|f| !f.reserved)
+        .map(|f| f.identity.as_str())
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    let only = |view: &SideView, member: &str| SideView {
+        fields: view
+            .fields
+            .iter()
+            .filter(|f| f.reserved || f.identity == member)
+            .cloned()
+            .collect(),
+        ..view.clone()
+    };
+    let mut merged: Option<Cell> = None;
+    for member in members {
+        let mut cell = run(&only(kernel, member), &only(libc, member));
+        for problem in &mut cell.problems {
+            *problem = format!("with `{member}` in use: {problem}");
+        }
+        match &mut merged {
+            None => merged = Some(cell),
+            Some(m) => {
+                m.fields.extend(cell.fields);
+                m.problems.extend(cell.problems);
+            }
+        }
+    }
+    merged.unwrap_or_else(|| run(kernel, libc))
+}
+
 /// What one copy-in call did.
 struct CopyInCall {
     result: Result<usize, NegotiationError>,
@@ -654,7 +630,7 @@ struct CopyInCall {
 /// the must-be-zero check of its reserved bytes.
 fn kernel_copy_in(kernel: &SideView, kernel_size: usize, src: &[u8]) -> CopyInCall {
     let mut dst = vec![STALE; kernel_size];
-    let result = copy_in(&kernel.table(), kernel.version, &mut dst, src).and_then(|agreement| {
+    let result = copy_in(&kernel.table(), kernel.version(), &mut dst, src).and_then(|agreement| {
         for field in kernel.fields.iter().filter(|f| f.reserved) {
             if let Some(i) = dst[field.span.offset..field.span.end]
                 .iter()
@@ -827,12 +803,12 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
         length
     };
     // Every field the C library knows: refused exactly where the model says.
-    let all = check(&mut cell, "setting every field", libc.version, false);
+    let all = check(&mut cell, "setting every field", libc.version(), false);
     if all.is_none() {
-        cell.expected_refusal = expectation(libc.version).err();
+        cell.expected_refusal = expectation(libc.version()).err();
     }
     // Only the fields of versions the kernel has: always accepted.
-    let common = kernel.version.min(libc.version);
+    let common = kernel.version().min(libc.version());
     if let Err(errno) = expectation(common) {
         cell.problems.push(format!(
             "setting the fields of versions up to {common}: the model expects errno {errno}, as the kernel does not know them all"
@@ -847,14 +823,6 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
     cell
 }
 
-/// True when some field that is not reserved and not a flexible array is
-/// written by the kernel: the struct is registered, not copied in.
-fn kernel_writes(def: &StructDef) -> bool {
-    def.fields
-        .iter()
-        .any(|f| !f.reserved && !f.ty.is_flexible() && f.writer != Writer::User)
-}
-
 /// Simulates every (kernel version, C library version, target) of every
 /// struct the two specs share, on the targets both specs promise. `kernel`
 /// and `libc` may be the same spec.
@@ -864,12 +832,9 @@ pub fn matrix(
     announces: LibcAnnounces,
 ) -> Result<Matrix, SimulationError> {
     if kernel.abi.name != libc.abi.name {
-        return Err(SimulationError {
-            side: None,
-            message: format!(
-                "the kernel's spec describes ABI `{}` but the C library's describes `{}`: not two sides of one ABI",
-                kernel.abi.name, libc.abi.name
-            ),
+        return Err(SimulationError::DifferentAbis {
+            kernel: kernel.abi.name.clone(),
+            libc: libc.abi.name.clone(),
         });
     }
     let targets: Vec<Target> = libc
@@ -880,11 +845,7 @@ pub fn matrix(
         .filter(|t| kernel.abi.targets.contains(t))
         .collect();
     if targets.is_empty() {
-        return Err(SimulationError {
-            side: None,
-            message: "the two specs promise no target in common: there is nothing to simulate"
-                .into(),
-        });
+        return Err(SimulationError::NoCommonTarget);
     }
     let mut cells = Vec::new();
     let mut skipped = Vec::new();
@@ -898,20 +859,12 @@ pub fn matrix(
         };
         // LP64 lays every struct out at least as large as any other target.
         let largest = [
-            (kernel, kernel_index, Side::Kernel),
-            (libc, libc_index, Side::Libc),
+            kernel.layout(kernel_index, Target::X86_64, kernel.abi.version),
+            libc.layout(libc_index, Target::X86_64, libc.abi.version),
         ]
         .iter()
-        .map(|&(spec, index, side)| {
-            layout::layout(spec, index, Target::X86_64, spec.abi.version)
-                .map(|l| l.map_or(0, |l| l.size))
-                .map_err(|e| SimulationError {
-                    side: Some(side),
-                    message: e.message,
-                })
-        })
-        .collect::<Result<Vec<u64>, _>>()?
-        .into_iter()
+        .flatten()
+        .map(|l| l.size)
         .max()
         .unwrap_or(0);
         if largest > MAX_SIMULATED_BYTES {
@@ -921,20 +874,24 @@ pub fn matrix(
             ));
             continue;
         }
-        let protocol = if kernel_writes(def) || kernel_writes(&kernel.structs[kernel_index]) {
-            Protocol::Registration
-        } else {
-            Protocol::CopyIn
-        };
+        let protocol = Protocol::of(&[def, &kernel.structs[kernel_index]]);
+        let is_union = [def, &kernel.structs[kernel_index]]
+            .iter()
+            .any(|d| d.kind == StructKind::Union);
+        let renamed = renames(kernel, kernel_index, libc, libc_index, &targets);
         for &target in &targets {
-            let renamed = renames(kernel, kernel_index, libc, libc_index, target)?;
-            let kernel_views = views(kernel, Side::Kernel, kernel_index, target, &renamed)?;
-            let libc_views = views(libc, Side::Libc, libc_index, target, &BTreeMap::new())?;
+            let kernel_views = views(kernel, kernel_index, target, &renamed);
+            let libc_views = views(libc, libc_index, target, &BTreeMap::new());
+            let run = |k: &SideView, l: &SideView| match protocol {
+                Protocol::Registration => registration(&def.name, target, k, l, announces),
+                Protocol::CopyIn => copy_in_cell(&def.name, target, k, l),
+            };
             for k in &kernel_views {
                 for l in &libc_views {
-                    cells.push(match protocol {
-                        Protocol::Registration => registration(&def.name, target, k, l, announces),
-                        Protocol::CopyIn => copy_in_cell(&def.name, target, k, l),
+                    cells.push(if is_union {
+                        union_cell(k, l, run)
+                    } else {
+                        run(k, l)
                     });
                 }
             }

@@ -9,6 +9,12 @@
 //! the end of the last field rounded up to that alignment. All arithmetic is
 //! checked: a spec whose sizes overflow gets an error, never a wrong answer.
 
+mod class;
+mod table;
+
+pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
+pub use table::LayoutTable;
+
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
 use crate::target::Target;

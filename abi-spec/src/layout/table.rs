@@ -1,0 +1,95 @@
+//! The layouts of a spec, computed once: every struct in every version on
+//! one target of each layout class, on demand, then kept. A validated
+//! [`Spec`] lays out without error (parsing lays out the newest version,
+//! the largest, and refuses what overflows), so every question here has an
+//! answer: no caller handles a layout error.
+
+use std::sync::OnceLock;
+
+use super::{layout_all, Layout};
+use crate::model::Spec;
+use crate::target::Target;
+
+/// The layouts of one validated spec: `[class][version][struct]`, computed
+/// on first use. A [`Spec`] owns one ([`Spec::layout`]); a clone of the
+/// spec starts with an empty table, so a spec changed after validation (as
+/// the Rust generator does to try alignments) never sees stale layouts.
+#[derive(Debug, Default)]
+pub struct LayoutTable {
+    /// Per built-in class (of [`Target::ALL`]), per version from the first.
+    cells: OnceLock<Vec<Vec<Cell>>>,
+}
+
+/// Every struct of the spec in one version on one class, once computed.
+type Cell = OnceLock<Vec<Option<Layout>>>;
+
+impl Clone for LayoutTable {
+    fn clone(&self) -> Self {
+        LayoutTable::default()
+    }
+}
+
+/// The index of a target's class among the classes of [`Target::ALL`], and
+/// each class's representative.
+fn class_index(target: Target) -> usize {
+    let class = target.layout_class();
+    let mut reps: Vec<Target> = Vec::new();
+    for t in Target::ALL {
+        if !reps.iter().any(|r| r.layout_class() == t.layout_class()) {
+            reps.push(t);
+        }
+        if t.layout_class() == class {
+            return reps
+                .iter()
+                .position(|r| r.layout_class() == class)
+                .unwrap_or(0);
+        }
+    }
+    0
+}
+
+fn representatives() -> Vec<Target> {
+    let mut reps: Vec<Target> = Vec::new();
+    for t in Target::ALL {
+        if !reps.iter().any(|r| r.layout_class() == t.layout_class()) {
+            reps.push(t);
+        }
+    }
+    reps
+}
+
+impl LayoutTable {
+    /// Every struct of `spec` in `version` on `target`'s class, indexed
+    /// like [`Spec::structs`]; `None` for a struct without fields in that
+    /// version. Empty for a version outside the spec's history. The
+    /// layouts' `target` is the class's representative.
+    pub fn structs(&self, spec: &Spec, target: Target, version: u32) -> &[Option<Layout>] {
+        let cells = self.cells.get_or_init(|| {
+            let versions = spec.versions().count();
+            representatives()
+                .iter()
+                .map(|_| (0..versions).map(|_| OnceLock::new()).collect())
+                .collect()
+        });
+        let Some(offset) = version.checked_sub(spec.abi.first_version) else {
+            return &[];
+        };
+        let Some(cell) = cells
+            .get(class_index(target))
+            .and_then(|versions| versions.get(offset as usize))
+        else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let rep = representatives()[class_index(target)];
+            // The invariant of a validated spec: parsing laid out the newest
+            // version, whose fields and sizes bound every older one.
+            layout_all(spec, rep, version).unwrap_or_else(|e| {
+                panic!(
+                    "a validated spec failed to lay out on {rep} (a bug, please report it): {}",
+                    e.message
+                )
+            })
+        })
+    }
+}
