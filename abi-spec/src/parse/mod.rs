@@ -6,8 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, SpecError};
@@ -20,129 +18,10 @@ use crate::source::{Source, Span};
 use crate::target::Target;
 use crate::types::Scalar;
 
-// ---------------------------------------------------------------------------
-// Raw tables, exactly as written.
+mod raw;
+mod read;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSpec {
-    abi: Spanned<RawAbi>,
-    #[serde(default)]
-    feature: Vec<Spanned<RawFeature>>,
-    #[serde(default)]
-    constant: Vec<Spanned<RawConstant>>,
-    #[serde(default, rename = "struct")]
-    structs: Vec<Spanned<RawStruct>>,
-    #[serde(default)]
-    waiver: Vec<Spanned<RawWaiver>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAbi {
-    name: Spanned<String>,
-    version: Spanned<i64>,
-    first_version: Option<Spanned<i64>>,
-    doc: Option<String>,
-    targets: Option<Spanned<Vec<Spanned<String>>>>,
-    feature_words: Option<Spanned<i64>>,
-    license: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFeature {
-    name: Spanned<String>,
-    bit: Spanned<i64>,
-    since: Option<Spanned<i64>>,
-    #[serde(default)]
-    retired: bool,
-    doc: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConstant {
-    name: Spanned<String>,
-    value: Spanned<i64>,
-    #[serde(rename = "type")]
-    ty: Option<Spanned<String>>,
-    doc: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStruct {
-    name: Spanned<String>,
-    kind: Option<Spanned<String>>,
-    align: Option<Spanned<i64>>,
-    #[serde(default)]
-    packed: bool,
-    writer: Option<Spanned<String>>,
-    doc: Option<String>,
-    #[serde(default)]
-    field: Vec<Spanned<RawField>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawField {
-    name: Spanned<String>,
-    #[serde(rename = "type")]
-    ty: Spanned<String>,
-    since: Option<Spanned<i64>>,
-    feature: Option<Spanned<String>>,
-    align: Option<Spanned<i64>>,
-    #[serde(default)]
-    reserved: bool,
-    was_reserved: Option<Spanned<WasReserved>>,
-    writer: Option<Spanned<String>>,
-    doc: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWaiver {
-    rule: Spanned<String>,
-    #[serde(rename = "struct")]
-    struct_name: Option<Spanned<String>>,
-    field: Option<Spanned<String>>,
-    target: Option<Spanned<String>>,
-    reason: Spanned<String>,
-    expires: Option<Spanned<String>>,
-}
-
-/// `was_reserved = true` or `was_reserved = 3`.
-enum WasReserved {
-    Always(bool),
-    Since(i64),
-}
-
-impl<'de> Deserialize<'de> for WasReserved {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = WasReserved;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`true` or a version number")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<WasReserved, E> {
-                Ok(WasReserved::Always(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WasReserved, E> {
-                Ok(WasReserved::Since(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WasReserved, E> {
-                Ok(WasReserved::Since(i64::try_from(v).unwrap_or(i64::MAX)))
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
-fn span<T>(s: &Spanned<T>) -> Span {
-    Span::new(s.span())
-}
+use raw::{span, RawSpec, RawStruct, WasReserved};
 
 // ---------------------------------------------------------------------------
 // Entry points.
@@ -151,46 +30,10 @@ fn span<T>(s: &Spanned<T>) -> Span {
 /// diagnostic is `path` as given.
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
     let name = path.display().to_string();
-    let empty = || Arc::new(Source::new(name.clone(), String::new()));
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| SpecError::whole_file(empty(), format!("cannot read `{name}`: {e}")))?;
-    if metadata.is_dir() {
-        return Err(SpecError::whole_file(
-            empty(),
-            format!("cannot read `{name}`: it is a directory"),
-        ));
-    }
-    if metadata.len() > MAX_SPEC_BYTES {
-        return Err(SpecError::whole_file(
-            empty(),
-            format!(
-                "`{name}` is {} bytes; spec files are limited to {MAX_SPEC_BYTES} bytes",
-                metadata.len()
-            ),
-        ));
-    }
-    // The length in the metadata is 0 for a device or a pipe (/dev/zero,
-    // <(cmd)): read at most one byte past the limit, whatever it says.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| {
-            use std::io::Read;
-            file.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes)
-        })
-        .map_err(|e| SpecError::whole_file(empty(), format!("cannot read `{name}`: {e}")))?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Err(SpecError::whole_file(
-            empty(),
-            format!("`{name}` is larger than the limit of {MAX_SPEC_BYTES} bytes for spec files"),
-        ));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let text = read::read(path, &name).map_err(|e| {
         SpecError::whole_file(
-            empty(),
-            format!(
-                "`{name}` is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            Arc::new(Source::new(name.clone(), String::new())),
+            e.to_string(),
         )
     })?;
     parse(&name, &text)
@@ -205,27 +48,10 @@ pub fn parse(name: &str, text: &str) -> Result<Spec, SpecError> {
             format!("spec text is larger than {MAX_SPEC_BYTES} bytes"),
         ));
     }
-    let raw: RawSpec = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let message = e.message().trim_end().to_string();
-            // A missing top-level key is reported on the whole document:
-            // pointing at its first character would mislead.
-            let span = e
-                .span()
-                .filter(|r| !(r.start == 0 && e.message().starts_with("missing field")))
-                .map(Span::new);
-            let help = toml_help(&message);
-            let mut d = Diagnostic::error(message, span);
-            if let Some(help) = help {
-                d = d.with_help(help);
-            }
-            return Err(SpecError {
-                source,
-                diagnostics: vec![d],
-            });
-        }
-    };
+    let raw = raw::from_toml(text).map_err(|d| SpecError {
+        source: source.clone(),
+        diagnostics: vec![d],
+    })?;
     let mut v = Validator {
         diagnostics: Vec::new(),
     };
@@ -240,18 +66,6 @@ pub fn parse(name: &str, text: &str) -> Result<Spec, SpecError> {
                 diagnostics: v.diagnostics,
             })
         }
-    }
-}
-
-fn toml_help(message: &str) -> Option<String> {
-    if message.starts_with("unknown field") {
-        Some("remove it, or check its spelling against docs/spec-format.md".into())
-    } else if message.starts_with("missing field") {
-        Some("add it: see docs/spec-format.md for what each table needs".into())
-    } else if message.starts_with("invalid type") {
-        Some("check the value's type against docs/spec-format.md".into())
-    } else {
-        None
     }
 }
 
