@@ -98,6 +98,20 @@ pub struct LayoutError {
     pub message: String,
 }
 
+/// Why a type has no size on a target.
+#[derive(Debug, thiserror::Error)]
+enum TypeSizeError {
+    /// An array whose size overflows.
+    #[error("`{0}` would be larger than {max} bytes", max = MAX_OBJECT_SIZE)]
+    TooLarge(Type),
+    /// A struct name the spec does not define.
+    #[error("unknown struct `{0}`")]
+    UnknownStruct(String),
+    /// A struct that has no field in this version, or is not laid out yet.
+    #[error("struct `{0}` has no field in this version yet")]
+    NotLaidOut(String),
+}
+
 /// Size and alignment of a type, given the sizes of the structs already laid
 /// out for this target and version.
 fn type_size_align(
@@ -105,7 +119,7 @@ fn type_size_align(
     target: Target,
     names: &StructIndex<'_>,
     done: &[Option<Layout>],
-) -> Result<(u64, u64), String> {
+) -> Result<(u64, u64), TypeSizeError> {
     match ty {
         Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
         Type::Array { element, len } => {
@@ -113,7 +127,7 @@ fn type_size_align(
             let total = size
                 .checked_mul(*len)
                 .filter(|&t| t <= MAX_OBJECT_SIZE)
-                .ok_or_else(|| format!("`{ty}` would be larger than {MAX_OBJECT_SIZE} bytes"))?;
+                .ok_or_else(|| TypeSizeError::TooLarge(ty.clone()))?;
             Ok((total, align))
         }
         Type::Flexible(element) => {
@@ -123,10 +137,10 @@ fn type_size_align(
         Type::Struct(name) => {
             let index = *names
                 .get(name.as_str())
-                .ok_or_else(|| format!("unknown struct `{name}`"))?;
+                .ok_or_else(|| TypeSizeError::UnknownStruct(name.clone()))?;
             match done.get(index) {
                 Some(Some(layout)) => Ok((layout.size, layout.align)),
-                _ => Err(format!("struct `{name}` has no field in this version yet")),
+                _ => Err(TypeSizeError::NotLaidOut(name.clone())),
             }
         }
     }
@@ -167,8 +181,8 @@ fn layout_one(
     let mut end = 0u64;
     let mut align = 1u64;
     for (index, field, placeholder) in def.view(version) {
-        let (size, natural) =
-            type_size_align(&field.ty, target, names, done).map_err(|m| error(Some(index), m))?;
+        let (size, natural) = type_size_align(&field.ty, target, names, done)
+            .map_err(|e| error(Some(index), e.to_string()))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
         let offset = match def.kind {
             StructKind::Struct => round_up(end, field_align)

@@ -1,0 +1,207 @@
+//! `[[struct.field]]`: unique names, types (flexible arrays last, struct
+//! names known), versions (`since` appended in order, `was_reserved` older
+//! than `since`), features that exist by then, alignment and writer.
+
+use std::collections::HashSet;
+
+use toml::Spanned;
+
+use super::values::{alignment, identifier, since, version_value, writer};
+use crate::model::{Abi, Feature, Field, StructKind, Writer};
+use crate::parse::ctxt::{shown, Ctxt};
+use crate::parse::raw::{span, RawStruct, WasReserved};
+use crate::parse::types::{parse_type, type_help};
+
+/// Checks the fields of one struct; the fields returned are those whose name
+/// and type passed.
+pub(super) fn validate(
+    cx: &mut Ctxt,
+    r: &RawStruct,
+    kind: StructKind,
+    default_writer: Writer,
+    abi: Option<&Abi>,
+    features: &[Feature],
+    struct_names: &HashSet<&str>,
+) -> Vec<Field> {
+    let first = abi.map_or(0, |a| a.first_version);
+    let mut fields: Vec<Field> = Vec::new();
+    let mut names = HashSet::new();
+    // The newest `since` among fields that are neither reserved nor were
+    // reserved, and the field that set it.
+    let mut newest: Option<(u32, String)> = None;
+    let count = r.field.len();
+    for (index, f) in r.field.iter().enumerate() {
+        let fr = f.get_ref();
+        let name_ok = identifier(cx, "field", &fr.name);
+        if name_ok && !names.insert(fr.name.get_ref().as_str()) {
+            cx.error(
+                format!(
+                    "field `{}` appears twice in struct `{}`",
+                    fr.name.get_ref(),
+                    r.name.get_ref()
+                ),
+                span(&fr.name),
+                "field names are unique within a struct",
+            );
+        }
+        let ty = match parse_type(fr.ty.get_ref()) {
+            Ok(ty) => Some(ty),
+            Err(e) => {
+                cx.error(e.to_string(), span(&fr.ty), type_help());
+                None
+            }
+        };
+        if let Some(ty) = &ty {
+            if let Some(name) = ty.struct_name() {
+                if !struct_names.contains(name) {
+                    cx.error(
+                        format!("unknown type `{name}`"),
+                        span(&fr.ty),
+                        format!(
+                            "it is neither a built-in type nor a struct of this spec; {}",
+                            type_help()
+                        ),
+                    );
+                }
+            }
+            if ty.is_flexible() {
+                if kind == StructKind::Union {
+                    cx.error(
+                        "a union cannot have a flexible array member",
+                        span(&fr.ty),
+                        "give the array a length",
+                    );
+                } else if count == 1 {
+                    cx.error(
+                        "a flexible array cannot be a struct's only field",
+                        span(&fr.ty),
+                        "C requires a named member before it: add the field that holds the count",
+                    );
+                } else if index + 1 != count {
+                    cx.error(
+                        "a flexible array member must be the last field",
+                        span(&fr.ty),
+                        "move it to the end of the struct, or give it a length",
+                    );
+                }
+            }
+        }
+        let (since, since_span) = since(cx, &fr.since, span(&fr.name), abi);
+        let align = fr.align.as_ref().and_then(|a| alignment(cx, a));
+        let writer = fr
+            .writer
+            .as_ref()
+            .and_then(|w| writer(cx, w))
+            .unwrap_or(default_writer);
+        let was_reserved = match fr.was_reserved.as_ref().map(|w| (w, w.get_ref())) {
+            None | Some((_, WasReserved::Always(false))) => None,
+            Some((w, value)) => {
+                let from = match value {
+                    WasReserved::Always(_) => Some(first),
+                    WasReserved::Since(v) => {
+                        version_value(cx, "was_reserved", &Spanned::new(w.span(), *v))
+                    }
+                };
+                match from {
+                    Some(from) if fr.reserved => {
+                        let _ = from;
+                        cx.error(
+                            "a reserved field cannot also have `was_reserved`",
+                            span(w),
+                            "`was_reserved` belongs on the field that claimed the bytes",
+                        );
+                        None
+                    }
+                    Some(from) if from >= since => {
+                        cx.error(
+                            format!("was_reserved {from} is not older than since {since}"),
+                            span(w),
+                            "`was_reserved` names the version from which the bytes were reserved, before the field claimed them",
+                        );
+                        None
+                    }
+                    Some(from) if from < first => {
+                        cx.error(
+                            format!("was_reserved {from} is older than the first version {first}"),
+                            span(w),
+                            "use `true` to mean from the first version",
+                        );
+                        None
+                    }
+                    other => other,
+                }
+            }
+        };
+        if let Some(feature) = &fr.feature {
+            if fr.reserved {
+                cx.error(
+                    "a reserved field cannot have a feature",
+                    span(feature),
+                    "reserved bytes are never switched on; remove `feature` or `reserved`",
+                );
+            }
+            match features.iter().find(|x| x.name == *feature.get_ref()) {
+                None => cx.error(
+                    format!("unknown feature `{}`", shown(feature.get_ref())),
+                    span(feature),
+                    if features.is_empty() {
+                        "this ABI defines no [[feature]]: add one, or remove `feature`".to_string()
+                    } else {
+                        format!(
+                            "known features: {}",
+                            features
+                                .iter()
+                                .map(|x| x.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                ),
+                Some(x) if x.since > since => cx.error(
+                    format!(
+                        "feature `{}` appears in version {}, after this field (since {since})",
+                        x.name, x.since
+                    ),
+                    span(feature),
+                    "a field cannot be gated by a feature that did not exist yet",
+                ),
+                Some(_) => {}
+            }
+        }
+        if !fr.reserved && was_reserved.is_none() && fr.was_reserved.is_none() {
+            if let Some((newest_since, newest_name)) = &newest {
+                if since < *newest_since {
+                    cx.error(
+                        format!(
+                            "field `{}` (since {since}) comes after `{newest_name}` (since {newest_since})",
+                            fr.name.get_ref()
+                        ),
+                        since_span,
+                        "new fields are appended: move this field before the newer ones, or mark claimed bytes with `was_reserved`",
+                    );
+                }
+            }
+            if newest.as_ref().is_none_or(|(s, _)| since >= *s) {
+                newest = Some((since, fr.name.get_ref().clone()));
+            }
+        }
+        if let (true, Some(ty)) = (name_ok, ty) {
+            fields.push(Field {
+                name: fr.name.get_ref().clone(),
+                ty,
+                since,
+                feature: fr.feature.as_ref().map(|f| f.get_ref().clone()),
+                align,
+                reserved: fr.reserved,
+                was_reserved,
+                writer,
+                doc: fr.doc.clone(),
+                span: span(f),
+                name_span: span(&fr.name),
+                type_span: span(&fr.ty),
+                since_span,
+            });
+        }
+    }
+    fields
+}
