@@ -95,6 +95,7 @@ pub fn targets_of(family: Family) -> Vec<Target> {
 /// running test needs: the test runs only when the family's compiler was
 /// there at build time or CI demanded it, so a missing one panics with what
 /// to install (see [`abi_test_tools::require`]).
+#[track_caller]
 pub fn require_compiler(target: Target) -> Compiler {
     let program = abi_test_tools::require(Family::of(target).tool());
     let args: Vec<String> = match target {

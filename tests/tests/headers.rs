@@ -202,6 +202,10 @@ fn run_parallel<J: Send>(
 /// Every spec on each of its targets among `targets` (one compiler
 /// family's, see `abi_tests::test_each_family!`).
 fn headers_compile_and_match_the_engine(targets: &[Target]) {
+    // Before the worker threads: a missing compiler fails with its message.
+    for &target in targets {
+        oracle::require_compiler(target);
+    }
     let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
     assert!(specs.len() > 1, "spec.toml and the examples");
     let mut jobs = Vec::new();

@@ -208,7 +208,7 @@ pub const TOOLS: &[Tool] = &[
     },
     Tool {
         key: "rseq",
-        what: "an rseq area that glibc registers (a kernel with rseq(2), Linux 4.18 or later, on x86_64, and no glibc.pthread.rseq=0 in GLIBC_TUNABLES)",
+        what: "a kernel with rseq(2) (x86_64, Linux 4.18 or later) and GLIBC_TUNABLES without glibc.pthread.rseq=0",
         optional: true,
         find: rseq,
     },
@@ -231,15 +231,22 @@ pub fn tool(key: &str) -> &'static Tool {
 /// The path of a tool a running test needs. The test runs only when the
 /// tool was there at build time, or CI demanded it: a missing tool here is
 /// a failure that says what to install.
+#[track_caller]
 pub fn require(key: &str) -> PathBuf {
     let tool = tool(key);
-    tool.locate().unwrap_or_else(|| {
+    let Some(path) = tool.locate() else {
+        if in_ci() {
+            panic!(
+                "{} is missing and CI is set: install it (.ci/run does), or unset CI to have the tests that need it ignored",
+                tool.what
+            );
+        }
         panic!(
-            "{} is missing{}: install it (.ci/run does) or unset CI to have the tests that need it ignored",
-            tool.what,
-            if in_ci() { " and CI is set" } else { " (it was there when the tests were built)" }
-        )
-    })
+            "{} is missing, though it was there when the tests were built: install it again, or rebuild the tests to have those that need it ignored",
+            tool.what
+        );
+    };
+    path
 }
 
 /// For build scripts: declares every `no_<key>` cfg and sets those of the
