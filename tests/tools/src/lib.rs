@@ -81,8 +81,8 @@ fn libc6_dbg() -> Option<PathBuf> {
         .filter(|p| p.is_dir())
 }
 
-/// True when glibc registers an rseq area for each thread of a program
-/// started here: the running kernel has rseq(2) and `GLIBC_TUNABLES` does
+/// Present (an empty path) when glibc registers an rseq area for each
+/// thread of a program started here: the running kernel has rseq(2) and `GLIBC_TUNABLES` does
 /// not turn glibc's registration off. Asked in the build script, a process
 /// of the same machine and environment as the test. Only x86_64 Linux, the
 /// one host `live_rseq` reads the area on.
@@ -95,7 +95,8 @@ fn rseq() -> Option<PathBuf> {
     const EINVAL: i32 = 22;
     let tunable_off = std::env::var("GLIBC_TUNABLES")
         .is_ok_and(|t| t.split(':').any(|kv| kv == "glibc.pthread.rseq=0"));
-    // rseq(NULL, 0, 0, 0): the kernel refuses the length with EINVAL.
+    // rseq(NULL, 0, 0, 0): a kernel with rseq answers EINVAL (a bad length,
+    // or another area than the one glibc registered for this thread).
     // ENOSYS is a kernel without it; EPERM, a seccomp filter that forbids
     // it (glibc's own registration is then refused too).
     // SAFETY: a NULL area with length 0 is refused before anything is read.
