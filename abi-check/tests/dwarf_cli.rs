@@ -24,27 +24,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// True when gcc is here; under CI its absence fails the test.
-fn gcc() -> bool {
-    let ok = Command::new("gcc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "gcc is missing, and CI is set"
-        );
-        eprintln!("note: gcc is missing; this test checks nothing here");
-    }
-    ok
-}
-
 fn compile(dir: &Path, name: &str, source: &str, flags: &[&str]) -> PathBuf {
     let c = dir.join(format!("{name}.c"));
     std::fs::write(&c, source).expect("write C");
     let o = dir.join(format!("{name}.o"));
-    let out = Command::new("gcc")
+    let out = Command::new(abi_test_tools::require("gcc"))
         .args(flags)
         .args(["-g", "-c", "-o"])
         .arg(&o)
@@ -100,10 +84,8 @@ const RETYPED: &str = "typedef unsigned long long __u64;\n\
 struct probe_area { int a; unsigned flags; __u64 b; }; struct probe_area x;\n";
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dump_json_has_the_layout_shape() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("json");
     let o = compile(&dir, "v2", V2, &[]);
     let out = run(&[
@@ -129,10 +111,8 @@ fn dump_json_has_the_layout_shape() {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dump_toml_is_a_spec_that_checks_clean_and_lays_out_the_same() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("toml");
     let source = "typedef unsigned int __u32;\n\
 struct odd { __u32 a; char c; unsigned long long b; unsigned f1:3, f2:5; \
@@ -179,10 +159,8 @@ struct odd v;\n";
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dump_text_shows_bitfields_and_anonymous_members() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("text");
     let source = "struct s { unsigned a:3, b:9; union { int i; char c[8]; }; }; struct s v;\n";
     let o = compile(&dir, "s", source, &[]);
@@ -199,10 +177,8 @@ fn dump_text_shows_bitfields_and_anonymous_members() {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn a_name_not_found_is_exit_2_naming_the_file() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("missing");
     let o = compile(&dir, "v1", V1, &[]);
     let out = run(&[
@@ -231,10 +207,8 @@ fn write_spec(dir: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn verify_says_which_version_side_by_side() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("verify");
     let spec = write_spec(&dir);
     let v1 = compile(&dir, "v1", V1, &[]).display().to_string();
@@ -261,10 +235,8 @@ fn verify_says_which_version_side_by_side() {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn verify_reports_mismatches_with_rule_ids() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("mismatch");
     let spec = write_spec(&dir);
     let bad = compile(&dir, "bad", RETYPED, &[]).display().to_string();
@@ -362,7 +334,8 @@ struct DebugInfoMap {
 }
 
 fn map_debug_info(object: &Path) -> DebugInfoMap {
-    let sections = Command::new("readelf")
+    let readelf = abi_test_tools::require("readelf");
+    let sections = Command::new(&readelf)
         .args(["-S", "-W"])
         .arg(object)
         .output()
@@ -379,7 +352,7 @@ fn map_debug_info(object: &Path) -> DebugInfoMap {
         .split_whitespace()
         .collect();
     let section_offset = usize::from_str_radix(fields[3], 16).expect("offset");
-    let info = Command::new("readelf")
+    let info = Command::new(&readelf)
         .arg("--debug-dump=info")
         .arg(object)
         .output()
@@ -428,10 +401,8 @@ fn map_debug_info(object: &Path) -> DebugInfoMap {
 }
 
 #[test]
+#[cfg_attr(any(no_gcc, no_readelf), ignore = "needs gcc and readelf")]
 fn a_typedef_cycle_is_exit_2() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("cycle");
     let source = "typedef int t1;\ntypedef t1 t2;\nstruct loop { t2 x; };\nstruct loop v;\n";
     let o = compile(&dir, "loop", source, &["-gdwarf-4"]);
@@ -457,10 +428,8 @@ fn a_typedef_cycle_is_exit_2() {
 }
 
 #[test]
+#[cfg_attr(any(no_gcc, no_readelf), ignore = "needs gcc and readelf")]
 fn an_absurd_array_bound_is_exit_2() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("bounds");
     let source = "struct huge { int big[0x1000000]; };\nstruct huge *p;\n";
     let o = compile(&dir, "huge", source, &["-gdwarf-4"]);
@@ -489,31 +458,22 @@ fn an_absurd_array_bound_is_exit_2() {
     );
 }
 
-/// The installed glibc, when its debug file (libc6-dbg, found through the
-/// build-id) is here too; under CI their absence fails the test.
-fn glibc_with_debug_file() -> Option<&'static str> {
+/// The installed glibc, whose debug file (libc6-dbg, found through the
+/// build-id) the test needs.
+fn glibc_with_debug_file() -> &'static str {
+    abi_test_tools::require("libc6_dbg");
     let libc = "/lib/x86_64-linux-gnu/libc.so.6";
     let out = run(&[
         "dump", "--elf", libc, "--struct", "pthread", "--format", "json",
     ]);
-    if out.status.code() == Some(0) {
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-        let debug_file = v["debug_file"].as_str().unwrap_or_default();
-        assert!(
-            debug_file.starts_with("/usr/lib/debug/.build-id/"),
-            "{debug_file}"
-        );
-        return Some(libc);
-    }
-    let err = text(&out.stderr);
-    let missing = !Path::new(libc).exists() || err.contains("no DWARF");
-    assert!(missing, "{err}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let debug_file = v["debug_file"].as_str().unwrap_or_default();
     assert!(
-        std::env::var("CI").is_err(),
-        "glibc with libc6-dbg is missing, and CI is set: {err}"
+        debug_file.starts_with("/usr/lib/debug/.build-id/"),
+        "{debug_file}"
     );
-    eprintln!("note: glibc with libc6-dbg is missing; this test checks nothing here");
-    None
+    libc
 }
 
 fn rseq_spec() -> String {
@@ -534,13 +494,12 @@ struct rseq rseq_area_of_a_task;\n";
 /// `pthread.rseq_area`; one run with alternatives shows both, each with the
 /// version it implements and the name that matched.
 #[test]
+#[cfg_attr(
+    any(no_gcc, no_libc6_dbg),
+    ignore = "needs gcc and libc6-dbg matching libc6"
+)]
 fn verify_kernel_and_glibc_in_one_run() {
-    if !gcc() {
-        return;
-    }
-    let Some(libc) = glibc_with_debug_file() else {
-        return;
-    };
+    let libc = glibc_with_debug_file();
     let dir = scratch("kernel-libc");
     let kernel = compile(&dir, "kernel", KERNEL_RSEQ, &[])
         .display()
@@ -624,10 +583,8 @@ fn verify_kernel_and_glibc_in_one_run() {
 /// Alternatives are tried in order in each binary; a member path whose
 /// member is missing is "not this one"; none defined is exit 2.
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn verify_alternatives_take_the_first_one_defined() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("alternatives");
     let spec = write_spec(&dir);
     // Both names exist here: `wrapper.inner` is a v1 area, `probe_area` v2.
@@ -720,10 +677,8 @@ fn verify_alternatives_take_the_first_one_defined() {
 /// `typedef struct { ... } name;` is found by the typedef's name; a
 /// typedef of a scalar is no struct.
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn typedef_names_are_found() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("typedef");
     let source = "typedef unsigned int __u32; typedef unsigned long long __u64;\n\
 typedef struct { __u32 a; __u32 flags; __u64 b; } probe_t; probe_t p;\n\
@@ -798,10 +753,8 @@ since = 1
 /// A nested struct is compared field by field against the spec's struct,
 /// not by size alone, also inside arrays.
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn verify_compares_nested_structs_field_by_field() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("nested");
     let spec = dir.join("nest.toml");
     std::fs::write(&spec, NESTED_SPEC).expect("write spec");
@@ -846,10 +799,8 @@ struct outer { unsigned long long head; struct inner in; struct inner many[2]; }
 /// packed, that is no STRUCT_ALIGN_CHANGED; against one that does not, the
 /// natural alignment is compared as before.
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn verify_accepts_a_packed_struct_whose_members_are_aligned() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("packed");
     let spec = |packed: bool| {
         let path = dir.join(format!("packed-{packed}.toml"));
@@ -901,10 +852,8 @@ fn verify_accepts_a_packed_struct_whose_members_are_aligned() {
 /// waives it with a reason, and a union's tail is named by a reserved
 /// member of the union's size; `check` then warns about nothing.
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dump_toml_tail_padding_checks_without_warnings() {
-    if !gcc() {
-        return;
-    }
     let dir = scratch("tail");
     let source = "union u { unsigned a; unsigned char b[5]; };\n\
 struct flex { unsigned long long a; char b; union u in; unsigned tail[]; } v;\n";

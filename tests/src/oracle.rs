@@ -91,18 +91,13 @@ pub fn targets_of(family: Family) -> Vec<Target> {
         .collect()
 }
 
-/// The targets whose compiler is installed, in [`Target::ALL`] order.
-pub fn available_targets() -> Vec<Target> {
-    Target::ALL
-        .into_iter()
-        .filter(|&t| compiler(t).is_some())
-        .collect()
-}
-
-/// The compiler that is the oracle for `target` (see [`Family`]); `None`
-/// when it is not installed.
-pub fn compiler(target: Target) -> Option<Compiler> {
-    let program = abi_test_tools::tool(Family::of(target).tool()).locate()?;
+/// The compiler that is the oracle for `target` (see [`Family`]), which a
+/// running test needs: the test runs only when the family's compiler was
+/// there at build time or CI demanded it, so a missing one panics with what
+/// to install (see [`abi_test_tools::require`]).
+#[track_caller]
+pub fn require_compiler(target: Target) -> Compiler {
+    let program = abi_test_tools::require(Family::of(target).tool());
     let args: Vec<String> = match target {
         Target::I386 => vec!["-m32".into()],
         Target::X32 => vec!["-mx32".into()],
@@ -112,20 +107,66 @@ pub fn compiler(target: Target) -> Option<Compiler> {
             "-fintegrated-as".into(),
         ],
     };
-    Some(Compiler { program, args })
+    Compiler { program, args }
 }
 
-/// The compiler for `target`, which a running test needs: see
-/// [`abi_test_tools::require`].
-pub fn require_compiler(target: Target) -> Compiler {
-    abi_test_tools::require(Family::of(target).tool());
-    compiler(target).unwrap_or_else(|| panic!("no compiler for {target}"))
+/// Defines a module `$check` holding one `#[test]` per [`Family`], named
+/// after the family's tool key (`gcc`, `clang`, `clang19`, `m68k_gcc`,
+/// `sh4_gcc`); each calls the function `$check(&[Target])` with the
+/// family's targets ([`targets_of`]) and is ignored, with its reason, when
+/// the family's compiler is missing. A test over every target so becomes
+/// five, and a missing cross compiler ignores only its own:
+///
+/// ```text
+/// fn probe_reads_back(targets: &[Target]) { ... }
+/// abi_tests::test_each_family!(probe_reads_back);
+/// ```
+///
+/// gives `probe_reads_back::gcc` ... `probe_reads_back::sh4_gcc`.
+#[macro_export]
+macro_rules! test_each_family {
+    ($check:ident) => {
+        mod $check {
+            use $crate::oracle::{targets_of, Family};
+
+            #[test]
+            #[cfg_attr(no_gcc, ignore = "needs gcc")]
+            fn gcc() {
+                super::$check(&targets_of(Family::Gcc));
+            }
+
+            #[test]
+            #[cfg_attr(no_clang, ignore = "needs clang")]
+            fn clang() {
+                super::$check(&targets_of(Family::Clang));
+            }
+
+            #[test]
+            #[cfg_attr(no_clang19, ignore = "needs clang-19 (loongarch64)")]
+            fn clang19() {
+                super::$check(&targets_of(Family::Clang19));
+            }
+
+            #[test]
+            #[cfg_attr(no_m68k_gcc, ignore = "needs m68k-linux-gnu-gcc")]
+            fn m68k_gcc() {
+                super::$check(&targets_of(Family::M68kGcc));
+            }
+
+            #[test]
+            #[cfg_attr(no_sh4_gcc, ignore = "needs sh4-linux-gnu-gcc")]
+            fn sh4_gcc() {
+                super::$check(&targets_of(Family::Sh4Gcc));
+            }
+        }
+    };
 }
 
 /// Compiles `source` for `target` with extra `flags` and returns the probe
-/// array. Errors carry the compiler's message.
+/// array. Errors carry the compiler's message; a missing compiler panics
+/// (see [`require_compiler`]).
 pub fn run_probe(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u64>, String> {
-    let compiler = compiler(target).ok_or_else(|| format!("no compiler for {target}"))?;
+    let compiler = require_compiler(target);
     let dir = crate::scratch_dir(&format!("probe-{}", target.name()));
     let c_file = dir.join("probe.c");
     let o_file = dir.join("probe.o");

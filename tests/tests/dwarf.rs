@@ -74,15 +74,8 @@ typedef const struct { __u32 q; unsigned char r; } anon_t;
 anon_t anon_instance;
 "#;
 
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Compiles SOURCE with `program` and `flags` into an object file.
-fn compile(program: &str, flags: &[&str], name: &str) -> Result<PathBuf, String> {
+fn compile(program: &Path, flags: &[&str], name: &str) -> Result<PathBuf, String> {
     let dir = abi_tests::scratch_dir(&format!("dwarf-{name}"));
     let source = dir.join("probe.c");
     std::fs::write(&source, SOURCE).map_err(|e| e.to_string())?;
@@ -152,25 +145,25 @@ fn check_against_spec(object: &Path, target: Target) {
 }
 
 fn gcc_case(flags: &[&str], name: &str, target: Target) {
-    if !have("gcc") {
-        abi_tests::missing_tool("gcc");
-        return;
-    }
-    let object = compile("gcc", flags, name).unwrap_or_else(|e| panic!("gcc {flags:?}: {e}"));
+    let object = compile(&abi_tests::require("gcc"), flags, name)
+        .unwrap_or_else(|e| panic!("gcc {flags:?}: {e}"));
     check_against_spec(&object, target);
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dwarf4() {
     gcc_case(&["-g", "-gdwarf-4"], "dwarf4", Target::X86_64);
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn dwarf5() {
     gcc_case(&["-g", "-gdwarf-5"], "dwarf5", Target::X86_64);
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn zlib_compressed_sections() {
     gcc_case(&["-g", "-gz=zlib"], "zlib", Target::X86_64);
 }
@@ -178,17 +171,20 @@ fn zlib_compressed_sections() {
 /// This gcc (12) only knows `-gz=zlib`; zstd sections are made with
 /// `objcopy --compress-debug-sections=zstd` (binutils 2.40).
 #[test]
+#[cfg_attr(
+    any(no_gcc, no_objcopy, no_readelf),
+    ignore = "needs gcc, objcopy and readelf"
+)]
 fn zstd_compressed_sections() {
-    if !have("gcc") || !have("objcopy") {
-        abi_tests::missing_tool("gcc and objcopy");
-        return;
-    }
-    let object = match compile("gcc", &["-g", "-gz=zstd"], "zstd-gcc") {
+    let gcc = abi_tests::require("gcc");
+    let objcopy = abi_tests::require("objcopy");
+    let readelf = abi_tests::require("readelf");
+    let object = match compile(&gcc, &["-g", "-gz=zstd"], "zstd-gcc") {
         Ok(object) => object,
         Err(_) => {
-            let plain = compile("gcc", &["-g"], "zstd").expect("gcc");
+            let plain = compile(&gcc, &["-g"], "zstd").expect("gcc");
             let zstd = plain.with_file_name("probe-zstd.o");
-            let out = Command::new("objcopy")
+            let out = Command::new(objcopy)
                 .arg("--compress-debug-sections=zstd")
                 .arg(&plain)
                 .arg(&zstd)
@@ -202,7 +198,7 @@ fn zstd_compressed_sections() {
             zstd
         }
     };
-    let headers = Command::new("readelf")
+    let headers = Command::new(readelf)
         .arg("-t")
         .arg(&object)
         .output()
@@ -215,11 +211,13 @@ fn zstd_compressed_sections() {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn i386() {
     gcc_case(&["-g", "-m32"], "i386", Target::I386);
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn type_units_dwarf4() {
     gcc_case(
         &["-g", "-gdwarf-4", "-fdebug-types-section"],
@@ -229,6 +227,7 @@ fn type_units_dwarf4() {
 }
 
 #[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn type_units_dwarf5() {
     gcc_case(
         &["-g", "-gdwarf-5", "-fdebug-types-section"],
@@ -238,48 +237,42 @@ fn type_units_dwarf5() {
 }
 
 #[test]
+#[cfg_attr(no_clang, ignore = "needs clang")]
 fn clang_aarch64() {
-    if !have("clang") {
-        abi_tests::missing_tool("clang");
-        return;
-    }
-    let object = compile("clang", &["--target=aarch64-linux-gnu", "-g"], "aarch64")
-        .unwrap_or_else(|e| panic!("clang: {e}"));
+    let object = compile(
+        &abi_tests::require("clang"),
+        &["--target=aarch64-linux-gnu", "-g"],
+        "aarch64",
+    )
+    .unwrap_or_else(|e| panic!("clang: {e}"));
     check_against_spec(&object, Target::Aarch64);
 }
 
 #[test]
+#[cfg_attr(no_clang, ignore = "needs clang")]
 fn clang_armeb_big_endian() {
-    if !have("clang") {
-        abi_tests::missing_tool("clang");
-        return;
-    }
-    let object = compile("clang", &["--target=armeb-linux-gnueabi", "-g"], "armeb")
-        .unwrap_or_else(|e| panic!("clang: {e}"));
+    let object = compile(
+        &abi_tests::require("clang"),
+        &["--target=armeb-linux-gnueabi", "-g"],
+        "armeb",
+    )
+    .unwrap_or_else(|e| panic!("clang: {e}"));
     check_against_spec(&object, Target::Armeb);
 }
 
 /// glibc 2.36 keeps its rseq area as the anonymous-union member
 /// `rseq_area` of `struct pthread`: 32 bytes at 2336, aligned to 32.
 #[test]
+#[cfg_attr(no_libc6_dbg, ignore = "needs libc6-dbg matching libc6")]
 fn glibc_rseq_area_through_build_id() {
     let libc = Path::new("/lib/x86_64-linux-gnu/libc.so.6");
     let debug_dir = Path::new("/usr/lib/debug");
-    if !libc.exists() || !debug_dir.join(".build-id").exists() {
-        abi_tests::missing_tool("glibc with libc6-dbg");
-        return;
-    }
+    abi_tests::require("libc6_dbg");
     // Tried in order, as `verify --struct 'rseq=rseq|pthread.rseq_area'`
     // does: glibc's debug info has no `struct rseq`.
     let names = vec!["rseq".to_string(), "pthread.rseq_area".to_string()];
-    let dump = match abi_dwarf::read_first_defined(libc, debug_dir, &[names]) {
-        Ok(dump) => dump,
-        Err(abi_dwarf::Error::NoDebugInfo { .. }) => {
-            abi_tests::missing_tool("libc6-dbg matching the installed libc6");
-            return;
-        }
-        Err(e) => panic!("{e}"),
-    };
+    let dump =
+        abi_dwarf::read_first_defined(libc, debug_dir, &[names]).unwrap_or_else(|e| panic!("{e}"));
     assert!(dump.debug_file.starts_with("/usr/lib/debug/.build-id"));
     let found = &dump.structs[0];
     assert_eq!(found.query, "pthread.rseq_area");
@@ -290,19 +283,17 @@ fn glibc_rseq_area_through_build_id() {
     assert_eq!((cpu_id.offset, cpu_id.member.size), (4, 4));
 
     let spec_path = abi_tests::workspace_root().join("examples/linux/rseq.toml");
-    if spec_path.exists() {
-        let spec = abi_spec::load(&spec_path).expect("rseq.toml loads");
-        let index = spec.struct_index("rseq").expect("struct rseq");
-        let verdict = abi_dwarf::compare::verify(
-            &spec,
-            index,
-            &found.layout,
-            "pthread.rseq_area",
-            "libc.so.6",
-            dump.target,
-        )
-        .expect("verifies");
-        assert_eq!(verdict.implements, Some(spec.abi.first_version));
-        assert_eq!(verdict.mismatches(), 0, "{:?}", verdict.findings);
-    }
+    let spec = abi_spec::load(&spec_path).expect("rseq.toml loads");
+    let index = spec.struct_index("rseq").expect("struct rseq");
+    let verdict = abi_dwarf::compare::verify(
+        &spec,
+        index,
+        &found.layout,
+        "pthread.rseq_area",
+        "libc.so.6",
+        dump.target,
+    )
+    .expect("verifies");
+    assert_eq!(verdict.implements, Some(spec.abi.first_version));
+    assert_eq!(verdict.mismatches(), 0, "{:?}", verdict.findings);
 }

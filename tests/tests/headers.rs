@@ -199,22 +199,24 @@ fn run_parallel<J: Send>(
     failures.into_inner().unwrap()
 }
 
-#[test]
-fn generated_headers_compile_and_match_the_engine_on_every_target() {
+/// Every spec on each of its targets among `targets` (one compiler
+/// family's, see `abi_tests::test_each_family!`).
+fn headers_compile_and_match_the_engine(targets: &[Target]) {
+    // Before the worker threads: a missing compiler fails with its message.
+    for &target in targets {
+        oracle::require_compiler(target);
+    }
     let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
     assert!(specs.len() > 1, "spec.toml and the examples");
     let mut jobs = Vec::new();
     for spec in &specs {
-        for &target in &spec.abi.targets {
-            if oracle::compiler(target).is_none() {
-                abi_tests::missing_tool(&format!("the C compiler for {target}"));
-                continue;
-            }
+        for &target in spec.abi.targets.iter().filter(|t| targets.contains(t)) {
             jobs.push((spec, target));
         }
     }
+    assert!(!jobs.is_empty(), "no spec has a target among {targets:?}");
     let failures = run_parallel(jobs, |(spec, target)| {
-        let compiler = oracle::compiler(target).ok_or("no compiler")?;
+        let compiler = oracle::require_compiler(target);
         let probe = probe_for(spec, target, "_Alignof");
         let mut flags = vec!["-std=c11", "-O0"];
         flags.extend(STRICT);
@@ -246,14 +248,13 @@ fn generated_headers_compile_and_match_the_engine_on_every_target() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+abi_tests::test_each_family!(headers_compile_and_match_the_engine);
+
 #[test]
+#[cfg_attr(any(no_gcc, no_gxx), ignore = "needs gcc and g++")]
 fn generated_headers_compile_as_cxx_and_old_c() {
-    let Some(gxx) = which("g++") else {
-        return abi_tests::missing_tool("g++");
-    };
-    let Some(gcc) = which("gcc") else {
-        return abi_tests::missing_tool("gcc");
-    };
+    let gxx = abi_tests::require("gxx");
+    let gcc = abi_tests::require("gcc");
     let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
     let mut jobs = Vec::new();
     for spec in &specs {
@@ -291,13 +292,6 @@ fn generated_headers_compile_as_cxx_and_old_c() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
 /// The header under /usr/include that defines `kind name {`, as an
 /// include path (`linux/sched.h`).
 fn real_header(kind: &str, name: &str) -> Option<String> {
@@ -323,10 +317,12 @@ fn real_header(kind: &str, name: &str) -> Option<String> {
 }
 
 #[test]
+#[cfg_attr(
+    any(no_gcc, no_uapi_headers),
+    ignore = "needs gcc and the Linux uapi headers"
+)]
 fn linux_examples_lay_out_as_the_installed_uapi_headers() {
-    if !Path::new("/usr/include/linux/types.h").is_file() {
-        return abi_tests::missing_tool("the Linux uapi headers (/usr/include/linux)");
-    }
+    abi_tests::require("uapi_headers");
     let dir = abi_tests::workspace_root().join("examples/linux");
     let paths: Vec<PathBuf> = spec_paths()
         .into_iter()
@@ -338,10 +334,6 @@ fn linux_examples_lay_out_as_the_installed_uapi_headers() {
         let spec = load(path);
         for target in [Target::X86_64, Target::I386] {
             if !spec.abi.targets.contains(&target) {
-                continue;
-            }
-            if oracle::compiler(target).is_none() {
-                abi_tests::missing_tool(&format!("the C compiler for {target}"));
                 continue;
             }
             match compare_with_real(&spec, target) {
@@ -367,7 +359,7 @@ fn linux_examples_lay_out_as_the_installed_uapi_headers() {
 /// its bytes are still pinned by its neighbours and by sizeof. Returns how
 /// many structs it compared.
 fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
-    let compiler = oracle::compiler(target).ok_or("no compiler")?;
+    let compiler = oracle::require_compiler(target);
     let mut flags = vec!["-std=gnu11", "-O0"];
     flags.extend(target_flags(target));
     let generated = header(spec, Style::Uapi);
@@ -513,11 +505,12 @@ fn toml_string(text: &str) -> String {
     out
 }
 
-#[test]
-fn hostile_doc_strings_stay_inside_their_comments() {
-    // Each would break the build if it got out of its comment: a
-    // _Static_assert(0) or #error after the comment ended, an unbalanced
-    // brace, or a trigraph/backslash splice that eats the closing `*/`.
+/// A spec whose every doc string (and file name) tries to get out of its
+/// comment, and the headers generated from it in both styles. Each string
+/// would break the build if it got out: a _Static_assert(0) or #error after
+/// the comment ended, an unbalanced brace, or a trigraph/backslash splice
+/// that eats the closing `*/`.
+fn hostile_headers() -> Vec<String> {
     let hostile = [
         "*/ _Static_assert(0, \"escaped\"); /*",
         "ends here */\n#error escaped\n/* again",
@@ -560,19 +553,25 @@ fn hostile_doc_strings_stay_inside_their_comments() {
     let path = dir.join("evil.toml");
     std::fs::write(&path, &text).unwrap();
     let spec = load(&path);
-    let Some(gcc) = which("gcc") else {
-        return abi_tests::missing_tool("gcc");
-    };
-    for style in [Style::Uapi, Style::Stdint] {
-        let generated = c::header(
-            &spec,
-            &HeaderOptions {
-                style,
-                // The file name lands in the banner: hostile too.
-                spec_name: "evil */ #error name ??/\n.toml",
-            },
-        )
-        .unwrap();
+    [Style::Uapi, Style::Stdint]
+        .into_iter()
+        .map(|style| {
+            c::header(
+                &spec,
+                &HeaderOptions {
+                    style,
+                    // The file name lands in the banner: hostile too.
+                    spec_name: "evil */ #error name ??/\n.toml",
+                },
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_doc_strings_stay_inside_their_comments() {
+    for generated in hostile_headers() {
         // Every comment opened closes where the generator closed it: no
         // code line carries hostile text.
         for line in generated.lines() {
@@ -587,6 +586,16 @@ fn hostile_doc_strings_stay_inside_their_comments() {
                 );
             }
         }
+    }
+}
+
+/// What the C preprocessor makes of the same headers: they compile, with
+/// trigraphs on and every comment warning an error.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn headers_with_hostile_doc_strings_compile() {
+    let gcc = abi_tests::require("gcc");
+    for generated in hostile_headers() {
         let probe = "#include \"header.h\"\nint evil_count = sizeof(struct evil_area);\n";
         for std in ["-std=c11", "-std=gnu11"] {
             let mut flags = vec![std, "-trigraphs", "-Wcomment", "-Wtrigraphs"];

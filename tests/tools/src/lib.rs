@@ -11,8 +11,8 @@
 //! [`require`], which panics with a message saying what to install.
 //!
 //! Some data cannot be installed by CI (the running kernel's BTF, an 850 MB
-//! kernel debug package that a benchmark downloads): those are
-//! [`Tool::optional`], ignored when missing even under CI.
+//! kernel debug package that a benchmark downloads, a kernel with rseq):
+//! those are [`Tool::optional`], ignored when missing even under CI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +30,8 @@ pub struct Tool {
 }
 
 impl Tool {
-    /// Where it is, or `None`.
+    /// Where it is, or `None`. A capability of the running system rather
+    /// than a file (`rseq`) is an empty path when present.
     pub fn locate(&self) -> Option<PathBuf> {
         (self.find)()
     }
@@ -78,6 +79,35 @@ fn libc6_dbg() -> Option<PathBuf> {
     (dpkg_version("libc6-dbg")? == libc)
         .then(|| PathBuf::from("/usr/lib/debug/.build-id"))
         .filter(|p| p.is_dir())
+}
+
+/// Present (an empty path) when glibc registers an rseq area for each
+/// thread of a program started here: the running kernel has rseq(2) and `GLIBC_TUNABLES` does
+/// not turn glibc's registration off. Asked in the build script, a process
+/// of the same machine and environment as the test. Only x86_64 Linux, the
+/// one host `live_rseq` reads the area on.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn rseq() -> Option<PathBuf> {
+    extern "C" {
+        fn syscall(number: std::ffi::c_long, ...) -> std::ffi::c_long;
+    }
+    const SYS_RSEQ: std::ffi::c_long = 334;
+    const EINVAL: i32 = 22;
+    let tunable_off = std::env::var("GLIBC_TUNABLES")
+        .is_ok_and(|t| t.split(':').any(|kv| kv == "glibc.pthread.rseq=0"));
+    // rseq(NULL, 0, 0, 0): a kernel with rseq answers EINVAL (a bad length,
+    // or another area than the one glibc registered for this thread).
+    // ENOSYS is a kernel without it; EPERM, a seccomp filter that forbids
+    // it (glibc's own registration is then refused too).
+    // SAFETY: a NULL area with length 0 is refused before anything is read.
+    let rc = unsafe { syscall(SYS_RSEQ, 0usize, 0u32, 0i32, 0u32) };
+    let refused_length = rc == -1 && std::io::Error::last_os_error().raw_os_error() == Some(EINVAL);
+    (refused_length && !tunable_off).then(PathBuf::new)
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn rseq() -> Option<PathBuf> {
+    None
 }
 
 /// Debian's 6.1 kernel with full DWARF, as `benches/vmlinux.sh` extracts it.
@@ -136,6 +166,12 @@ pub const TOOLS: &[Tool] = &[
         find: || program(&["objcopy"]),
     },
     Tool {
+        key: "readelf",
+        what: "readelf (binutils)",
+        optional: false,
+        find: || program(&["readelf"]),
+    },
+    Tool {
         key: "rsvg",
         what: "rsvg-convert (librsvg2-bin)",
         optional: false,
@@ -172,6 +208,12 @@ pub const TOOLS: &[Tool] = &[
         find: || file("/sys/kernel/btf/vmlinux"),
     },
     Tool {
+        key: "rseq",
+        what: "a kernel with rseq(2) (x86_64, Linux 4.18 or later) and GLIBC_TUNABLES without glibc.pthread.rseq=0",
+        optional: true,
+        find: rseq,
+    },
+    Tool {
         key: "debian_vmlinux",
         what: "Debian's 6.1 vmlinux with DWARF (run benches/vmlinux.sh once)",
         optional: true,
@@ -190,15 +232,22 @@ pub fn tool(key: &str) -> &'static Tool {
 /// The path of a tool a running test needs. The test runs only when the
 /// tool was there at build time, or CI demanded it: a missing tool here is
 /// a failure that says what to install.
+#[track_caller]
 pub fn require(key: &str) -> PathBuf {
     let tool = tool(key);
-    tool.locate().unwrap_or_else(|| {
+    let Some(path) = tool.locate() else {
+        if in_ci() {
+            panic!(
+                "{} is missing and CI is set: install it (.ci/run does), or unset CI to have the tests that need it ignored",
+                tool.what
+            );
+        }
         panic!(
-            "{} is missing{}: install it (.ci/run does) or unset CI to have the tests that need it ignored",
-            tool.what,
-            if in_ci() { " and CI is set" } else { " (it was there when the tests were built)" }
-        )
-    })
+            "{} is missing, though it was there when the tests were built: install it again, or rebuild the tests to have those that need it ignored",
+            tool.what
+        );
+    };
+    path
 }
 
 /// For build scripts: declares every `no_<key>` cfg and sets those of the
@@ -207,6 +256,7 @@ pub fn require(key: &str) -> PathBuf {
 pub fn emit_cfgs() {
     println!("cargo::rerun-if-env-changed=CI");
     println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rerun-if-env-changed=GLIBC_TUNABLES");
     for dir in [
         "/usr/bin",
         "/usr/local/bin",
