@@ -5,7 +5,7 @@
 //! spec struct is compared with that struct's layout, field by field, as
 //! deep as the nesting goes.
 
-use abi_spec::layout::{self, Layout};
+use abi_spec::layout::Layout;
 use abi_spec::model::StructKind;
 use abi_spec::{Finding, Rule, Spec, Target, Type};
 
@@ -20,6 +20,10 @@ pub struct Verdict {
     pub c_name: String,
     /// The newest version the binary implements exactly, if any.
     pub implements: Option<u32>,
+    /// The version a side announcing this struct's `sizeof` negotiates
+    /// ([`negotiated_version`]); `None` when that size is below the first
+    /// version's feature size.
+    pub negotiates: Option<u32>,
     /// `sizeof` in the binary.
     pub size: u64,
     /// `_Alignof` in the binary.
@@ -99,7 +103,7 @@ fn nested_difference(
         (Type::Struct(name), TypeKind::Aggregate(inner)) => {
             let index = spec.struct_index(name)?;
             let def = &spec.structs[index];
-            let nested = layout::layout(spec, index, target, version).ok()??;
+            let nested = spec.layout(index, target, version)?;
             let c_name = &compiled.c_name;
             let spec_kind = match def.kind {
                 StructKind::Struct => Kind::Struct,
@@ -206,6 +210,15 @@ fn match_field(
 
 /// Compares `compiled` (the layout of `c_name` in `file`, built for
 /// `target`) with every version of the spec struct `struct_index`.
+///
+/// The binary implements the newest version whose every field it has at
+/// the same place, with the same size and type. Findings are judged
+/// against that version (or, when it implements none, against the version
+/// it is closest to: the fewest differences, the newer on a tie), never
+/// against a newer one: a binary built for version 2 has, where version 3
+/// claims reserved bytes, reserved bytes of its own. A field newer than that
+/// version is judged only when the binary has it by name (a half-done
+/// upgrade).
 pub fn verify(
     spec: &Spec,
     struct_index: usize,
@@ -213,58 +226,65 @@ pub fn verify(
     c_name: &str,
     file: &str,
     target: Target,
-) -> Result<Verdict, String> {
+) -> Verdict {
     let def = &spec.structs[struct_index];
     let flat = compiled.flat_members();
-    let mut layouts: Vec<Layout> = Vec::new();
-    for version in spec.versions() {
-        if let Some(l) = layout::layout(spec, struct_index, target, version)
-            .map_err(|e| format!("struct `{}`: {}", def.name, e.message))?
-        {
-            layouts.push(l);
-        }
-    }
-    let implements = layouts
-        .iter()
-        .rev()
-        .find(|l| {
-            l.fields.iter().all(|p| {
-                matches!(
+    let layouts: Vec<&Layout> = spec
+        .versions()
+        .filter_map(|v| spec.layout(struct_index, target, v))
+        .collect();
+    let differences = |l: &Layout| {
+        l.fields
+            .iter()
+            .filter(|p| {
+                !matches!(
                     match_field(spec, l, p.index, &flat, target),
                     FieldMatch::Same
                 )
             })
-        })
-        .map(|l| l.version);
-    let mut findings = Vec::new();
-    let Some(base) = layouts
-        .iter()
-        .find(|l| Some(l.version) == implements)
-        .or_else(|| layouts.first())
-    else {
-        return Ok(Verdict {
-            struct_name: def.name.clone(),
-            c_name: c_name.to_string(),
-            implements,
-            size: compiled.size,
-            align: compiled.align,
-            findings,
-        });
+            .count()
     };
-    let newest = layouts.last().unwrap_or(base);
+    let implements = layouts
+        .iter()
+        .rev()
+        .find(|l| differences(l) == 0)
+        .map(|l| l.version);
+    let mut verdict = Verdict {
+        struct_name: def.name.clone(),
+        c_name: c_name.to_string(),
+        implements,
+        negotiates: negotiated_version(spec, struct_index, target, compiled.size),
+        size: compiled.size,
+        align: compiled.align,
+        findings: Vec::new(),
+    };
+    // The version judged: the one implemented, else the closest.
+    let Some(base) = layouts.iter().rev().min_by_key(|l| differences(l)).copied() else {
+        return verdict;
+    };
+    let newest = layouts.last().copied().unwrap_or(base);
     let here = format!("{file} ({target}): `{c_name}`");
-    // Fields of the base version must all be there; newer fields, when the
-    // binary has them, must be right too (a half-done upgrade).
+    let findings = &mut verdict.findings;
     for placed in &newest.fields {
         let field = &def.fields[placed.index];
-        let in_base = base.field(placed.index).is_some();
-        let finding = match match_field(spec, newest, placed.index, &flat, target) {
+        // Judged where the base version has it; a newer field only where the
+        // binary names it.
+        let (judged, in_base) = match base.field(placed.index) {
+            Some(at_base) => (at_base, !at_base.placeholder),
+            None => (placed, false),
+        };
+        let layout = if in_base || judged.placeholder {
+            base
+        } else {
+            newest
+        };
+        let finding = match match_field(spec, layout, placed.index, &flat, target) {
             FieldMatch::Same => None,
             FieldMatch::Missing if in_base => Some(Finding::new(
                 Rule::FIELD_REMOVED,
                 format!(
                     "{here} has no field `{}`, which version {} has at offset {}",
-                    field.name, base.version, placed.offset
+                    field.name, base.version, judged.offset
                 ),
             )),
             FieldMatch::Missing => None,
@@ -272,7 +292,7 @@ pub fn verify(
                 Rule::FIELD_MOVED,
                 format!(
                     "{here} has `{}` at offset {offset}; the spec puts it at {}",
-                    field.name, placed.offset
+                    field.name, judged.offset
                 ),
             )),
             FieldMatch::Retyped {
@@ -283,7 +303,7 @@ pub fn verify(
                 Rule::FIELD_RETYPED,
                 format!(
                     "{here} has `{}` as `{c_type}` ({size} bytes); the spec says `{}` ({} bytes)",
-                    field.name, field.ty, placed.size
+                    field.name, field.ty, judged.size
                 ),
             )),
             FieldMatch::Retyped {
@@ -355,12 +375,29 @@ pub fn verify(
             );
         }
     }
-    Ok(Verdict {
-        struct_name: def.name.clone(),
-        c_name: c_name.to_string(),
-        implements,
-        size: compiled.size,
-        align: compiled.align,
-        findings,
-    })
+    verdict
+}
+
+/// The version a side whose struct is `size` bytes long negotiates when it
+/// announces that size to a side of the newest version: the run-time's own
+/// agreed length ([`abi_spec::runtime::AbiTable::agreed_length`]), named by
+/// the version whose feature size it is. glibc 2.35 registered all 32 bytes
+/// of its `struct rseq`: a kernel reads that as the newest version whose
+/// feature size fits, whatever the library implements.
+pub fn negotiated_version(
+    spec: &Spec,
+    struct_index: usize,
+    target: Target,
+    size: u64,
+) -> Option<u32> {
+    let table = abi_spec::protocol::SideTable::new(spec, struct_index, target, spec.abi.version)?;
+    let length = table
+        .table()
+        .agreed_length(table.version, usize::try_from(size).ok()?)?;
+    table
+        .versions
+        .iter()
+        .filter(|v| v.feature_size <= length)
+        .map(|v| v.version)
+        .max()
 }

@@ -138,8 +138,7 @@ fn check_against_spec(object: &Path, target: Target) {
         tail.member.ty.kind,
         TypeKind::Array { len: None, .. }
     ));
-    let verdict = abi_dwarf::compare::verify(&spec, 0, compiled, "probe_area", "probe.o", target)
-        .expect("verifies");
+    let verdict = abi_dwarf::compare::verify(&spec, 0, compiled, "probe_area", "probe.o", target);
     assert_eq!(verdict.implements, Some(2), "{:?}", verdict.findings);
     assert_eq!(verdict.mismatches(), 0, "{:?}", verdict.findings);
 }
@@ -292,8 +291,7 @@ fn glibc_rseq_area_through_build_id() {
         "pthread.rseq_area",
         "libc.so.6",
         dump.target,
-    )
-    .expect("verifies");
+    );
     assert_eq!(verdict.implements, Some(spec.abi.first_version));
     assert_eq!(verdict.mismatches(), 0, "{:?}", verdict.findings);
 }

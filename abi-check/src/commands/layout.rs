@@ -1,6 +1,6 @@
 //! `abi-check layout`: print struct layouts.
 
-use abi_spec::{layout, Layout, Spec, Target};
+use abi_spec::{Layout, Spec, Target};
 use serde_json::json;
 
 use crate::cli::{LayoutArgs, LayoutFormat};
@@ -65,10 +65,12 @@ pub fn select(spec: &Spec, args: &LayoutArgs) -> Result<Vec<Layout>, Failure> {
     for &index in &structs {
         for &version in &versions {
             for &target in &targets {
-                let laid = layout::layout(spec, index, target, version)
-                    .map_err(|e| Failure::msg(format!("{file}: {}", e.message)))?;
-                match laid {
-                    Some(l) => layouts.push(l),
+                match spec.layout(index, target, version) {
+                    // One layout per class: say which target this one is.
+                    Some(l) => layouts.push(Layout {
+                        target,
+                        ..l.clone()
+                    }),
                     None if !args.structs.is_empty() && versions.len() == 1 => {
                         return Err(Failure::msg(format!(
                             "{file}: struct `{}` does not exist in version {version} (it first appears in version {})",

@@ -78,8 +78,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 &found.query,
                 &label,
                 dump.target,
-            )
-            .map_err(|m| Failure::msg(format!("{file}: {m}")))?;
+            );
             findings.extend(verdict.findings.iter().cloned());
             rows.push((label.clone(), dump.target.name().to_string(), verdict));
         }
@@ -95,6 +94,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 "struct": v.struct_name,
                 "c_name": v.c_name,
                 "implements": v.implements,
+                "negotiates": v.negotiates,
                 "size": v.size,
                 "align": v.align,
                 "mismatches": v.mismatches(),

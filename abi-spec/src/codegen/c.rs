@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use crate::layout::{self, Hole, Layout, LayoutError};
+use crate::layout::{self, Hole, Layout};
 use crate::model::{Spec, StructDef, StructKind, Type, EXTENSION_BIT_POSITION};
 use crate::target::Target;
 use crate::types::Scalar;
@@ -54,15 +54,6 @@ pub struct HeaderOptions<'a> {
 /// Why a header cannot be generated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodegenError {
-    /// A struct cannot be laid out on some target.
-    Layout {
-        /// The struct.
-        struct_name: String,
-        /// The target.
-        target: Target,
-        /// What went wrong.
-        message: String,
-    },
     /// Two things the header defines would get the same C name.
     NameClash {
         /// The name.
@@ -77,11 +68,6 @@ pub enum CodegenError {
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CodegenError::Layout {
-                struct_name,
-                target,
-                message,
-            } => write!(f, "struct `{struct_name}` on {target}: {message}"),
             CodegenError::NameClash {
                 name,
                 first,
@@ -250,33 +236,32 @@ struct Class {
     shapes: Vec<Vec<Option<Shape>>>,
 }
 
-fn classes(spec: &Spec) -> Result<Vec<Class>, CodegenError> {
+/// The layout classes of the spec's targets, merged where this spec's
+/// structs happen to lay out alike on them.
+fn classes(spec: &Spec) -> Vec<Class> {
     let mut classes: Vec<Class> = Vec::new();
-    for &target in &spec.abi.targets {
-        let mut shapes = Vec::new();
-        for version in spec.versions() {
-            let laid = layout::layout_all(spec, target, version).map_err(|e: LayoutError| {
-                CodegenError::Layout {
-                    struct_name: spec
-                        .structs
-                        .get(e.struct_index)
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default(),
-                    target,
-                    message: e.message,
-                }
-            })?;
-            shapes.push(laid.iter().map(|l| l.as_ref().map(Shape::of)).collect());
-        }
+    for class in layout::classes(&spec.abi.targets) {
+        let shapes: Vec<Vec<Option<Shape>>> = spec
+            .versions()
+            .map(|version| {
+                spec.layouts_at(class.rep, version)
+                    .iter()
+                    .map(|l| l.as_ref().map(Shape::of))
+                    .collect()
+            })
+            .collect();
         match classes.iter_mut().find(|c| c.shapes == shapes) {
-            Some(class) => class.targets.push(target),
+            Some(merged) => {
+                merged.targets.extend(class.members);
+                merged.targets.sort();
+            }
             None => classes.push(Class {
-                targets: vec![target],
+                targets: class.members,
                 shapes,
             }),
         }
     }
-    Ok(classes)
+    classes
 }
 
 /// The C spelling of a scalar in a style.
@@ -476,7 +461,7 @@ fn padding(def: &StructDef, shape: &Shape) -> (Vec<u64>, u64) {
 /// Generates the header.
 pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, CodegenError> {
     let style = options.style;
-    let classes = classes(spec)?;
+    let classes = classes(spec);
     let abi = &spec.abi;
     let prefix = upper(&abi.name);
     let selector = format!("__{prefix}_LAYOUT");

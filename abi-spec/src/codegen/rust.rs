@@ -39,10 +39,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
-use crate::layout::{self, Layout, LayoutError};
+use crate::layout::{self, Layout};
 use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
 pub use crate::names::rust_ident;
-use crate::source::Span;
 use crate::target::Target;
 use crate::types::Scalar;
 
@@ -176,65 +175,20 @@ pub struct FieldBinding {
     pub rust_type: String,
 }
 
-/// The layouts of every struct in every version on every target, computed
-/// once per layout class.
-struct Layouts {
-    /// `[version - first][target index in Target::ALL][struct index]`.
-    by_version: Vec<Vec<Vec<Option<Layout>>>>,
-    first: u32,
+/// The layouts the generated code asserts: the spec's own, computed once
+/// ([`Spec::layout`]).
+#[derive(Clone, Copy)]
+struct Layouts<'s> {
+    spec: &'s Spec,
 }
 
-impl Layouts {
-    fn compute(spec: &Spec) -> Result<Layouts, SpecError> {
-        let mut by_version = Vec::new();
-        for version in spec.versions() {
-            let mut classes: Vec<(_, Vec<Option<Layout>>)> = Vec::new();
-            let mut per_target = Vec::new();
-            for target in Target::ALL {
-                let class = target.layout_class();
-                let found = classes.iter().find(|(c, _)| *c == class);
-                let all = match found {
-                    Some((_, all)) => all.clone(),
-                    None => {
-                        let all = layout::layout_all(spec, target, version)
-                            .map_err(|e| layout_error(spec, e))?;
-                        classes.push((class, all.clone()));
-                        all
-                    }
-                };
-                per_target.push(all);
-            }
-            by_version.push(per_target);
-        }
-        Ok(Layouts {
-            by_version,
-            first: spec.abi.first_version,
-        })
+impl<'s> Layouts<'s> {
+    fn new(spec: &'s Spec) -> Layouts<'s> {
+        Layouts { spec }
     }
 
-    fn get(&self, version: u32, target: Target, struct_index: usize) -> Option<&Layout> {
-        let t = Target::ALL.iter().position(|&x| x == target)?;
-        self.by_version
-            .get(version.checked_sub(self.first)? as usize)?
-            .get(t)?
-            .get(struct_index)?
-            .as_ref()
-    }
-}
-
-fn layout_error(spec: &Spec, e: LayoutError) -> SpecError {
-    let def = &spec.structs[e.struct_index];
-    let span = e
-        .field_index
-        .and_then(|i| def.fields.get(i))
-        .map_or(def.name_span, |f| f.span);
-    error(spec, format!("struct `{}`: {}", def.name, e.message), span)
-}
-
-fn error(spec: &Spec, message: String, span: Span) -> SpecError {
-    SpecError {
-        source: spec.source.clone(),
-        diagnostics: vec![Diagnostic::error(message, Some(span))],
+    fn get(&self, version: u32, target: Target, struct_index: usize) -> Option<&'s Layout> {
+        self.spec.layout(struct_index, target, version)
     }
 }
 
@@ -313,8 +267,11 @@ fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError
     }
     let unchanged = |candidate: &Spec| -> Result<bool, SpecError> {
         for &t in &representatives {
-            let other =
-                layout::layout_all(candidate, t, newest).map_err(|e| layout_error(spec, e))?;
+            // The candidate changes between calls: the engine, not a table
+            // kept on the spec. One that cannot be laid out has changed.
+            let Ok(other) = layout::layout_all(candidate, t, newest) else {
+                return Ok(false);
+            };
             let moved = other
                 .iter()
                 .enumerate()
@@ -462,7 +419,7 @@ fn rust_targets() -> Vec<Target> {
 
 /// The whole Rust source for a spec.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
-    let layouts = Layouts::compute(spec)?;
+    let layouts = Layouts::new(spec);
     let plan = plan_alignment(spec, &layouts)?;
     check_expressible(spec, &layouts, &plan)?;
     let mut out = String::new();
@@ -519,7 +476,7 @@ pub fn assertions(
     rust_type: &str,
     fields: &[FieldBinding],
 ) -> Result<String, SpecError> {
-    let layouts = Layouts::compute(spec)?;
+    let layouts = Layouts::new(spec);
     let mut out = String::new();
     write_assertions(
         spec,

@@ -13,13 +13,8 @@ use crate::target::Target;
 /// fields are a subsequence of the newest ones (placeholders keep size
 /// and alignment), so every offset and size is at most the newest one's.
 pub(super) fn layouts(cx: &mut Ctxt, spec: &Spec) {
-    let mut classes = Vec::new();
-    for target in Target::ALL {
-        let class = target.layout_class();
-        if classes.contains(&class) {
-            continue;
-        }
-        classes.push(class);
+    for class in layout::classes(&Target::ALL) {
+        let target = class.rep;
         if let Err(e) = layout::layout_all(spec, target, spec.abi.version) {
             let def = &spec.structs[e.struct_index];
             let span = e
