@@ -68,7 +68,8 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     for elf in &args.elf {
         let dump = abi_dwarf::read_first_defined(elf, &args.debug_dir, &groups)
             .map_err(|e| Failure::msg(e.to_string()))?;
-        let label = elf.display().to_string();
+        // Shown in messages and the table: escaped and cut.
+        let label = output::shown_path(elf);
         for (pair, found) in pairs.iter().zip(&dump.structs) {
             // `found.query` is the alternative this binary defines.
             let verdict = compare::verify(
