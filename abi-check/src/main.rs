@@ -119,3 +119,41 @@ fn main() -> ExitCode {
     };
     ExitCode::from(output::finish(code))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<OsString> {
+        line.split(' ').map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_refused_command_line_keeps_its_format() {
+        let json = FailureFormat::Json { verdict: true };
+        assert_eq!(
+            requested_format(&args("abi-check check --format json --deny x")),
+            json
+        );
+        assert_eq!(
+            requested_format(&args("abi-check check x.toml --format=sarif")),
+            FailureFormat::Sarif
+        );
+        assert_eq!(
+            requested_format(&args("abi-check diff a --format github")),
+            FailureFormat::Github
+        );
+        assert_eq!(
+            requested_format(&args("abi-check check --format")),
+            FailureFormat::Text
+        );
+        assert_eq!(
+            requested_format(&args("abi-check check --deny x")),
+            FailureFormat::Text
+        );
+        assert_eq!(
+            requested_format(&args("abi-check --format json")),
+            FailureFormat::Text
+        );
+    }
+}

@@ -705,3 +705,64 @@ pub fn tally(findings: &[Finding]) -> String {
     }
     parts.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_invisible_characters_are_escaped() {
+        assert_eq!(escape("plain é"), "plain é");
+        assert_eq!(
+            escape("a\rb\u{1b}[2J\nc\u{7}\u{202e}d"),
+            r"a\rb\u{1b}[2J\nc\u{7}\u{202e}d"
+        );
+        assert_eq!(escape_lines("a\tb\nc\u{1b}\r\n"), "a\tb\nc\\u{1b}\\r\n");
+    }
+
+    #[test]
+    fn long_text_keeps_its_start_and_end_and_never_cuts_an_escape() {
+        let path = format!("/start/{}/\u{1b}end.toml", "x".repeat(500));
+        let s = shown(&path, 40);
+        assert!(s.chars().count() <= 40, "{s}");
+        assert!(s.starts_with("/start/"), "{s}");
+        assert!(s.ends_with(r"/\u{1b}end.toml"), "{s}");
+        assert!(s.contains("..."), "{s}");
+        // An escape at the edge is left out whole, not cut in two.
+        let s = shown(&"\u{1b}".repeat(100), 23);
+        assert_eq!(s, format!(r"{}...{}", r"\u{1b}", r"\u{1b}\u{1b}"));
+        assert_eq!(shown("short", 40), "short");
+    }
+
+    #[test]
+    fn github_properties_and_messages_cannot_forge_a_line() {
+        assert_eq!(
+            github_escape("a,b:c%\r\nd\u{1b}", true),
+            "a%2Cb%3Ac%25%0D%0Ad\\u{1b}"
+        );
+        let error = ErrorItem::new(Some("x\ny.toml".into()), "bad\n::error::forged".into());
+        let lines = github_error_lines(&[error]);
+        assert_eq!(lines.lines().count(), 1, "{lines}");
+        assert!(
+            lines.starts_with("::error file=x%0Ay.toml,title=error::bad\\n::error::forged"),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn the_failure_format_follows_the_command() {
+        assert_eq!(
+            FailureFormat::of("check", "json"),
+            FailureFormat::Json { verdict: true }
+        );
+        assert_eq!(
+            FailureFormat::of("layout", "json"),
+            FailureFormat::Json { verdict: false }
+        );
+        assert_eq!(FailureFormat::of("verify", "sarif"), FailureFormat::Sarif);
+        assert_eq!(FailureFormat::of("diff", "github"), FailureFormat::Github);
+        assert_eq!(FailureFormat::of("compat", "sarif"), FailureFormat::Text);
+        assert_eq!(FailureFormat::of("check", "text"), FailureFormat::Text);
+        assert_eq!(FailureFormat::of("layout", "svg"), FailureFormat::Text);
+    }
+}

@@ -327,9 +327,12 @@ proptest! {
     }
 }
 
-/// `kill -9` at any moment of a large `rust -o` leaves the old file or the
-/// new one (a killed writer may leave its hidden temporary file behind:
-/// nothing can remove it).
+/// `kill -9` during a large `rust -o` leaves the old file or the new one (a
+/// killed writer may leave its hidden temporary file behind: nothing can
+/// remove it). Half the rounds kill the writer the moment the target
+/// changes in any way (size, inode, modification time), which is when a
+/// writer in place has just truncated it; the other half at moments spread
+/// over the end of a run.
 #[test]
 fn a_killed_writer_leaves_the_old_file_or_the_new_one() {
     let dir = scratch("kill");
@@ -338,20 +341,33 @@ fn a_killed_writer_leaves_the_old_file_or_the_new_one() {
     let new = generated(&["rust", text(&spec)]);
     let old = generated(&["rust", "spec.toml"]);
     let target = dir.join("big.rs");
-    // How long a whole run takes, so the kills spread over all of it.
+    let look = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(p).map(|m| (m.len(), m.ino(), m.mtime_nsec(), m.mtime()))
+    };
+    // How long a whole run takes, so the timed kills land near its end.
     fs::write(&target, &old).expect("old file");
     let start = Instant::now();
     let o = output(&mut abi_check(&["rust", text(&spec), "-o", text(&target)]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let whole = start.elapsed();
-    // The write comes last: most kills land in the last quarter of a run.
-    let rounds = 40u32;
+    let rounds = 20u32;
     for round in 0..rounds {
         fs::write(&target, &old).expect("old file");
+        let before = look(&target).expect("metadata");
         let mut child = abi_check(&["rust", text(&spec), "-o", text(&target)])
             .spawn()
             .expect("spawn");
-        std::thread::sleep(whole * (3 * rounds + round * 3 / 2) / (4 * rounds));
+        if round % 2 == 0 {
+            while child.try_wait().expect("wait").is_none() {
+                if look(&target).ok() != Some(before) {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::sleep(whole * (3 * rounds + round * 3 / 2) / (4 * rounds));
+        }
         let _ = child.kill();
         let _ = child.wait();
         let now = fs::read(&target).expect("the file exists");
@@ -941,6 +957,26 @@ fn other_failures_come_out_in_the_format_asked_for() {
             parse_json(&o)["errors"][0]["message"].is_string(),
             "{args:?}"
         );
+    }
+    // Commands without a verdict have their own JSON: errors alone.
+    for args in [
+        vec!["layout", "missing.toml", "--format", "json"],
+        vec!["matrix", "missing.toml", "--format", "json"],
+        vec![
+            "dump",
+            "--elf",
+            "missing.elf",
+            "--struct",
+            "s",
+            "--format",
+            "json",
+        ],
+    ] {
+        let o = output(&mut abi_check(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let v = parse_json(&o);
+        assert!(v["errors"][0]["message"].is_string(), "{args:?}: {v:#}");
+        assert!(v.get("compatible").is_none(), "{args:?}: {v:#}");
     }
     // An invalid --format itself: no format was asked for.
     let o = output(&mut abi_check(&["check", "spec.toml", "--format", "yaml"]));
