@@ -363,7 +363,7 @@ fn a_killed_writer_leaves_the_old_file_or_the_new_one() {
                 if look(&target).ok() != Some(before) {
                     break;
                 }
-                std::hint::spin_loop();
+                std::thread::yield_now();
             }
         } else {
             std::thread::sleep(whole * (3 * rounds + round * 3 / 2) / (4 * rounds));
