@@ -20,7 +20,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let versions = spec.versions();
     let summary = format!(
         "{}: {} {}..={}, {} struct{}, {} target{}: {}",
-        args.spec.display(),
+        output::shown_path(&args.spec),
         spec.abi.name,
         versions.start(),
         versions.end(),

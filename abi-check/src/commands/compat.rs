@@ -120,10 +120,12 @@ pub fn run(args: &CompatArgs) -> Outcome {
         _ => {
             let color = output::stdout_color();
             let mut out = format!(
-                "kernel: {kernel_file} ({} {}..={}); libc: {libc_file} ({} {}..={})\n\n",
+                "kernel: {} ({} {}..={}); libc: {} ({} {}..={})\n\n",
+                output::shown_path(&args.kernel),
                 kernel.abi.name,
                 kernel.abi.first_version,
                 kernel.abi.version,
+                output::shown_path(&args.libc),
                 libc.abi.name,
                 libc.abi.first_version,
                 libc.abi.version

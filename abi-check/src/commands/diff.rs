@@ -16,9 +16,9 @@ pub fn run(args: &DiffArgs) -> Outcome {
     output::settle(&mut findings, &new);
     let summary = format!(
         "{} (version {}) -> {} (version {}): {}",
-        args.old.display(),
+        output::shown_path(&args.old),
         old.abi.version,
-        args.new.display(),
+        output::shown_path(&args.new),
         new.abi.version,
         output::tally(&findings)
     );

@@ -6,14 +6,19 @@
 use abi_spec::codegen::rust;
 
 use crate::cli::RustArgs;
-use crate::commands::header::emit;
 use crate::output::{self, Outcome};
+use crate::write;
 
 /// Runs the command.
 pub fn run(args: &RustArgs) -> Outcome {
     let spec = output::load_spec(&args.spec)?;
     let code = rust::generate_file(&spec)?;
-    emit(&code, args.output.as_deref(), args.check.as_deref())
+    write::generated(
+        &code,
+        &args.spec,
+        args.output.as_deref(),
+        args.check.as_deref(),
+    )
 }
 
 #[cfg(test)]
@@ -51,7 +56,7 @@ mod tests {
     fn check_of_an_unreadable_file_is_unusable_input() {
         let outcome = run(&args(PathBuf::from("/nonexistent/generated.rs")));
         assert!(
-            matches!(outcome, Err(Failure::Message(m)) if m.contains("/nonexistent/generated.rs"))
+            matches!(outcome, Err(Failure::File { path, .. }) if path.ends_with("/nonexistent/generated.rs"))
         );
     }
 }

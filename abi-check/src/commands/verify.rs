@@ -68,7 +68,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     for elf in &args.elf {
         let dump = abi_dwarf::read_first_defined(elf, &args.debug_dir, &groups)
             .map_err(|e| Failure::msg(e.to_string()))?;
+        // The path as given for JSON; escaped and cut in messages.
         let label = elf.display().to_string();
+        let shown = output::shown_path(elf);
         for (pair, found) in pairs.iter().zip(&dump.structs) {
             // `found.query` is the alternative this binary defines.
             let verdict = compare::verify(
@@ -76,7 +78,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 pair.index,
                 &found.layout,
                 &found.query,
-                &label,
+                &shown,
                 dump.target,
             );
             findings.extend(verdict.findings.iter().cloned());
@@ -131,7 +133,7 @@ fn table(rows: &[(String, String, Verdict)], spec: &abi_spec::Spec) -> String {
             };
             [
                 c,
-                elf.clone(),
+                output::shown(elf, output::MAX_PATH_CHARS),
                 target.clone(),
                 v.implements.map_or("none".to_string(), |n| {
                     format!("v{n} of {}", spec.abi.version)

@@ -121,6 +121,26 @@ fn debian_vmlinux() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `mount` and the right to use it for a tmpfs: CAP_SYS_ADMIN in the
+/// effective set (root outside a restricted container) and tmpfs in the
+/// kernel. Read from /proc, so that finding out mounts nothing.
+fn root_tmpfs() -> Option<PathBuf> {
+    const CAP_SYS_ADMIN: u32 = 21;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let effective = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())?;
+    let tmpfs = std::fs::read_to_string("/proc/filesystems")
+        .ok()?
+        .lines()
+        .any(|l| l.split_whitespace().last() == Some("tmpfs"));
+    (effective & (1 << CAP_SYS_ADMIN) != 0 && tmpfs)
+        .then(|| program(&["mount"]))
+        .flatten()
+        .filter(|_| program(&["umount"]).is_some())
+}
+
 /// Every tool a test may need.
 pub const TOOLS: &[Tool] = &[
     Tool {
@@ -200,6 +220,12 @@ pub const TOOLS: &[Tool] = &[
         what: "git",
         optional: false,
         find: || program(&["git"]),
+    },
+    Tool {
+        key: "root_tmpfs",
+        what: "the right to mount a tmpfs (root, CAP_SYS_ADMIN), to fill a disk",
+        optional: true,
+        find: root_tmpfs,
     },
     Tool {
         key: "kernel_btf",
