@@ -131,7 +131,7 @@ fn nested_difference(
             let flat = inner.flat_members();
             for placed in &nested.fields {
                 let field = &def.fields[placed.index].name;
-                let why = match match_field(spec, &nested, placed.index, &flat, target) {
+                let why = match match_field(spec, nested, placed.index, &flat, target) {
                     FieldMatch::Same => continue,
                     FieldMatch::Missing => format!(
                         "`{c_name}` has no field `{field}`, which the spec's `{name}` has at offset {}",
