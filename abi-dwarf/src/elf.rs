@@ -1,42 +1,16 @@
-//! ELF files: mapping them, the target they were built for, where their
+//! ELF files: the target they were built for, where their
 //! DWARF lives (in the file or a split debug file), and the DWARF sections,
 //! borrowed from the mapping whenever they are stored uncompressed.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use abi_spec::limits::MAX_COMPRESSION_RATIO;
 use abi_spec::Target;
-use memmap2::Mmap;
 use object::{Object, ObjectSection, ObjectSymbol, RelocationKind, RelocationTarget};
 
 use crate::error::Error;
-
-/// Maps a file read-only.
-pub fn map(path: &Path) -> Result<Mmap, Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io)?;
-    // mmap of a directory or device fails with a cryptic ENODEV; say what
-    // the file is instead (a pipe or /dev/zero would map as nothing useful).
-    let kind = file.metadata().map_err(io)?.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "it is a directory"
-        } else {
-            "not a regular file"
-        };
-        return Err(io(std::io::Error::other(what)));
-    }
-    // SAFETY: the mapping is read-only and private to this process. Another
-    // process truncating the file while it is mapped could fault a read; every
-    // DWARF consumer (gdb, pahole) accepts the same, and copying a 600 MB
-    // vmlinux instead is exactly what this crate exists to avoid.
-    unsafe { Mmap::map(&file) }.map_err(io)
-}
 
 /// Parses an ELF file, refusing other object formats.
 pub fn parse<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>, Error> {
@@ -269,15 +243,11 @@ impl<'d> Sections<'d> {
     }
 }
 
-/// The most a compressed section may claim to grow by. zlib cannot exceed
-/// 1032:1; DWARF compresses about 3-10:1 with zlib or zstd. A header that
-/// claims more is a lie meant to make the reader allocate (1 TiB from a
-/// few bytes), refused before anything is allocated.
-pub const MAX_COMPRESSION_RATIO: u64 = 1100;
-
 /// A section's bytes, decompressed when compressed, once its claimed
-/// uncompressed size is checked against [`MAX_COMPRESSION_RATIO`].
-fn section_data<'d>(section: &object::Section<'d, '_>) -> Result<Cow<'d, [u8]>, String> {
+/// uncompressed size is checked against [`MAX_COMPRESSION_RATIO`]: a
+/// header that claims more is a lie meant to make the reader allocate
+/// (1 TiB from a few bytes), refused before anything is allocated.
+pub fn section_data<'d>(section: &object::Section<'d, '_>) -> Result<Cow<'d, [u8]>, String> {
     let range = section.compressed_file_range().map_err(|e| e.to_string())?;
     if range.format != object::CompressionFormat::None {
         let limit = range
