@@ -12,6 +12,7 @@
 #![allow(non_upper_case_globals)]
 
 pub mod btf;
+pub mod btf_writer;
 pub mod compare;
 pub mod elf;
 pub mod error;
