@@ -345,3 +345,65 @@ mod guard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("abi-dwarf-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir.join(name)
+    }
+
+    /// A file that shrinks while it is mapped: reading past its new end
+    /// reads zeros instead of killing the process with SIGBUS, and the
+    /// input says it cannot be trusted.
+    #[test]
+    fn a_file_truncated_under_the_mapping_is_an_error_not_sigbus() {
+        let path = scratch("shrinks.bin");
+        std::fs::write(&path, vec![0xa5u8; 1 << 20]).expect("write");
+        let input = Input::open(&path).expect("open");
+        assert!(!input.is_read(), "a regular file is mapped");
+        assert_eq!(input[0], 0xa5);
+        assert!(input.check(&path).is_ok());
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("reopen")
+            .set_len(0)
+            .expect("truncate");
+        // Every page, as a reader walking the file would touch them.
+        let sum: u64 = input.iter().step_by(4096).map(|&b| u64::from(b)).sum();
+        assert_eq!(sum, 0, "the pages past the new end read as zeros");
+        let err = input.check(&path).expect_err("truncated");
+        assert!(
+            err.to_string().contains("truncated while it was read"),
+            "{err}"
+        );
+        drop(input);
+        // A mapping made afterwards is guarded afresh.
+        std::fs::write(&path, b"again").expect("write");
+        let input = Input::open(&path).expect("open");
+        assert_eq!(&input[..], b"again");
+        assert!(input.check(&path).is_ok());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn special_files_are_refused_before_they_are_opened() {
+        let dir = std::env::temp_dir();
+        let err = Input::open(&dir).err().expect("a directory");
+        assert!(err.to_string().contains("it is a directory"), "{err}");
+        let fifo = scratch("fifo");
+        let _ = std::fs::remove_file(&fifo);
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let err = Input::open(&fifo).err().expect("a FIFO");
+        assert!(err.to_string().contains("it is a FIFO"), "{err}");
+        let err = Input::open(Path::new("/dev/null")).err().expect("a device");
+        assert!(err.to_string().contains("character device"), "{err}");
+        let _ = std::fs::remove_file(&fifo);
+    }
+}

@@ -219,7 +219,15 @@ impl CType {
 /// named type (`const char`), after a pointer's `*` (`char * const`), so
 /// `const char * const *` reads back as written.
 pub fn qualified(qualifier: &str, inner: &str) -> String {
-    if inner.ends_with('*') {
+    // A pointer already qualified (`int * const`) takes more after.
+    let mut bare = inner;
+    while let Some(rest) = [" const", " volatile", " restrict", " _Atomic"]
+        .iter()
+        .find_map(|q| bare.strip_suffix(q))
+    {
+        bare = rest;
+    }
+    if bare.ends_with('*') {
         format!("{inner} {qualifier}")
     } else {
         format!("{qualifier} {inner}")
