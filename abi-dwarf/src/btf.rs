@@ -493,6 +493,49 @@ impl<'d> Btf<'d> {
         Ok(())
     }
 
+    /// For each of `names`, the IDs of the struct and union definitions of
+    /// that name and the typedefs of that name, in ID order: one pass over
+    /// every type, names compared as bytes.
+    pub fn named(&self, names: &[String]) -> Vec<(Vec<u32>, Vec<u32>)> {
+        let mut out = vec![(Vec::new(), Vec::new()); names.len()];
+        for id in 1..=self.last_id() {
+            let Ok(r) = self.record(id) else { continue };
+            if !matches!(r.kind, STRUCT | UNION | TYPEDEF) || r.name_off == 0 {
+                continue;
+            }
+            let name = self.name_bytes(&r);
+            for (i, wanted) in names.iter().enumerate() {
+                if name == wanted.as_bytes() {
+                    if r.kind == TYPEDEF {
+                        out[i].1.push(id);
+                    } else {
+                        out[i].0.push(id);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether typedef `id` leads (through typedefs, qualifiers and type
+    /// tags) to a struct or union definition.
+    pub fn typedef_of_struct(&self, id: u32) -> bool {
+        let Ok(r) = self.record(id) else {
+            return false;
+        };
+        let mut next = r.size_or_type;
+        for _ in 0..MAX_TYPEDEF_STEPS {
+            match self.record(next) {
+                Ok(t) if matches!(t.kind, STRUCT | UNION) => return true,
+                Ok(t) if matches!(t.kind, TYPEDEF | CONST | VOLATILE | TYPE_TAG) => {
+                    next = t.size_or_type
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// The IDs of the struct and union definitions named `name`, in ID
     /// order.
     pub fn structs_named(&self, name: &str) -> Vec<u32> {
@@ -509,23 +552,9 @@ impl<'d> Btf<'d> {
     /// qualifiers and type tags) to a struct or union definition.
     pub fn typedef_named(&self, name: &str) -> Option<u32> {
         (1..=self.last_id()).find(|&id| {
-            let Ok(r) = self.record(id) else {
-                return false;
-            };
-            if r.kind != TYPEDEF || self.name_bytes(&r) != name.as_bytes() {
-                return false;
-            }
-            let mut next = r.size_or_type;
-            for _ in 0..MAX_TYPEDEF_STEPS {
-                match self.record(next) {
-                    Ok(t) if matches!(t.kind, STRUCT | UNION) => return true,
-                    Ok(t) if matches!(t.kind, TYPEDEF | CONST | VOLATILE | TYPE_TAG) => {
-                        next = t.size_or_type
-                    }
-                    _ => return false,
-                }
-            }
-            false
+            self.record(id)
+                .is_ok_and(|r| r.kind == TYPEDEF && self.name_bytes(&r) == name.as_bytes())
+                && self.typedef_of_struct(id)
         })
     }
 }
@@ -971,7 +1000,8 @@ pub fn read_bytes_for(
         path: name.to_path_buf(),
         source,
     };
-    roots_of(groups).map_err(query_error)?;
+    let roots = roots_of(groups).map_err(query_error)?;
+    let named = btf.named(&roots);
     let mut resolver = Resolver::new(&btf, target);
     let mut structs = Vec::new();
     let mut missing = Vec::new();
@@ -981,8 +1011,12 @@ pub fn read_bytes_for(
         let mut tried = Vec::new();
         for query in group {
             let root = root_of(query);
-            let tags = btf.structs_named(root);
-            let Some(id) = tags.first().copied().or_else(|| btf.typedef_named(root)) else {
+            let Some((tags, typedefs)) = roots.iter().position(|r| r == root).map(|i| &named[i])
+            else {
+                continue;
+            };
+            let typedef = || typedefs.iter().copied().find(|&t| btf.typedef_of_struct(t));
+            let Some(id) = tags.first().copied().or_else(typedef) else {
                 tried.push(query.clone());
                 continue;
             };

@@ -456,8 +456,7 @@ fn parse_pahole(text: &str) -> Vec<(String, PaholeStruct)> {
             Some((_, rest)) => rest.split(')').next().unwrap_or_default(),
             None => decl
                 .split(|c: char| c.is_whitespace() || c == '*')
-                .filter(|w| !w.is_empty())
-                .next_back()
+                .rfind(|w| !w.is_empty())
                 .unwrap_or_default(),
         };
         let name = name.split(['[', ':']).next().unwrap_or_default();
