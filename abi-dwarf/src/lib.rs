@@ -470,13 +470,26 @@ fn other_definitions(
         }
     }
     let left = shapes.len().saturating_sub(MAX_DEFINITIONS_COMPARED);
-    let mut out = Vec::new();
+    resolver.reset();
+    let taken_layout = match resolver.resolve(taken, 0)?.kind {
+        TypeKind::Aggregate(layout) => Some(*layout),
+        _ => None,
+    };
+    let mut out: Vec<OtherDefinition> = Vec::new();
     for (_, d, count) in shapes.into_iter().take(MAX_DEFINITIONS_COMPARED) {
         resolver.reset();
         let ty = resolver.resolve(d.hit, 0)?;
         let TypeKind::Aggregate(layout) = ty.kind else {
             continue;
         };
+        // Shapes that hashed apart may still lay out alike.
+        if taken_layout.as_ref() == Some(&*layout) {
+            continue;
+        }
+        if let Some(same) = out.iter_mut().find(|o| o.layout == *layout) {
+            same.count += count;
+            continue;
+        }
         let place = match &d.unit_name {
             Some(name) => format!("{name} ({})", resolver.describe(d.hit)),
             None => resolver.describe(d.hit),

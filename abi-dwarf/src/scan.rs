@@ -299,10 +299,19 @@ fn shape(
         if count > MAX_MEMBERS {
             break;
         }
-        let name = member
-            .attr_value(DW_AT_name)
-            .and_then(|v| dwarf.attr_string(unit, v).ok());
-        name.map(|s| s.slice().to_vec()).hash(&mut hasher);
+        // A linked binary's strings are merged: one name, one offset. Names
+        // stored otherwise are hashed as bytes; a name stored both ways
+        // hashes apart, and the layouts are compared once resolved.
+        match member.attr_value(DW_AT_name) {
+            Some(AttributeValue::DebugStrRef(offset)) => (0u8, offset.0).hash(&mut hasher),
+            Some(AttributeValue::DebugLineStrRef(offset)) => (1u8, offset.0).hash(&mut hasher),
+            Some(other) => dwarf
+                .attr_string(unit, other)
+                .ok()
+                .map(|s| s.slice().to_vec())
+                .hash(&mut hasher),
+            None => 2u8.hash(&mut hasher),
+        }
         number(member, DW_AT_data_member_location).hash(&mut hasher);
         number(member, DW_AT_data_bit_offset).hash(&mut hasher);
         number(member, DW_AT_bit_size).hash(&mut hasher);
