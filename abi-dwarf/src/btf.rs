@@ -924,9 +924,10 @@ fn btf_bytes<'i>(path: &Path, input: &'i Input) -> Result<BtfBytes<'i>, Error> {
         .ok_or_else(|| Error::NoBtf {
             path: path.to_path_buf(),
         })?;
-    let data = crate::elf::section_data(&section).map_err(|message| Error::Elf {
+    let data = crate::elf::section_data(&section).map_err(|source| Error::Section {
         path: path.to_path_buf(),
-        message: format!("section .BTF: {message}"),
+        name: ".BTF".into(),
+        source,
     })?;
     Ok((data, Some(target)))
 }

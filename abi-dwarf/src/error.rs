@@ -53,6 +53,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A section of an ELF file could not be read.
+    #[error("{}: not a usable ELF file: section {name}: {source}", path.display())]
+    Section {
+        /// The file.
+        path: PathBuf,
+        /// The section's name.
+        name: String,
+        /// What is wrong.
+        source: SectionError,
+    },
     /// The ELF machine is none of the built-in targets.
     #[error("{}: ELF machine {machine} is none of the built-in targets", path.display())]
     UnknownTarget {
@@ -505,4 +515,35 @@ pub enum QueryError {
     /// No names at all in a group.
     #[error("an empty list of names to look for")]
     EmptyGroup,
+}
+
+/// What is wrong with one section of an ELF file.
+#[derive(Debug, thiserror::Error)]
+pub enum SectionError {
+    /// What `object` said (a bad compression header, bad zlib data).
+    #[error("{0}")]
+    Object(object::Error),
+    /// A compression header claiming more than
+    /// [`abi_spec::limits::MAX_COMPRESSION_RATIO`] times its size.
+    #[error(
+        "the compression header claims {claimed} bytes from {compressed} compressed bytes, \
+         more than {ratio} times as many"
+    )]
+    CompressionClaim {
+        /// The uncompressed size claimed.
+        claimed: u64,
+        /// The compressed size.
+        compressed: u64,
+        /// The limit.
+        ratio: u64,
+    },
+    /// A relocation's symbol could not be read.
+    #[error("relocation symbol: {0}")]
+    RelocationSymbol(object::Error),
+    /// A relocation outside its section.
+    #[error("relocation at {offset:#x} is outside the section")]
+    RelocationOutside {
+        /// Its offset in the section.
+        offset: u64,
+    },
 }

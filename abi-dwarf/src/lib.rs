@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use abi_spec::limits::MAX_DEFINITIONS_COMPARED;
 use abi_spec::Target;
 
-pub use error::{BtfError, DwarfError, Error, QueryError};
+pub use error::{BtfError, DwarfError, Error, QueryError, SectionError};
 pub use input::Input;
 pub use model::{CStruct, CType, Kind, Member, TypeKind};
 
