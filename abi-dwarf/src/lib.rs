@@ -1,11 +1,17 @@
-//! Struct layouts as compiled, read from the DWARF of ELF binaries.
+//! Struct layouts as compiled, read from the DWARF of ELF binaries or from
+//! BTF (the kernel's `/sys/kernel/btf/vmlinux`, split module BTF, an ELF
+//! file's `.BTF`: [`btf`]).
 //!
 //! The file is memory-mapped and its sections borrowed, never copied (a
 //! compressed section is decompressed: that cannot be avoided; a relocatable
 //! object's sections are relocated into a copy, as their DWARF is not final
-//! before). Split debug files are found by build-id and `.gnu_debuglink`.
-//! Units are scanned in parallel for the names asked for, reading only each
-//! unit's top-level entries, and the scan stops once every name is found.
+//! before); the mapping survives the file being truncated under it
+//! ([`input`]). Split debug files are found by build-id and
+//! `.gnu_debuglink`. Units are scanned in parallel for the names asked for,
+//! reading only each unit's top-level entries, and the scan stops once every
+//! name is found (or reads every unit, to report names defined differently:
+//! [`Options::every_definition`]). Every name taken from a file is escaped
+//! ([`text`]); every limit is in [`abi_spec::limits`].
 //! [`compare`] judges a compiled struct against every version of a spec.
 #![warn(missing_docs)]
 // gimli's constants keep the DWARF standard's spelling (DW_TAG_member).
