@@ -223,9 +223,24 @@ pub struct VerifyArgs {
     /// The spec file.
     #[arg(default_value = DEFAULT_SPEC)]
     pub spec: PathBuf,
-    /// The binary (repeatable: a kernel and a libc side by side).
-    #[arg(long = "elf", value_name = "FILE", required = true)]
+    /// The binary (repeatable: a kernel and a libc side by side). A raw
+    /// BTF file is recognised by its magic.
+    #[arg(long = "elf", value_name = "FILE", required_unless_present = "btf")]
     pub elf: Vec<PathBuf>,
+    /// Read BTF instead of DWARF: raw BTF or an ELF file's `.BTF`; without
+    /// FILE, the running kernel's (/sys/kernel/btf/vmlinux). Shown beside
+    /// any `--elf`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 0..=1,
+        default_missing_value = "/sys/kernel/btf/vmlinux"
+    )]
+    pub btf: Option<PathBuf>,
+    /// The BTF that a split BTF file extends; a module's file under
+    /// /sys/kernel/btf/ takes /sys/kernel/btf/vmlinux without it.
+    #[arg(long, value_name = "FILE", requires = "btf")]
+    pub btf_base: Option<PathBuf>,
     /// Which struct to compare, `NAME` or `NAME=C_NAME` (a C name may be a
     /// member path such as `pthread.rseq_area`, or a typedef name); default:
     /// every struct. `NAME=A|B` tries `A`, then `B`, in each binary: one run
@@ -256,9 +271,23 @@ pub enum DumpFormat {
 /// `abi-check dump`.
 #[derive(Args, Debug)]
 pub struct DumpArgs {
-    /// The binary.
+    /// The binary, read for DWARF. A raw BTF file is recognised by its
+    /// magic.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "btf",
+        conflicts_with = "btf"
+    )]
+    pub elf: Option<PathBuf>,
+    /// Read BTF instead: raw BTF (/sys/kernel/btf/vmlinux, a module's file
+    /// there) or an ELF file's `.BTF` section.
     #[arg(long, value_name = "FILE")]
-    pub elf: PathBuf,
+    pub btf: Option<PathBuf>,
+    /// The BTF that a split BTF file extends; a module's file under
+    /// /sys/kernel/btf/ takes /sys/kernel/btf/vmlinux without it.
+    #[arg(long, value_name = "FILE", requires = "btf")]
+    pub btf_base: Option<PathBuf>,
     /// Struct names or member paths (repeatable, or comma-separated).
     #[arg(
         long = "struct",

@@ -883,3 +883,457 @@ struct flex { unsigned long long a; char b; union u in; unsigned tail[]; } v;\n"
     let verify = run(&["verify", &spec, "--elf", &elf]);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
 }
+
+/// `int ts[25][3]` is 25 arrays of 3: C spells the dimensions outermost
+/// first, and so does dump (it printed `[3][25]`); `const char * const *`
+/// keeps its qualifiers where C puts them (it printed
+/// `const const char * *`).
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn dump_spells_arrays_and_qualified_pointers_as_c_does() {
+    let dir = scratch("spelling");
+    let source = "struct sp { int ts[25][3]; const char * const *argv; char * const p; \
+                  volatile int * const volatile q; int flex[][4]; } v;\n";
+    let o = compile(&dir, "sp", source, &[]);
+    let out = run(&[
+        "dump",
+        "--elf",
+        &o.display().to_string(),
+        "--struct",
+        "sp",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let c_type = |name: &str| {
+        v["layouts"][0]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| {
+                (
+                    f["c_type"].as_str().unwrap_or_default().to_string(),
+                    f["type"].clone(),
+                )
+            })
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(c_type("ts").0, "int[25][3]");
+    assert_eq!(c_type("ts").1, "[[i32; 3]; 25]");
+    assert_eq!(c_type("argv").0, "const char * const *");
+    assert_eq!(c_type("p").0, "char * const");
+    assert_eq!(c_type("q").0, "volatile int * const volatile");
+    assert_eq!(c_type("flex").0, "int[][4]");
+}
+
+/// `DW_AT_alignment` is the alignment the type ended up with, lower than
+/// the members' for `packed, aligned(4)` (Linux's pps_ktime_compat): gcc
+/// says 4 (the static assertion), dump said 8.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn an_explicit_alignment_below_the_natural_one_is_taken() {
+    let dir = scratch("lower-align");
+    let source = "typedef long long __s64; typedef int __s32; typedef unsigned __u32;\n\
+struct pps_ktime_compat { __s64 sec; __s32 nsec; __u32 flags; } __attribute__((packed, aligned(4)));\n\
+_Static_assert(_Alignof(struct pps_ktime_compat) == 4, \"gcc\");\n\
+struct member_packed { char c; long long x __attribute__((packed, aligned(4))); };\n\
+_Static_assert(_Alignof(struct member_packed) == 4, \"gcc\");\n\
+_Static_assert(sizeof(struct member_packed) == 12, \"gcc\");\n\
+struct lower { long long x; } __attribute__((aligned(4)));\n\
+_Static_assert(_Alignof(struct lower) == 8, \"gcc\");\n\
+struct pps_ktime_compat a; struct member_packed b; struct lower c;\n";
+    let o = compile(&dir, "align", source, &[]);
+    let elf = o.display().to_string();
+    let out = run(&[
+        "dump",
+        "--elf",
+        &elf,
+        "--struct",
+        "pps_ktime_compat,member_packed,lower",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let l = &v["layouts"];
+    assert_eq!(
+        (l[0]["align"].clone(), l[0]["packed"].clone()),
+        (4.into(), true.into())
+    );
+    assert_eq!(l[1]["align"], 4);
+    assert_eq!(l[1]["size"], 12);
+    assert_eq!(l[1]["fields"][1]["offset"], 4);
+    assert_eq!(l[1]["fields"][1]["align"], 4);
+    assert_eq!(
+        (l[2]["align"].clone(), l[2]["packed"].clone()),
+        (8.into(), false.into())
+    );
+    // The spec dump writes lays out the same.
+    let toml = run(&[
+        "dump",
+        "--elf",
+        &elf,
+        "--struct",
+        "pps_ktime_compat",
+        "--format",
+        "toml",
+    ]);
+    let spec = dir.join("pps.toml");
+    std::fs::write(&spec, &toml.stdout).expect("write");
+    let layout = run(&["layout", &spec.display().to_string(), "--format", "json"]);
+    let layout: serde_json::Value = serde_json::from_slice(&layout.stdout).expect("json");
+    assert_eq!(layout["layouts"][0]["align"], 4, "{}", text(&toml.stdout));
+    assert_eq!(layout["layouts"][0]["size"], 16);
+}
+
+/// Each member of type `struct statx_timestamp` is its own copy of the
+/// type: the spec dump writes has one `statx_timestamp`, not `_2`, `_3`,
+/// `_4`; a different struct of the same name still gets its own.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn dump_toml_writes_one_spec_struct_per_nested_type() {
+    let dir = scratch("statx");
+    let source =
+        "struct statx_timestamp { long long tv_sec; unsigned tv_nsec; int __reserved; };\n\
+struct statx { unsigned mask; struct statx_timestamp atime, btime, ctime, mtime; \
+struct { int a; } one; struct { long b; } two; } s;\n";
+    let o = compile(&dir, "statx", source, &[]);
+    let out = run(&[
+        "dump",
+        "--elf",
+        &o.display().to_string(),
+        "--struct",
+        "statx",
+        "--format",
+        "toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let body = text(&out.stdout);
+    assert_eq!(
+        body.matches("name = \"statx_timestamp\"").count(),
+        1,
+        "{body}"
+    );
+    assert!(!body.contains("statx_timestamp_2"), "{body}");
+    assert_eq!(
+        body.matches("type = \"statx_timestamp\"").count(),
+        4,
+        "{body}"
+    );
+    assert!(
+        body.contains("name = \"statx_one\"") && body.contains("name = \"statx_two\""),
+        "{body}"
+    );
+    let spec = dir.join("statx.toml");
+    std::fs::write(&spec, &body).expect("write");
+    let check = run(&["check", &spec.display().to_string()]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
+
+/// A name that units define differently (Linux's `irte`: a 4-byte union
+/// in one driver, a 16-byte struct in another): dump shows the first, and
+/// says where the others are and how they differ.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn a_name_defined_differently_in_several_units_is_reported() {
+    let dir = scratch("duplicates");
+    let amd = compile(
+        &dir,
+        "amd",
+        "union irte { unsigned val; struct { unsigned valid:1, no_fault:1, rest:30; } fields; } a;\n",
+        &[],
+    );
+    let same = compile(
+        &dir,
+        "same",
+        "union irte { unsigned val; struct { unsigned valid:1, no_fault:1, rest:30; } fields; } b;\n",
+        &[],
+    );
+    let intel = compile(
+        &dir,
+        "intel",
+        "struct irte { unsigned long long low, high; } c;\n",
+        &[],
+    );
+    let linked = dir.join("linked.o");
+    let ld = Command::new("ld")
+        .arg("-r")
+        .args([&amd, &same, &intel])
+        .arg("-o")
+        .arg(&linked)
+        .output()
+        .expect("ld runs");
+    assert!(ld.status.success(), "{}", text(&ld.stderr));
+    let elf = linked.display().to_string();
+    let out = run(&["dump", "--elf", &elf, "--struct", "irte"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("union irte {"), "{t}");
+    assert!(t.contains("also defined differently in"), "{t}");
+    assert!(t.contains("intel.c"), "the unit is named: {t}");
+    assert!(
+        t.contains("a struct there, a union here; 16 bytes there, 4 here"),
+        "{t}"
+    );
+    assert!(
+        text(&out.stderr).contains("`irte` has 1 other definition that differs"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json = run(&[
+        "dump", "--elf", &elf, "--struct", "irte", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let others = v["layouts"][0]["other_definitions"]
+        .as_array()
+        .expect("others");
+    assert_eq!(
+        others.len(),
+        1,
+        "the same union twice is one definition: {v}"
+    );
+    assert_eq!(others[0]["kind"], "struct");
+    assert_eq!(others[0]["size"], 16);
+}
+
+/// A FIFO given as the binary is refused at once (it hung: the file was
+/// opened before its type was checked, and opening a FIFO waits for a
+/// writer).
+#[test]
+fn a_fifo_is_refused_not_waited_on() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args([
+            "dump",
+            "--elf",
+            &fifo.display().to_string(),
+            "--struct",
+            "x",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("abi-check runs");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("abi-check waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().expect("output");
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("it is a FIFO"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// The path given to `dump --format toml` is written into the spec's
+/// comment and doc: a newline in it must not start a `[[waiver]]` table.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn a_newline_in_the_path_injects_nothing_into_the_spec() {
+    let dir = scratch("path-newline");
+    let o = compile(&dir, "v1", V1, &[]);
+    let hostile = dir.join(
+        "x\n[[waiver]]\nrule = \"FIELD_REMOVED\"\nstruct = \"probe_area\"\nreason = \"r\"\n#.o",
+    );
+    std::fs::copy(&o, &hostile).expect("copy");
+    let out = run(&[
+        "dump",
+        "--elf",
+        &hostile.display().to_string(),
+        "--struct",
+        "probe_area",
+        "--format",
+        "toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let body = text(&out.stdout);
+    assert!(!body.lines().any(|l| l.starts_with("[[waiver]]")), "{body}");
+    let spec = dir.join("spec.toml");
+    std::fs::write(&spec, &body).expect("write");
+    let check = run(&["check", &spec.display().to_string(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    let waived = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["waived"] == true);
+    assert!(!waived, "{v}");
+}
+
+/// Struct and member names from a hostile binary (a newline, an escape
+/// sequence, `*/`, here patched into gcc's string table) reach neither
+/// the terminal nor the spec raw.
+#[test]
+#[cfg_attr(no_gcc, ignore = "needs gcc")]
+fn hostile_dwarf_names_are_escaped() {
+    let dir = scratch("hostile-names");
+    let source = "struct s { unsigned MEMBERNAMEMEMBERNAME; unsigned other; } v;\n";
+    let o = compile(&dir, "s", source, &["-gdwarf-4"]);
+    let mut bytes = std::fs::read(&o).expect("read");
+    let from = b"MEMBERNAMEMEMBERNAME";
+    let to = b"ab\n*/\x1b[2J[[waiver]]\n";
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the name is in the string table");
+    bytes[at..at + from.len()].copy_from_slice(to);
+    std::fs::write(&o, &bytes).expect("write");
+    let elf = o.display().to_string();
+    let out = run(&["dump", "--elf", &elf, "--struct", "s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(!t.contains('\u{1b}'), "{t:?}");
+    assert!(t.contains("ab\\n*\\/\\u{1b}[2J[[waiver]]\\n"), "{t}");
+    let toml = run(&["dump", "--elf", &elf, "--struct", "s", "--format", "toml"]);
+    let body = text(&toml.stdout);
+    assert!(
+        !body.contains('\u{1b}') && !body.lines().any(|l| l.starts_with("[[waiver]]")),
+        "{body}"
+    );
+}
+
+/// A binary truncated while abi-check reads it: exit 0 or 2, never death
+/// by SIGBUS (exit 135). The file shrinks at different moments of the
+/// read in each round.
+#[test]
+fn a_binary_truncated_while_read_is_no_crash() {
+    let Some(source) = ["/usr/lib/debug/.build-id", "/usr/lib/debug"]
+        .iter()
+        .filter_map(|d| biggest_file_under(Path::new(d)))
+        .next()
+        .or_else(|| Some(PathBuf::from(env!("CARGO_BIN_EXE_abi-check"))))
+    else {
+        return;
+    };
+    let dir = scratch("truncated");
+    let mut signals = Vec::new();
+    let mut caught = 0;
+    for round in 0..12u64 {
+        let file = dir.join(format!("shrinks-{round}"));
+        std::fs::copy(&source, &file).expect("copy");
+        let child = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+            .args([
+                "dump",
+                "--elf",
+                &file.display().to_string(),
+                "--struct",
+                "no_such_struct",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("abi-check runs");
+        std::thread::sleep(std::time::Duration::from_millis(round * 3));
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .expect("open")
+            .set_len(4096)
+            .expect("truncate");
+        let out = child.wait_with_output().expect("wait");
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = out.status.signal() {
+            signals.push(format!("round {round}: signal {signal}"));
+        } else {
+            assert!(
+                matches!(out.status.code(), Some(0) | Some(2)),
+                "{:?}",
+                out.status
+            );
+            assert!(
+                !text(&out.stderr).contains("panicked"),
+                "{}",
+                text(&out.stderr)
+            );
+            if text(&out.stderr).contains("truncated while it was read") {
+                caught += 1;
+            }
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    eprintln!("{caught} of 12 rounds caught the file shrinking under the mapping");
+    assert!(signals.is_empty(), "{signals:?}");
+}
+
+fn biggest_file_under(dir: &Path) -> Option<PathBuf> {
+    let mut best: Option<(u64, PathBuf)> = None;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() && best.as_ref().is_none_or(|(size, _)| meta.len() > *size) {
+                best = Some((meta.len(), path));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Debian's 6.1 vmlinux with full DWARF, where the issue measured each
+/// defect: pps_ktime_compat is 4-aligned (gcc), `irte` is defined twice
+/// differently, statx's timestamps are one spec struct.
+#[test]
+#[cfg_attr(
+    no_debian_vmlinux,
+    ignore = "needs Debian's vmlinux (benches/vmlinux.sh)"
+)]
+fn debian_vmlinux_defects_are_gone() {
+    let vmlinux = abi_test_tools::require("debian_vmlinux")
+        .display()
+        .to_string();
+    let out = run(&[
+        "dump",
+        "--elf",
+        &vmlinux,
+        "--struct",
+        "pps_ktime_compat,irte,statx",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let l = &v["layouts"];
+    assert_eq!(l[0]["align"], 4);
+    assert_eq!(l[0]["size"], 16);
+    let others = l[1]["other_definitions"].as_array().expect("others");
+    assert!(!others.is_empty(), "irte: {}", l[1]);
+    let kinds: Vec<&str> = others.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_ne!(l[1]["kind"].as_str(), None);
+    assert!(
+        kinds.iter().any(|k| Some(*k) != l[1]["kind"].as_str()),
+        "a union and a struct: {kinds:?}"
+    );
+    let toml = run(&[
+        "dump", "--elf", &vmlinux, "--struct", "statx", "--format", "toml",
+    ]);
+    let body = text(&toml.stdout);
+    assert_eq!(
+        body.matches("name = \"statx_timestamp\"").count(),
+        1,
+        "{body}"
+    );
+    assert!(!body.contains("statx_timestamp_2"), "{body}");
+}

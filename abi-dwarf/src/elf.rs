@@ -1,42 +1,16 @@
-//! ELF files: mapping them, the target they were built for, where their
+//! ELF files: the target they were built for, where their
 //! DWARF lives (in the file or a split debug file), and the DWARF sections,
 //! borrowed from the mapping whenever they are stored uncompressed.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use abi_spec::limits::MAX_COMPRESSION_RATIO;
 use abi_spec::Target;
-use memmap2::Mmap;
 use object::{Object, ObjectSection, ObjectSymbol, RelocationKind, RelocationTarget};
 
-use crate::error::Error;
-
-/// Maps a file read-only.
-pub fn map(path: &Path) -> Result<Mmap, Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io)?;
-    // mmap of a directory or device fails with a cryptic ENODEV; say what
-    // the file is instead (a pipe or /dev/zero would map as nothing useful).
-    let kind = file.metadata().map_err(io)?.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "it is a directory"
-        } else {
-            "not a regular file"
-        };
-        return Err(io(std::io::Error::other(what)));
-    }
-    // SAFETY: the mapping is read-only and private to this process. Another
-    // process truncating the file while it is mapped could fault a read; every
-    // DWARF consumer (gdb, pahole) accepts the same, and copying a 600 MB
-    // vmlinux instead is exactly what this crate exists to avoid.
-    unsafe { Mmap::map(&file) }.map_err(io)
-}
+use crate::error::{Error, SectionError};
 
 /// Parses an ELF file, refusing other object formats.
 pub fn parse<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>, Error> {
@@ -187,9 +161,10 @@ pub struct Sections<'d> {
 impl<'d> Sections<'d> {
     /// Reads the sections gimli asks for.
     pub fn load(path: &Path, file: &object::File<'d>) -> Result<Sections<'d>, Error> {
-        let elf_error = |message: String| Error::Elf {
+        let section_error = |name: &str, source| Error::Section {
             path: path.to_path_buf(),
-            message,
+            name: name.to_string(),
+            source,
         };
         let endian = if file.is_little_endian() {
             gimli::RunTimeEndian::Little
@@ -225,16 +200,14 @@ impl<'d> Sections<'d> {
         for (name, list) in &groups {
             if !relocatable {
                 if let Some(first) = list.first() {
-                    let data = section_data(first)
-                        .map_err(|e| elf_error(format!("section {name}: {e}")))?;
+                    let data = section_data(first).map_err(|e| section_error(name, e))?;
                     sections.insert(*name, data);
                 }
                 continue;
             }
             let mut buffer = Vec::new();
             for section in list {
-                let data =
-                    section_data(section).map_err(|e| elf_error(format!("section {name}: {e}")))?;
+                let data = section_data(section).map_err(|e| section_error(name, e))?;
                 bases.insert(section.index(), buffer.len() as u64);
                 buffer.extend_from_slice(&data);
             }
@@ -248,7 +221,7 @@ impl<'d> Sections<'d> {
                 for section in list {
                     let base = bases.get(&section.index()).copied().unwrap_or(0);
                     relocate(file, section, base, buffer, &bases, little_endian(endian))
-                        .map_err(|m| elf_error(format!("section {name}: {m}")))?;
+                        .map_err(|e| section_error(name, e))?;
                 }
             }
         }
@@ -269,30 +242,28 @@ impl<'d> Sections<'d> {
     }
 }
 
-/// The most a compressed section may claim to grow by. zlib cannot exceed
-/// 1032:1; DWARF compresses about 3-10:1 with zlib or zstd. A header that
-/// claims more is a lie meant to make the reader allocate (1 TiB from a
-/// few bytes), refused before anything is allocated.
-pub const MAX_COMPRESSION_RATIO: u64 = 1100;
-
 /// A section's bytes, decompressed when compressed, once its claimed
-/// uncompressed size is checked against [`MAX_COMPRESSION_RATIO`].
-fn section_data<'d>(section: &object::Section<'d, '_>) -> Result<Cow<'d, [u8]>, String> {
-    let range = section.compressed_file_range().map_err(|e| e.to_string())?;
+/// uncompressed size is checked against [`MAX_COMPRESSION_RATIO`]: a
+/// header that claims more is a lie meant to make the reader allocate
+/// (1 TiB from a few bytes), refused before anything is allocated.
+pub fn section_data<'d>(section: &object::Section<'d, '_>) -> Result<Cow<'d, [u8]>, SectionError> {
+    let range = section
+        .compressed_file_range()
+        .map_err(SectionError::Object)?;
     if range.format != object::CompressionFormat::None {
         let limit = range
             .compressed_size
             .saturating_mul(MAX_COMPRESSION_RATIO)
             .saturating_add(4096);
         if range.uncompressed_size > limit {
-            return Err(format!(
-                "the compression header claims {} bytes from {} compressed bytes, \
-                 more than {MAX_COMPRESSION_RATIO} times as many",
-                range.uncompressed_size, range.compressed_size
-            ));
+            return Err(SectionError::CompressionClaim {
+                claimed: range.uncompressed_size,
+                compressed: range.compressed_size,
+                ratio: MAX_COMPRESSION_RATIO,
+            });
         }
     }
-    section.uncompressed_data().map_err(|e| e.to_string())
+    section.uncompressed_data().map_err(SectionError::Object)
 }
 
 fn little_endian(endian: gimli::RunTimeEndian) -> bool {
@@ -309,7 +280,7 @@ fn relocate(
     buffer: &mut [u8],
     bases: &HashMap<object::SectionIndex, u64>,
     little: bool,
-) -> Result<(), String> {
+) -> Result<(), SectionError> {
     for (offset, relocation) in section.relocations() {
         if relocation.kind() != RelocationKind::Absolute {
             continue;
@@ -323,7 +294,7 @@ fn relocate(
             RelocationTarget::Symbol(index) => {
                 let symbol = file
                     .symbol_by_index(index)
-                    .map_err(|e| format!("relocation symbol: {e}"))?;
+                    .map_err(SectionError::RelocationSymbol)?;
                 let section_base = symbol
                     .section_index()
                     .and_then(|i| bases.get(&i).copied())
@@ -337,7 +308,7 @@ fn relocate(
             .checked_add(offset)
             .and_then(|a| usize::try_from(a).ok())
             .filter(|&a| a.checked_add(width).is_some_and(|e| e <= buffer.len()))
-            .ok_or_else(|| format!("relocation at {offset:#x} is outside the section"))?;
+            .ok_or(SectionError::RelocationOutside { offset })?;
         let slot = &mut buffer[at..at + width];
         let implicit = if relocation.has_implicit_addend() {
             read_uint(slot, little)

@@ -168,6 +168,36 @@ impl CType {
         }
     }
 
+    /// `element[len]` (`element[]` when unbounded), `size` bytes, spelled
+    /// as C does: a dimension added outside an array type goes before that
+    /// type's own (`int[25][3]` is 25 arrays of `int[3]`), unless the
+    /// element is a named array type (`t3[25]`, `t3` a typedef of `int[3]`).
+    pub fn array_of(element: CType, len: Option<u64>, size: u64) -> CType {
+        let dim = match len {
+            Some(n) => format!("[{n}]"),
+            None => "[]".to_string(),
+        };
+        let mut innermost = &element;
+        while let TypeKind::Array { element, .. } = &innermost.kind {
+            innermost = element;
+        }
+        let c_name = match element.c_name.strip_prefix(innermost.c_name.as_str()) {
+            Some(dims) if dims.starts_with('[') && !std::ptr::eq(innermost, &element) => {
+                format!("{}{dim}{dims}", innermost.c_name)
+            }
+            _ => format!("{}{dim}", element.c_name),
+        };
+        CType {
+            c_name,
+            size,
+            align: element.align,
+            kind: TypeKind::Array {
+                element: Box::new(element),
+                len,
+            },
+        }
+    }
+
     /// The spec spelling of this type on `target`, with struct types
     /// spelled `struct`: what verify compares.
     pub fn spec_key(&self) -> String {
@@ -183,6 +213,54 @@ impl CType {
             TypeKind::Aggregate(_) => "struct".to_string(),
         }
     }
+}
+
+/// A qualifier applied to a type spelled `inner`, as C spells it: before a
+/// named type (`const char`), after a pointer's `*` (`char * const`), so
+/// `const char * const *` reads back as written.
+pub fn qualified(qualifier: &str, inner: &str) -> String {
+    // A pointer already qualified (`int * const`) takes more after.
+    let mut bare = inner;
+    while let Some(rest) = [" const", " volatile", " restrict", " _Atomic"]
+        .iter()
+        .find_map(|q| bare.strip_suffix(q))
+    {
+        bare = rest;
+    }
+    if bare.ends_with('*') {
+        format!("{inner} {qualifier}")
+    } else {
+        format!("{qualifier} {inner}")
+    }
+}
+
+/// A struct's alignment and whether it was packed, from its members (each
+/// with its alignment as compiled), its size and its explicit alignment
+/// (`DW_AT_alignment`, which gcc and clang write as the alignment the
+/// type ended up with, lower than the natural one for
+/// `__attribute__((packed, aligned(4)))`). Packed is inferred: a member off
+/// its alignment, an explicit alignment below the natural one, or a size
+/// that is no multiple of the natural alignment. A packed struct is then
+/// aligned to its explicit alignment, or 1. A packed struct whose members
+/// all happen to sit aligned cannot be told from an unpacked one.
+pub fn struct_alignment(members: &[Member], size: u64, explicit: Option<u64>) -> (u64, bool) {
+    // Unnamed bitfields (`int :3`, `int :0`) do not raise the alignment.
+    let natural = members
+        .iter()
+        .filter(|m| m.bits.is_none_or(|b| b.bit_size > 0) && (m.name.is_some() || m.bits.is_none()))
+        .map(|m| m.align)
+        .max()
+        .unwrap_or(1);
+    let misplaced = members
+        .iter()
+        .any(|m| m.bits.is_none() && m.align > 0 && m.offset % m.align != 0);
+    let packed = misplaced
+        || match explicit {
+            Some(explicit) => explicit < natural,
+            None => size % natural != 0,
+        };
+    let align = explicit.unwrap_or(if packed { 1 } else { natural });
+    (align, packed)
 }
 
 /// A member reached through anonymous structs and unions, at its offset

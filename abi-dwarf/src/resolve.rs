@@ -6,22 +6,16 @@
 
 use std::collections::HashMap;
 
-use abi_spec::limits::MAX_OBJECT_SIZE;
+use abi_spec::limits::{
+    MAX_ALIGN, MAX_ENTRIES, MAX_MEMBERS, MAX_OBJECT_SIZE, MAX_TYPE_DEPTH, MAX_TYPE_NAME_DEPTH,
+};
 use abi_spec::{Scalar, Target};
 use gimli::constants::*;
 use gimli::{AttributeValue, DebuggingInformationEntry, Unit, UnitHeader, UnitOffset};
 
-use crate::model::{Bits, CStruct, CType, Kind, Member, TypeKind};
+use crate::error::DwarfError;
+use crate::model::{self, Bits, CStruct, CType, Kind, Member, TypeKind};
 use crate::Slice;
-
-/// Deepest chain of types (typedef of array of struct of ...) followed.
-pub const MAX_TYPE_DEPTH: usize = 64;
-/// Most entries read to resolve one struct, nested types included.
-pub const MAX_ENTRIES: usize = 2_000_000;
-/// Most members of one struct or union.
-pub const MAX_MEMBERS: usize = 65_536;
-/// Largest `DW_AT_alignment` accepted.
-pub const MAX_ALIGN: u64 = 1 << 16;
 
 /// An entry: the unit (an index into the headers) and its offset there.
 pub type Loc = (usize, UnitOffset<usize>);
@@ -61,6 +55,12 @@ impl<'r, 'a> Resolver<'r, 'a> {
         }
     }
 
+    /// Starts the count of entries read over, for the next struct.
+    pub fn reset(&mut self) {
+        self.visited = 0;
+        self.stack.clear();
+    }
+
     /// Where an entry is, for messages: its section offset.
     pub fn describe(&self, loc: Loc) -> String {
         let header = &self.headers[loc.0];
@@ -73,42 +73,48 @@ impl<'r, 'a> Resolver<'r, 'a> {
         format!("{section}+{:#x}", base.saturating_add(loc.1 .0))
     }
 
-    fn unit(&mut self, index: usize) -> Result<&Unit<Slice<'a>>, String> {
+    fn unit(&mut self, index: usize) -> Result<&Unit<Slice<'a>>, DwarfError> {
         if !self.units.contains_key(&index) {
-            let header = *self
-                .headers
-                .get(index)
-                .ok_or_else(|| format!("no unit {index}"))?;
-            let unit = self
-                .dwarf
-                .unit(header)
-                .map_err(|e| format!("unit {index}: {e}"))?;
+            let header = *self.headers.get(index).ok_or(DwarfError::NoUnit(index))?;
+            let unit = self.dwarf.unit(header).map_err(|source| DwarfError::Read {
+                what: "unit",
+                at: format!("unit {index}"),
+                source,
+            })?;
             self.units.insert(index, unit);
         }
-        self.units
-            .get(&index)
-            .ok_or_else(|| format!("no unit {index}"))
+        self.units.get(&index).ok_or(DwarfError::NoUnit(index))
     }
 
-    fn entry(&mut self, loc: Loc) -> Result<Entry<'a>, String> {
+    fn entry(&mut self, loc: Loc) -> Result<Entry<'a>, DwarfError> {
         self.tick()?;
         let describe = self.describe(loc);
         let unit = self.unit(loc.0)?;
-        unit.entry(loc.1)
-            .map_err(|e| format!("entry at {describe}: {e}"))
+        unit.entry(loc.1).map_err(|source| DwarfError::Read {
+            what: "entry",
+            at: describe,
+            source,
+        })
     }
 
-    fn children(&mut self, loc: Loc) -> Result<Vec<Entry<'a>>, String> {
+    fn children(&mut self, loc: Loc) -> Result<Vec<Entry<'a>>, DwarfError> {
         let describe = self.describe(loc);
         let unit = self.unit(loc.0)?;
-        let error = |e: gimli::Error| format!("children of {describe}: {e}");
+        let error = |source: gimli::Error| DwarfError::Read {
+            what: "children",
+            at: describe.clone(),
+            source,
+        };
         let mut tree = unit.entries_tree(Some(loc.1)).map_err(error)?;
         let root = tree.root().map_err(error)?;
         let mut iter = root.children();
         let mut out = Vec::new();
         while let Some(child) = iter.next().map_err(error)? {
             if out.len() >= MAX_MEMBERS {
-                return Err(format!("{describe} has more than {MAX_MEMBERS} children"));
+                return Err(DwarfError::TooManyChildren {
+                    at: describe,
+                    limit: MAX_MEMBERS,
+                });
             }
             out.push(child.entry().clone());
         }
@@ -117,26 +123,30 @@ impl<'r, 'a> Resolver<'r, 'a> {
         Ok(out)
     }
 
-    fn tick(&mut self) -> Result<(), String> {
+    fn tick(&mut self) -> Result<(), DwarfError> {
         self.visited += 1;
         if self.visited > MAX_ENTRIES {
-            return Err(format!(
-                "more than {MAX_ENTRIES} entries read for one struct"
-            ));
+            return Err(DwarfError::TooManyEntries { limit: MAX_ENTRIES });
         }
         Ok(())
     }
 
+    /// A name from the file, escaped and cut for people (see
+    /// [`crate::text::shown`]).
     fn string(&mut self, unit: usize, entry: &Entry<'a>, at: gimli::DwAt) -> Option<String> {
         let value = entry.attr_value(at)?;
         let dwarf = self.dwarf;
         let unit = self.unit(unit).ok()?;
         let s = dwarf.attr_string(unit, value).ok()?;
-        Some(String::from_utf8_lossy(s.slice()).into_owned())
+        Some(crate::text::shown(&String::from_utf8_lossy(s.slice())))
     }
 
     /// The entry a reference attribute of an entry in unit `unit` points at.
-    fn reference(&mut self, unit: usize, value: AttributeValue<Slice<'a>>) -> Result<Loc, String> {
+    fn reference(
+        &mut self,
+        unit: usize,
+        value: AttributeValue<Slice<'a>>,
+    ) -> Result<Loc, DwarfError> {
         match value {
             AttributeValue::UnitRef(offset) => Ok((unit, offset)),
             AttributeValue::DebugInfoRef(offset) => {
@@ -146,19 +156,12 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     .partition_point(|h| h.debug_info_offset().is_some());
                 let position = self.headers[..infos]
                     .partition_point(|h| h.debug_info_offset().is_some_and(|o| o.0 <= offset.0));
-                let index = position.checked_sub(1).ok_or_else(|| {
-                    format!(
-                        "reference to .debug_info+{:#x} outside every unit",
-                        offset.0
-                    )
-                })?;
+                let outside = DwarfError::ReferenceOutside { offset: offset.0 };
+                let index = position.checked_sub(1).ok_or(outside)?;
                 let header = &self.headers[index];
-                let local = offset.to_unit_offset(header).ok_or_else(|| {
-                    format!(
-                        "reference to .debug_info+{:#x} outside every unit",
-                        offset.0
-                    )
-                })?;
+                let local = offset
+                    .to_unit_offset(header)
+                    .ok_or(DwarfError::ReferenceOutside { offset: offset.0 })?;
                 Ok((index, local))
             }
             AttributeValue::DebugTypesRef(signature) => {
@@ -178,13 +181,17 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 self.signatures
                     .as_ref()
                     .and_then(|m| m.get(&signature.0).copied())
-                    .ok_or_else(|| format!("no type unit with signature {:#018x}", signature.0))
+                    .ok_or(DwarfError::NoTypeUnit {
+                        signature: signature.0,
+                    })
             }
-            other => Err(format!("unsupported type reference {other:?}")),
+            other => Err(DwarfError::UnsupportedReference {
+                form: form_name(&other),
+            }),
         }
     }
 
-    fn type_of(&mut self, loc: Loc, entry: &Entry<'a>) -> Result<Option<Loc>, String> {
+    fn type_of(&mut self, loc: Loc, entry: &Entry<'a>) -> Result<Option<Loc>, DwarfError> {
         match entry.attr_value(DW_AT_type) {
             Some(value) => self.reference(loc.0, value).map(Some),
             None => Ok(None),
@@ -192,18 +199,17 @@ impl<'r, 'a> Resolver<'r, 'a> {
     }
 
     /// The type at `loc`, resolved for layout.
-    pub fn resolve(&mut self, loc: Loc, depth: usize) -> Result<CType, String> {
+    pub fn resolve(&mut self, loc: Loc, depth: usize) -> Result<CType, DwarfError> {
         if depth > MAX_TYPE_DEPTH {
-            return Err(format!(
-                "type chain deeper than {MAX_TYPE_DEPTH} at {}",
-                self.describe(loc)
-            ));
+            return Err(DwarfError::TooDeep {
+                at: self.describe(loc),
+                limit: MAX_TYPE_DEPTH,
+            });
         }
         if self.stack.contains(&loc) {
-            return Err(format!(
-                "cycle in type references at {}",
-                self.describe(loc)
-            ));
+            return Err(DwarfError::Cycle {
+                at: self.describe(loc),
+            });
         }
         self.stack.push(loc);
         let result = self.resolve_entry(loc, depth);
@@ -211,14 +217,15 @@ impl<'r, 'a> Resolver<'r, 'a> {
         result
     }
 
-    fn resolve_entry(&mut self, loc: Loc, depth: usize) -> Result<CType, String> {
+    fn resolve_entry(&mut self, loc: Loc, depth: usize) -> Result<CType, DwarfError> {
         let entry = self.entry(loc)?;
         let here = self.describe(loc);
         let name = self.string(loc.0, &entry, DW_AT_name);
         let byte_size = entry.attr(DW_AT_byte_size).and_then(|a| a.udata_value());
         match entry.tag() {
             DW_TAG_base_type => {
-                let size = byte_size.ok_or_else(|| format!("base type at {here} has no size"))?;
+                let size =
+                    byte_size.ok_or_else(|| incomplete("base type", &here, "has no size"))?;
                 let scalar = match entry.attr_value(DW_AT_encoding) {
                     Some(AttributeValue::Encoding(e)) => CType::scalar_for(e, size),
                     _ => None,
@@ -231,9 +238,9 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 })
             }
             DW_TAG_typedef => {
-                let target = self
-                    .type_of(loc, &entry)?
-                    .ok_or_else(|| format!("typedef of void at {here} used as a member type"))?;
+                let target = self.type_of(loc, &entry)?.ok_or_else(|| {
+                    incomplete("typedef of void", &here, "is used as a member type")
+                })?;
                 let mut inner = self.resolve(target, depth + 1)?;
                 if let Some(name) = name {
                     inner.c_name = name;
@@ -245,9 +252,9 @@ impl<'r, 'a> Resolver<'r, 'a> {
             | DW_TAG_restrict_type
             | DW_TAG_atomic_type
             | DW_TAG_immutable_type => {
-                let target = self
-                    .type_of(loc, &entry)?
-                    .ok_or_else(|| format!("qualified void at {here} used as a member type"))?;
+                let target = self.type_of(loc, &entry)?.ok_or_else(|| {
+                    incomplete("qualified void", &here, "is used as a member type")
+                })?;
                 let mut inner = self.resolve(target, depth + 1)?;
                 let qualifier = match entry.tag() {
                     DW_TAG_const_type => "const",
@@ -256,7 +263,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     _ => "",
                 };
                 if !qualifier.is_empty() {
-                    inner.c_name = format!("{qualifier} {}", inner.c_name);
+                    inner.c_name = model::qualified(qualifier, &inner.c_name);
                 }
                 Ok(inner)
             }
@@ -282,7 +289,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 })
             }
             DW_TAG_enumeration_type => {
-                let size = byte_size.ok_or_else(|| format!("enum at {here} has no size"))?;
+                let size = byte_size.ok_or_else(|| incomplete("enum", &here, "has no size"))?;
                 let scalar = match self.type_of(loc, &entry)? {
                     Some(target) => match self.resolve(target, depth + 1)?.kind {
                         TypeKind::Scalar { scalar } => scalar,
@@ -315,10 +322,10 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     kind: TypeKind::Aggregate(Box::new(s)),
                 })
             }
-            other => Err(format!(
-                "{} at {here} cannot be a member's type",
-                other.static_string().unwrap_or("an unknown tag")
-            )),
+            other => Err(DwarfError::NotAType {
+                tag: other.static_string().unwrap_or("an unknown tag"),
+                at: here,
+            }),
         }
     }
 
@@ -332,7 +339,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
     /// A short C spelling of the type at `loc`, without laying it out (for
     /// pointees, which may well point back at the struct being resolved).
     fn type_name(&mut self, loc: Loc, depth: usize) -> String {
-        if depth > 16 {
+        if depth > MAX_TYPE_NAME_DEPTH {
             return "...".to_string();
         }
         let Ok(entry) = self.entry(loc) else {
@@ -351,8 +358,8 @@ impl<'r, 'a> Resolver<'r, 'a> {
             DW_TAG_class_type => format!("class {}", name.as_deref().unwrap_or("{...}")),
             DW_TAG_enumeration_type => format!("enum {}", name.as_deref().unwrap_or("{...}")),
             DW_TAG_pointer_type => format!("{} *", inner(self)),
-            DW_TAG_const_type => format!("const {}", inner(self)),
-            DW_TAG_volatile_type => format!("volatile {}", inner(self)),
+            DW_TAG_const_type => model::qualified("const", &inner(self)),
+            DW_TAG_volatile_type => model::qualified("volatile", &inner(self)),
             DW_TAG_array_type => format!("{}[]", inner(self)),
             DW_TAG_subroutine_type => "fn".to_string(),
             _ => inner(self),
@@ -364,54 +371,45 @@ impl<'r, 'a> Resolver<'r, 'a> {
         loc: Loc,
         entry: &Entry<'a>,
         depth: usize,
-    ) -> Result<CType, String> {
+    ) -> Result<CType, DwarfError> {
         let here = self.describe(loc);
         let element_loc = self
             .type_of(loc, entry)?
-            .ok_or_else(|| format!("array of void at {here}"))?;
+            .ok_or_else(|| incomplete("array", &here, "has no element type"))?;
         let element = self.resolve(element_loc, depth + 1)?;
         let mut dims: Vec<Option<u64>> = Vec::new();
         for child in self.children(loc)? {
             if child.tag() != DW_TAG_subrange_type && child.tag() != DW_TAG_enumeration_type {
                 continue;
             }
-            dims.push(bound(&child).map_err(|m| format!("array at {here}: {m}"))?);
+            dims.push(bound(&child).map_err(|bound| DwarfError::AbsurdBound {
+                at: here.clone(),
+                bound,
+            })?);
         }
         if dims.is_empty() {
             dims.push(None);
         }
+        // `int ts[25][3]` lists its dimensions outermost first; the type
+        // is built from the innermost out.
         let mut ty = element;
         for (i, len) in dims.iter().enumerate().rev() {
             if len.is_none() && i != 0 {
-                return Err(format!(
-                    "array at {here}: only the first dimension may be unbounded"
-                ));
+                return Err(DwarfError::UnboundedInner { at: here });
             }
             let size = match len {
                 Some(n) => n
                     .checked_mul(ty.size)
                     .filter(|&s| s <= MAX_OBJECT_SIZE)
-                    .ok_or_else(|| {
-                        format!(
-                            "array at {here}: {n} elements of {} bytes is more than {MAX_OBJECT_SIZE} bytes",
-                            ty.size
-                        )
+                    .ok_or_else(|| DwarfError::ArrayTooLarge {
+                        at: here.clone(),
+                        count: *n,
+                        element_size: ty.size,
+                        limit: MAX_OBJECT_SIZE,
                     })?,
                 None => 0,
             };
-            let c_name = match len {
-                Some(n) => format!("{}[{n}]", ty.c_name),
-                None => format!("{}[]", ty.c_name),
-            };
-            ty = CType {
-                c_name,
-                size,
-                align: ty.align,
-                kind: TypeKind::Array {
-                    element: Box::new(ty),
-                    len: *len,
-                },
-            };
+            ty = CType::array_of(ty, *len, size);
         }
         Ok(ty)
     }
@@ -422,7 +420,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
         loc: Loc,
         entry: &Entry<'a>,
         depth: usize,
-    ) -> Result<CStruct, String> {
+    ) -> Result<CStruct, DwarfError> {
         let here = self.describe(loc);
         let kind = if entry.tag() == DW_TAG_union_type {
             Kind::Union
@@ -437,21 +435,25 @@ impl<'r, 'a> Resolver<'r, 'a> {
             entry.attr_value(DW_AT_declaration),
             Some(AttributeValue::Flag(true))
         ) {
-            return Err(format!(
-                "{} {shown} at {here} is only declared, never defined",
-                kind.keyword()
-            ));
+            return Err(DwarfError::Declaration {
+                kind: kind.keyword(),
+                name: shown,
+                at: here,
+            });
         }
         let size = entry
             .attr(DW_AT_byte_size)
             .and_then(|a| a.udata_value())
-            .ok_or_else(|| format!("{shown} at {here} has no DW_AT_byte_size"))?;
+            .ok_or_else(|| incomplete(&shown, &here, "has no DW_AT_byte_size"))?;
         if size > MAX_OBJECT_SIZE {
-            return Err(format!(
-                "{shown} at {here} claims {size} bytes, more than {MAX_OBJECT_SIZE}"
-            ));
+            return Err(DwarfError::TooLarge {
+                what: shown,
+                at: here,
+                size,
+                limit: MAX_OBJECT_SIZE,
+            });
         }
-        let explicit_align = alignment(entry).map_err(|m| format!("{shown} at {here}: {m}"))?;
+        let explicit_align = alignment(entry, || format!("{shown} at {here}"))?;
         let mut members = Vec::new();
         for child in self.children(loc)? {
             if child.tag() != DW_TAG_member {
@@ -464,18 +466,19 @@ impl<'r, 'a> Resolver<'r, 'a> {
             );
             let type_loc = self
                 .type_of(loc, &child)?
-                .ok_or_else(|| format!("{what} has no type"))?;
+                .ok_or_else(|| incomplete(&what, &here, "has no type"))?;
             let ty = self.resolve(type_loc, depth + 1)?;
-            let member_align = alignment(&child).map_err(|m| format!("{what}: {m}"))?;
+            let member_align = alignment(&child, || what.clone())?;
             let location = match kind {
                 Kind::Union => 0,
-                Kind::Struct => member_location(&child).map_err(|m| format!("{what}: {m}"))?,
+                Kind::Struct => member_location(&child)
+                    .ok_or_else(|| DwarfError::BadLocation { what: what.clone() })?,
             };
             let bit_size = child.attr(DW_AT_bit_size).and_then(|a| a.udata_value());
             let (offset, member_size, bits) = match bit_size {
                 Some(bit_size) => {
                     let bit_offset = bit_position(&child, location, bit_size, ty.size, self.little)
-                        .ok_or_else(|| format!("{what}: bit offset overflows"))?;
+                        .ok_or_else(|| DwarfError::BitOverflow { what: what.clone() })?;
                     let first_byte = bit_offset / 8;
                     let bytes = (bit_offset % 8 + bit_size).div_ceil(8);
                     (
@@ -490,11 +493,17 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 None => (location, ty.size, None),
             };
             if offset.checked_add(member_size).is_none_or(|end| end > size) {
-                return Err(format!(
-                    "{what} at offset {offset}, {member_size} bytes, lies outside the {size} bytes of {shown}"
-                ));
+                return Err(DwarfError::Outside {
+                    what,
+                    offset,
+                    size: member_size,
+                    struct_size: size,
+                    name: shown,
+                });
             }
-            let align = ty.align.max(member_align.unwrap_or(1));
+            // DW_AT_alignment is the member's alignment as compiled, lower
+            // than its type's when the member is packed.
+            let align = member_align.unwrap_or(ty.align);
             members.push(Member {
                 name: member_name,
                 ty,
@@ -505,24 +514,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 bits,
             });
         }
-        let natural = members
-            .iter()
-            .filter(|m| {
-                m.bits.is_none_or(|b| b.bit_size > 0) && (m.name.is_some() || m.bits.is_none())
-            })
-            .map(|m| m.align)
-            .max()
-            .unwrap_or(1);
-        let align = natural.max(explicit_align.unwrap_or(1));
-        let misplaced = members
-            .iter()
-            .any(|m| m.bits.is_none() && m.offset % m.align != 0);
-        let packed = misplaced || size % align != 0;
-        let align = if packed {
-            explicit_align.unwrap_or(1)
-        } else {
-            align
-        };
+        let (align, packed) = model::struct_alignment(&members, size, explicit_align);
         Ok(CStruct {
             name,
             kind,
@@ -537,7 +529,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
 
 /// The number of elements of one array dimension; `None` when unbounded
 /// (a flexible array member, or GNU's `[0]`).
-fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, String> {
+fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
     let signed = |value: AttributeValue<Slice<'_>>| -> Option<i128> {
         match value {
             AttributeValue::Sdata(v) => Some(i128::from(v)),
@@ -552,9 +544,7 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, String> {
     };
     if let Some(count) = subrange.attr_value(DW_AT_count) {
         return match signed(count) {
-            Some(n) if n > 0 => u64::try_from(n)
-                .map(Some)
-                .map_err(|_| "absurd count".into()),
+            Some(n) if n > 0 => u64::try_from(n).map(Some).map_err(|_| n),
             Some(_) => Ok(None),
             // A count given as an expression or a variable: a VLA.
             None => Ok(None),
@@ -574,43 +564,75 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, String> {
     if len <= 0 {
         return Ok(None);
     }
-    u64::try_from(len)
-        .map(Some)
-        .map_err(|_| format!("absurd bound {upper}"))
+    u64::try_from(len).map(Some).map_err(|_| upper)
 }
 
-/// `DW_AT_alignment`, checked to be a power of two of sane size.
-fn alignment(entry: &Entry<'_>) -> Result<Option<u64>, String> {
+/// `DW_AT_alignment`, checked to be a power of two of sane size; `what`
+/// names the entry in the error.
+fn alignment(entry: &Entry<'_>, what: impl Fn() -> String) -> Result<Option<u64>, DwarfError> {
     match entry.attr(DW_AT_alignment).and_then(|a| a.udata_value()) {
         None => Ok(None),
         Some(a) if a.is_power_of_two() && a <= MAX_ALIGN => Ok(Some(a)),
-        Some(a) => Err(format!(
-            "DW_AT_alignment {a} is not a power of two up to {MAX_ALIGN}"
-        )),
+        Some(value) => Err(DwarfError::BadAlignment {
+            what: what(),
+            value,
+            limit: MAX_ALIGN,
+        }),
+    }
+}
+
+/// An entry that lacks what its use needs.
+fn incomplete(what: &str, at: &str, problem: &'static str) -> DwarfError {
+    DwarfError::Incomplete {
+        what: what.to_string(),
+        at: at.to_string(),
+        problem,
+    }
+}
+
+/// How DWARF names the form of an attribute value that should have been a
+/// reference, for the message (never Debug output).
+fn form_name(value: &AttributeValue<Slice<'_>>) -> &'static str {
+    match value {
+        AttributeValue::Addr(_) | AttributeValue::DebugAddrIndex(_) => "an address",
+        AttributeValue::Block(_) => "a block",
+        AttributeValue::Exprloc(_) => "an expression",
+        AttributeValue::Flag(_) => "a flag",
+        AttributeValue::Data1(_)
+        | AttributeValue::Data2(_)
+        | AttributeValue::Data4(_)
+        | AttributeValue::Data8(_)
+        | AttributeValue::Sdata(_)
+        | AttributeValue::Udata(_) => "a constant",
+        AttributeValue::String(_)
+        | AttributeValue::DebugStrRef(_)
+        | AttributeValue::DebugLineStrRef(_)
+        | AttributeValue::DebugStrOffsetsIndex(_) => "a string",
+        AttributeValue::SecOffset(_) => "a section offset",
+        _ => "another kind of value",
     }
 }
 
 /// `DW_AT_data_member_location`: a constant, or the DWARF 2 expression
-/// `DW_OP_plus_uconst N`.
-fn member_location(member: &Entry<'_>) -> Result<u64, String> {
+/// `DW_OP_plus_uconst N`; `None` for anything else.
+fn member_location(member: &Entry<'_>) -> Option<u64> {
     let Some(attr) = member.attr(DW_AT_data_member_location) else {
-        return Ok(0);
+        return Some(0);
     };
     if let Some(v) = attr.udata_value() {
-        return Ok(v);
+        return Some(v);
     }
-    if let Some(expression) = attr.exprloc_value() {
-        let mut reader = expression.0;
-        use gimli::Reader as _;
-        let op = reader.read_u8().map_err(|e| e.to_string())?;
-        if op == DW_OP_plus_uconst.0 {
-            let value = reader.read_uleb128().map_err(|e| e.to_string())?;
-            if reader.is_empty() {
-                return Ok(value);
-            }
+    let expression = attr.exprloc_value()?;
+    let mut reader = expression.0;
+    use gimli::Reader as _;
+    let op = reader.read_u8().ok()?;
+    if op == DW_OP_plus_uconst.0 {
+        let value = reader.read_uleb128().ok()?;
+        if reader.is_empty() {
+            return Some(value);
         }
     }
-    Err("DW_AT_data_member_location is neither a constant nor DW_OP_plus_uconst".into())
+    None
 }
 
 /// A bitfield's first bit, counted from the start of the struct, from

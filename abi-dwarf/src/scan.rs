@@ -8,9 +8,11 @@
 //! tag wins over a typedef of the same name.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use abi_spec::limits::{MAX_MEMBERS, MAX_TYPEDEF_STEPS};
 use gimli::constants::*;
 use gimli::{AttributeValue, UnitHeader, UnitOffset};
 
@@ -69,6 +71,22 @@ pub struct ScanError {
     pub error: gimli::Error,
 }
 
+/// One struct, union or class definition of a wanted name, when a scan
+/// is asked for every definition.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// The name's index.
+    pub name: usize,
+    /// Where it is.
+    pub hit: Hit,
+    /// A hash of what can be compared without resolving types: the tag,
+    /// the byte size, and each member's name, location and bit size. Two
+    /// definitions that differ only in member types hash alike.
+    pub shape: u64,
+    /// The unit's `DW_AT_name` (its source file).
+    pub unit_name: Option<String>,
+}
+
 /// What a scan found.
 pub struct Scanned {
     /// Per name, the definition in the lowest-numbered unit that has one.
@@ -77,6 +95,9 @@ pub struct Scanned {
     /// True when every unit was scanned: a name without a hit is defined
     /// nowhere.
     pub complete: bool,
+    /// Every struct, union or class definition of a wanted name, in unit
+    /// order, when asked for.
+    pub definitions: Vec<Definition>,
 }
 
 /// Scans `headers` for the definitions of `wanted`'s names with `threads`
@@ -84,17 +105,23 @@ pub struct Scanned {
 /// has one, whatever the threads' timing. With `required` (indexed like the
 /// names), the scan stops once those names are settled; without, it reads
 /// every unit.
+///
+/// With `every_definition`, the scan also records every definition of each
+/// name with its shape ([`Definition`]), so that a name defined differently
+/// in several units can be reported.
 pub fn scan(
     dwarf: &gimli::Dwarf<Slice<'_>>,
     headers: &[UnitHeader<Slice<'_>>],
     wanted: &Wanted<'_>,
     required: Option<&[bool]>,
     threads: usize,
+    every_definition: bool,
 ) -> Result<Scanned, ScanError> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let stopped_early = AtomicBool::new(false);
     let best: Mutex<Vec<Option<Hit>>> = Mutex::new(vec![None; wanted.names.len()]);
+    let definitions: Mutex<Vec<Definition>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<ScanError>> = Mutex::new(None);
     let worker = || loop {
         if stop.load(Ordering::Relaxed) {
@@ -121,13 +148,20 @@ pub fn scan(
                 }
             }
         }
-        match scan_unit(dwarf, headers[index], wanted) {
-            Ok(hits) => {
+        match scan_unit(dwarf, headers[index], index, wanted, every_definition) {
+            Ok((hits, found)) => {
                 let mut best = best.lock().unwrap_or_else(|e| e.into_inner());
                 for (name, offset) in hits {
                     if best[name].is_none_or(|(u, _)| index < u) {
                         best[name] = Some((index, offset));
                     }
+                }
+                drop(best);
+                if !found.is_empty() {
+                    definitions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .extend(found);
                 }
             }
             Err(error) => {
@@ -149,26 +183,43 @@ pub fn scan(
     if let Some(failure) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(failure);
     }
+    let mut definitions = definitions.into_inner().unwrap_or_else(|e| e.into_inner());
+    definitions.sort_by_key(|d| (d.hit.0, d.hit.1 .0));
     Ok(Scanned {
         hits: best.into_inner().unwrap_or_else(|e| e.into_inner()),
         complete: !stopped_early.into_inner(),
+        definitions,
     })
 }
 
 /// The wanted names defined at the top level of one unit: struct, union
 /// and class definitions, then typedefs of definitions for names no tag of
-/// the unit has.
+/// the unit has; and, with `every_definition`, every struct, union or
+/// class definition of a wanted name with its shape.
+type UnitHits = (Vec<(usize, UnitOffset<usize>)>, Vec<Definition>);
+
 fn scan_unit(
     dwarf: &gimli::Dwarf<Slice<'_>>,
     header: UnitHeader<Slice<'_>>,
+    unit_index: usize,
     wanted: &Wanted<'_>,
-) -> Result<Vec<(usize, UnitOffset<usize>)>, gimli::Error> {
+    every_definition: bool,
+) -> Result<UnitHits, gimli::Error> {
     let unit = dwarf.unit(header)?;
     let mut tree = unit.entries_tree(None)?;
     let root = tree.root()?;
+    let unit_name = if every_definition {
+        root.entry()
+            .attr_value(DW_AT_name)
+            .and_then(|v| dwarf.attr_string(&unit, v).ok())
+            .map(|s| crate::text::shown(&String::from_utf8_lossy(s.slice())))
+    } else {
+        None
+    };
     let mut children = root.children();
     let mut hits: Vec<(usize, UnitOffset<usize>)> = Vec::new();
     let mut typedefs: Vec<(usize, UnitOffset<usize>)> = Vec::new();
+    let mut definitions = Vec::new();
     while let Some(child) = children.next()? {
         let entry = child.entry();
         let typedef = match entry.tag() {
@@ -200,8 +251,19 @@ fn scan_unit(
             if !typedefs.iter().any(|(i, _)| *i == index) && names_definition(&unit, entry) {
                 typedefs.push((index, entry.offset()));
             }
-        } else if !hits.iter().any(|(i, _)| *i == index) {
-            hits.push((index, entry.offset()));
+            continue;
+        }
+        let offset = entry.offset();
+        if !hits.iter().any(|(i, _)| *i == index) {
+            hits.push((index, offset));
+        }
+        if every_definition {
+            definitions.push(Definition {
+                name: index,
+                hit: (unit_index, offset),
+                shape: shape(dwarf, &unit, child)?,
+                unit_name: unit_name.clone(),
+            });
         }
     }
     for (index, offset) in typedefs {
@@ -209,7 +271,53 @@ fn scan_unit(
             hits.push((index, offset));
         }
     }
-    Ok(hits)
+    Ok((hits, definitions))
+}
+
+/// The shape of a struct definition: its tag and size, and each member's
+/// name, location and bit size, hashed.
+fn shape(
+    dwarf: &gimli::Dwarf<Slice<'_>>,
+    unit: &gimli::Unit<Slice<'_>>,
+    node: gimli::EntriesTreeNode<'_, '_, Slice<'_>>,
+) -> Result<u64, gimli::Error> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let number = |entry: &gimli::DebuggingInformationEntry<Slice<'_>>, at| {
+        entry.attr(at).and_then(|a| a.udata_value())
+    };
+    let entry = node.entry();
+    entry.tag().0.hash(&mut hasher);
+    number(entry, DW_AT_byte_size).hash(&mut hasher);
+    let mut children = node.children();
+    let mut count = 0usize;
+    while let Some(child) = children.next()? {
+        let member = child.entry();
+        if member.tag() != DW_TAG_member {
+            continue;
+        }
+        count += 1;
+        if count > MAX_MEMBERS {
+            break;
+        }
+        // A linked binary's strings are merged: one name, one offset. Names
+        // stored otherwise are hashed as bytes; a name stored both ways
+        // hashes apart, and the layouts are compared once resolved.
+        match member.attr_value(DW_AT_name) {
+            Some(AttributeValue::DebugStrRef(offset)) => (0u8, offset.0).hash(&mut hasher),
+            Some(AttributeValue::DebugLineStrRef(offset)) => (1u8, offset.0).hash(&mut hasher),
+            Some(other) => dwarf
+                .attr_string(unit, other)
+                .ok()
+                .map(|s| s.slice().to_vec())
+                .hash(&mut hasher),
+            None => 2u8.hash(&mut hasher),
+        }
+        number(member, DW_AT_data_member_location).hash(&mut hasher);
+        number(member, DW_AT_data_bit_offset).hash(&mut hasher);
+        number(member, DW_AT_bit_size).hash(&mut hasher);
+    }
+    count.hash(&mut hasher);
+    Ok(hasher.finish())
 }
 
 /// A struct, union or class entry that defines its type here: not a
@@ -232,7 +340,7 @@ fn names_definition(
 ) -> bool {
     let mut next = typedef.attr_value(DW_AT_type);
     // A few steps: typedefs of typedefs, qualifiers.
-    for _ in 0..8 {
+    for _ in 0..MAX_TYPEDEF_STEPS {
         let offset = match next {
             Some(AttributeValue::UnitRef(offset)) => offset,
             Some(AttributeValue::DebugInfoRef(_)) => return true,

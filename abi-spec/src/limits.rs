@@ -36,3 +36,45 @@ pub const MAX_NAME_LEN: usize = 128;
 /// not become 6 GiB of writes. Real extensible structs are a few hundred
 /// bytes; a larger struct is listed as not simulated.
 pub const MAX_SIMULATED_BYTES: u64 = 1 << 20;
+
+// Binaries (abi-dwarf): DWARF and BTF are as hostile as any input. Each
+// limit below bounds the time or memory one file can cost; each is far
+// above what a real binary needs (Debian's 6.1 vmlinux, 633 MB of DWARF,
+// and the running kernel's 5.5 MB of BTF stay well inside every one).
+
+/// Deepest chain of types (typedef of array of struct of ...) followed
+/// when a binary's type is resolved. Real chains are under 20 deep.
+pub const MAX_TYPE_DEPTH: usize = 64;
+/// Deepest chain followed when a pointee is only named (`struct x *`),
+/// not laid out; past it the name is shown as `...`.
+pub const MAX_TYPE_NAME_DEPTH: usize = 16;
+/// Most typedefs and qualifiers followed when the scan decides whether a
+/// typedef names a struct.
+pub const MAX_TYPEDEF_STEPS: usize = 8;
+/// Most DWARF entries (or BTF types) read to resolve one struct, nested
+/// types included.
+pub const MAX_ENTRIES: usize = 2_000_000;
+/// Most members of one struct or union in a binary (and children of one
+/// DWARF entry).
+pub const MAX_MEMBERS: usize = 65_536;
+/// Most a compressed DWARF section may claim to grow by. zlib cannot
+/// exceed 1032:1; DWARF compresses about 3-10:1 with zlib or zstd. A
+/// header that claims more is a lie meant to make the reader allocate.
+pub const MAX_COMPRESSION_RATIO: u64 = 1100;
+/// Largest file read into memory rather than mapped (a file that refuses
+/// to be mapped, such as those under `/sys/kernel/btf/`, and every BTF
+/// file). The running kernel's BTF is about 6 MB.
+pub const MAX_READ_BYTES: u64 = 1 << 30;
+/// Most types in one BTF object (base and split counted together). Each
+/// type takes at least 12 bytes, so the file size bounds it too; this
+/// bounds the index built over them (Linux 6.18: about 150,000).
+pub const MAX_BTF_TYPES: usize = 16 << 20;
+/// Most definitions of one name compared when a binary defines a name
+/// differently in several places (DWARF units, BTF types); past it the
+/// others are counted, not laid out.
+pub const MAX_DEFINITIONS_COMPARED: usize = 16;
+/// Longest name from a binary shown or written as it is (struct, member
+/// and type names, paths in generated files): longer ones are cut, with
+/// the number of characters left out said. Linux's longest struct name has
+/// under 60 characters.
+pub const MAX_SHOWN_NAME_CHARS: usize = 256;

@@ -1,11 +1,13 @@
-//! `abi-check dump`: struct layouts read from a binary's DWARF, as pahole
-//! style text, as the JSON of `layout --format json`, or as a spec file to
-//! start from.
+//! `abi-check dump`: struct layouts read from a binary's DWARF or BTF, as
+//! pahole style text, as the JSON of `layout --format json`, or as a spec
+//! file to start from. A name defined differently in several places is
+//! shown as first defined, with the others and how they differ.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use abi_dwarf::{CStruct, CType, Dump, Found, Kind, Member, TypeKind};
+use abi_dwarf::text::shown;
+use abi_dwarf::{CStruct, CType, Dump, Format, Found, Kind, Member, TypeKind};
 use serde_json::{json, Value};
 
 use crate::cli::{DumpArgs, DumpFormat};
@@ -13,8 +15,30 @@ use crate::output::{self, Failure, Outcome, EXIT_OK};
 
 /// Runs the command.
 pub fn run(args: &DumpArgs) -> Outcome {
-    let dump = abi_dwarf::read_structs(&args.elf, &args.debug_dir, &args.structs)
-        .map_err(|e| Failure::msg(e.to_string()))?;
+    let options = abi_dwarf::Options {
+        debug_dir: args.debug_dir.clone(),
+        btf_base: args.btf_base.clone(),
+        every_definition: true,
+    };
+    let groups: Vec<Vec<String>> = args.structs.iter().map(|q| vec![q.clone()]).collect();
+    let dump = match (&args.elf, &args.btf) {
+        (_, Some(btf)) => abi_dwarf::read_btf(btf, &groups, &options),
+        (Some(elf), None) => abi_dwarf::read(elf, &groups, &options),
+        (None, None) => return Err(Failure::msg("dump needs --elf FILE or --btf FILE")),
+    }
+    .map_err(|e| Failure::msg(e.to_string()))?;
+    for found in &dump.structs {
+        if !found.others.is_empty() {
+            let places: usize = found.others.iter().map(|o| o.count).sum();
+            eprintln!(
+                "warning: {}: `{}` has {places} other definition{} that differ{}; shown: the first",
+                shown(&dump.debug_file.display().to_string()),
+                shown(&found.query),
+                if places == 1 { "" } else { "s" },
+                if places == 1 { "s" } else { "" },
+            );
+        }
+    }
     let text = match args.format {
         DumpFormat::Text => dump
             .structs
@@ -26,6 +50,7 @@ pub fn run(args: &DumpArgs) -> Outcome {
             let value = json!({
                 "file": dump.file.display().to_string(),
                 "debug_file": dump.debug_file.display().to_string(),
+                "format": dump.format.name(),
                 "target": dump.target.name(),
                 "layouts": dump.structs.iter().map(|f| layout_json(&dump, f)).collect::<Vec<_>>(),
             });
@@ -57,14 +82,15 @@ fn text(dump: &Dump, found: &Found) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "/* {} ({}), from {} */",
-        found.query,
+        "/* {} ({}), from {} ({}) */",
+        shown(&found.query),
         dump.target,
-        output::shown_path(&dump.debug_file)
+        shown(&dump.debug_file.display().to_string()),
+        dump.format.name()
     );
     // An anonymous struct found by its typedef name prints as the typedef.
     let typedef = s.name.is_none() && found.member_offset.is_none();
-    let title = s.name.clone().unwrap_or_else(|| found.query.clone());
+    let title = s.name.clone().unwrap_or_else(|| shown(&found.query));
     if typedef {
         let _ = writeln!(out, "typedef {} {{", s.kind.keyword());
     } else {
@@ -91,9 +117,39 @@ fn text(dump: &Dump, found: &Found) -> String {
     if s.kind == Kind::Struct && s.size > end {
         let _ = writeln!(out, "\t/* padding: {} */", s.size - end);
     }
-    let _ = writeln!(out, "\t/* align: {} */", s.align);
+    match dump.format {
+        Format::Dwarf => {
+            let _ = writeln!(out, "\t/* align: {} */", s.align);
+        }
+        // BTF records no alignment: an aligned(N) above the members' own
+        // leaves no trace.
+        Format::Btf => {
+            let _ = writeln!(
+                out,
+                "\t/* align: {} (from the members: BTF records no alignment) */",
+                s.align
+            );
+        }
+    }
     if let Some(offset) = found.member_offset {
-        let _ = writeln!(out, "\t/* at offset {offset} of {} */", root(&found.query));
+        let _ = writeln!(
+            out,
+            "\t/* at offset {offset} of {} */",
+            shown(root(&found.query))
+        );
+    }
+    for other in &found.others {
+        let _ = writeln!(
+            out,
+            "\t/* also defined differently in {}{}: {} */",
+            other.place,
+            if other.count > 1 {
+                format!(" and {} more", other.count - 1)
+            } else {
+                String::new()
+            },
+            differences(s, &other.layout).join("; ")
+        );
     }
     let last = s.size % 64;
     if s.size > 0 && last != 0 && cachelines > 1 {
@@ -253,6 +309,20 @@ fn layout_json(dump: &Dump, found: &Found) -> Value {
             holes.push(json!({"offset": end, "size": s.size - end, "kind": "padding"}));
         }
     }
+    let others: Vec<Value> = found
+        .others
+        .iter()
+        .map(|o| {
+            json!({
+                "place": o.place,
+                "count": o.count,
+                "kind": o.layout.kind.keyword(),
+                "size": o.layout.size,
+                "align": o.layout.align,
+                "differences": differences(s, &o.layout),
+            })
+        })
+        .collect();
     json!({
         "struct": found.query,
         "c_name": s.name,
@@ -264,7 +334,75 @@ fn layout_json(dump: &Dump, found: &Found) -> Value {
         "member_offset": found.member_offset,
         "fields": fields,
         "holes": holes,
+        "other_definitions": others,
     })
+}
+
+/// How `other` differs from `taken`: kind, size, alignment, and members
+/// missing, added, moved or retyped (at most a few, then a count).
+pub fn differences(taken: &CStruct, other: &CStruct) -> Vec<String> {
+    const SHOWN: usize = 6;
+    let mut out = Vec::new();
+    if taken.kind != other.kind {
+        out.push(format!(
+            "a {} there, a {} here",
+            other.kind.keyword(),
+            taken.kind.keyword()
+        ));
+    }
+    if taken.size != other.size {
+        out.push(format!("{} bytes there, {} here", other.size, taken.size));
+    }
+    if taken.align != other.align {
+        out.push(format!(
+            "{}-aligned there, {}-aligned here",
+            other.align, taken.align
+        ));
+    }
+    let here = taken.flat_members();
+    let there = other.flat_members();
+    let mut members = Vec::new();
+    for m in &here {
+        let Some(name) = m.member.name.as_deref() else {
+            continue;
+        };
+        match there
+            .iter()
+            .find(|t| t.member.name.as_deref() == Some(name))
+        {
+            None => members.push(format!("no `{name}` there")),
+            Some(t) if t.offset != m.offset => {
+                members.push(format!("`{name}` at {} there, {} here", t.offset, m.offset))
+            }
+            Some(t)
+                if t.member.ty.c_name != m.member.ty.c_name || t.member.size != m.member.size =>
+            {
+                members.push(format!(
+                    "`{name}` is `{}` ({} bytes) there, `{}` ({} bytes) here",
+                    t.member.ty.c_name, t.member.size, m.member.ty.c_name, m.member.size
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for t in &there {
+        let Some(name) = t.member.name.as_deref() else {
+            continue;
+        };
+        if !here.iter().any(|m| m.member.name.as_deref() == Some(name)) {
+            members.push(format!("`{name}` only there, at {}", t.offset));
+        }
+    }
+    let more = members.len().saturating_sub(SHOWN);
+    members.truncate(SHOWN);
+    out.extend(members);
+    if more > 0 {
+        out.push(format!("{more} more member differences"));
+    }
+    if out.is_empty() {
+        out.push("the same members at the same offsets, with other member types".into());
+    }
+    out
 }
 
 // ---------------------------------------------------------------- toml
@@ -282,6 +420,10 @@ struct SpecWriter<'d> {
     queue: Vec<(String, &'d CStruct, String)>,
     names: HashMap<*const CStruct, String>,
     taken: HashMap<String, usize>,
+    /// Per name asked for (before any `_2`), the structs named so far:
+    /// each member of type `struct statx_timestamp` is a copy of its own,
+    /// and equal copies must share one spec struct.
+    by_value: HashMap<String, Vec<(&'d CStruct, String)>>,
     /// `[[waiver]]` tables, written after every struct.
     waivers: Vec<String>,
 }
@@ -292,13 +434,27 @@ impl<'d> SpecWriter<'d> {
         if let Some(name) = self.names.get(&key) {
             return name.clone();
         }
-        let mut name = identifier(&wanted);
+        let base = identifier(&wanted);
+        let same = self
+            .by_value
+            .get(&base)
+            .and_then(|seen| seen.iter().find(|(other, _)| *other == s));
+        if let Some((_, name)) = same {
+            let name = name.clone();
+            self.names.insert(key, name.clone());
+            return name;
+        }
+        let mut name = base.clone();
         let n = self.taken.entry(name.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
             name = format!("{name}_{n}");
         }
         self.names.insert(key, name.clone());
+        self.by_value
+            .entry(base)
+            .or_default()
+            .push((s, name.clone()));
         self.queue.push((name.clone(), s, doc));
         name
     }
@@ -311,6 +467,7 @@ fn spec_toml(dump: &Dump) -> String {
         queue: Vec::new(),
         names: HashMap::new(),
         taken: HashMap::new(),
+        by_value: HashMap::new(),
         waivers: Vec::new(),
     };
     for found in &dump.structs {
@@ -333,21 +490,24 @@ fn spec_toml(dump: &Dump) -> String {
         .map(|(n, _, _)| n.clone())
         .unwrap_or_else(|| "dump".into());
     let mut out = String::new();
+    // The path is the user's, but it may hold a newline: escaped, it
+    // cannot end the comment and start a table.
     let _ = writeln!(
         out,
-        "# Generated by `abi-check dump --format toml` from {} ({}).\n# Review names, \
+        "# Generated by `abi-check dump --format toml` from {} ({}, {}).\n# Review names, \
          versions and features before relying on it.\n",
-        // Escaped: a line break in the path would end the comment.
-        output::shown_path(&dump.file),
-        dump.target
+        shown(&dump.file.display().to_string()),
+        dump.target,
+        dump.format.name()
     );
     let _ = writeln!(out, "[abi]\nname = {}\nversion = 1", quote(&abi_name));
     let _ = writeln!(
         out,
         "doc = {}\ntargets = [{}]",
         quote(&format!(
-            "Layouts read from the DWARF of {} ({}).",
-            dump.file.display(),
+            "Layouts read from the {} of {} ({}).",
+            dump.format.name(),
+            shown(&dump.file.display().to_string()),
             dump.target
         )),
         quote(dump.target.name())
@@ -433,7 +593,15 @@ fn struct_toml<'d>(writer: &mut SpecWriter<'d>, name: &str, s: &'d CStruct, doc:
             )),
         }
     }
-    for f in fields {
+    // Names cut to the spec's length, or made identifiers, may meet.
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for mut f in fields {
+        let mut k = 1;
+        while !used.insert(f.name.clone()) {
+            k += 1;
+            let stem: String = f.name.chars().take(100).collect();
+            f.name = format!("{stem}_{k}");
+        }
         let _ = writeln!(
             out,
             "\n[[struct.field]]\nname = {}\ntype = {}\nsince = 1",

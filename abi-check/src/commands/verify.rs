@@ -3,10 +3,12 @@
 //! kernel and a libc) are shown side by side. `--struct NAME=A|B` names a
 //! struct that binaries spell differently: each binary is read for the
 //! first of `A`, `B` it defines, and the table says which one matched.
+//! `--btf [FILE]` reads BTF (the running kernel's without FILE) beside them.
 
 use std::fmt::Write as _;
 
 use abi_dwarf::compare::{self, Verdict};
+use abi_dwarf::{CStruct, Format};
 use serde_json::{json, Value};
 
 use crate::cli::VerifyArgs;
@@ -65,18 +67,36 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let groups: Vec<Vec<String>> = pairs.iter().map(|p| p.c_names.clone()).collect();
     let mut rows: Vec<(String, String, Verdict)> = Vec::new();
     let mut findings = Vec::new();
-    for elf in &args.elf {
-        let dump = abi_dwarf::read_first_defined(elf, &args.debug_dir, &groups)
-            .map_err(|e| Failure::msg(e.to_string()))?;
+    let options = abi_dwarf::Options {
+        debug_dir: args.debug_dir.clone(),
+        btf_base: args.btf_base.clone(),
+        every_definition: false,
+    };
+    let sources = args
+        .elf
+        .iter()
+        .map(|p| (p, false))
+        .chain(args.btf.iter().map(|p| (p, true)));
+    for (elf, btf) in sources {
+        let dump = if btf {
+            abi_dwarf::read_btf(elf, &groups, &options)
+        } else {
+            abi_dwarf::read(elf, &groups, &options)
+        }
+        .map_err(|e| Failure::msg(e.to_string()))?;
         // The path as given for JSON; escaped and cut in messages.
         let label = elf.display().to_string();
         let shown = output::shown_path(elf);
         for (pair, found) in pairs.iter().zip(&dump.structs) {
+            let mut layout = found.layout.clone();
+            if dump.format == Format::Btf {
+                btf_alignment(&spec, pair.index, dump.target, &mut layout, &found.query);
+            }
             // `found.query` is the alternative this binary defines.
             let verdict = compare::verify(
                 &spec,
                 pair.index,
-                &found.layout,
+                &layout,
                 &found.query,
                 &shown,
                 dump.target,
@@ -110,6 +130,49 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         &summary,
         json!({"abi": spec.abi.name, "version": spec.abi.version, "binaries": binaries}),
     )
+}
+
+/// BTF records no alignment: a struct read from it is aligned as its
+/// members are, and an `__attribute__((aligned(N)))` above that (Linux's
+/// `struct rseq`, aligned to 32) leaves no trace. When the spec's newest
+/// version asks for more, and the compiled struct could be so aligned (not
+/// packed, its size a multiple of N), the spec's alignment is taken, with a
+/// note: the binary cannot contradict it.
+fn btf_alignment(
+    spec: &abi_spec::Spec,
+    index: usize,
+    target: abi_spec::Target,
+    layout: &mut CStruct,
+    query: &str,
+) {
+    let Some(newest) = spec
+        .versions()
+        .rev()
+        .filter_map(|v| {
+            abi_spec::layout::layout(spec, index, target, v)
+                .ok()
+                .flatten()
+        })
+        .next()
+    else {
+        return;
+    };
+    let wanted = newest.align;
+    if layout.packed || wanted <= layout.align || wanted % layout.align != 0 {
+        return;
+    }
+    if layout.size % wanted != 0 {
+        return;
+    }
+    eprintln!(
+        "note: `{}`: BTF records no alignment; the members give {}, the spec says {}, which its {} bytes allow: taken as {}",
+        abi_dwarf::text::shown(query),
+        layout.align,
+        wanted,
+        layout.size,
+        wanted
+    );
+    layout.align = wanted;
 }
 
 /// The side-by-side table: per struct, per binary.
