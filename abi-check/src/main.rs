@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod git;
 mod output;
 mod render;
 mod sarif;
@@ -26,6 +27,9 @@ fn run(cli: &Cli) -> Outcome {
         Command::Verify(args) => commands::verify::run(args),
         Command::Dump(args) => commands::dump::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Changed(args) => commands::changed::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     }
 }
 

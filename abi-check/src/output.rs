@@ -249,6 +249,12 @@ pub fn report_findings(
             ));
         }
         FindingFormat::Github => print(&github_lines(findings)),
+        FindingFormat::Markdown => print(&crate::render::report_markdown::findings_report(
+            findings,
+            code,
+            summary,
+            &extra_json,
+        )),
         FindingFormat::Sarif => print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&crate::sarif::log(findings, deny)).unwrap_or_default()
