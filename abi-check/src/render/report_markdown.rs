@@ -14,18 +14,19 @@ use abi_spec::finding::Finding;
 use abi_spec::Severity;
 use serde_json::Value;
 
-/// Escapes text for Markdown: every character that is active somewhere
-/// (inline, at the start of a line, in a table cell, or on GitHub: `@`
-/// mentions, `$` math, `~` strikethrough) gets a backslash, which
-/// CommonMark allows before any ASCII punctuation; line breaks become
-/// spaces and other control characters U+FFFD, so a value stays in its
-/// cell or line.
+/// Escapes text for Markdown: every character that is active inside a
+/// line (code spans, emphasis, links, HTML, entities, table cells, and on
+/// GitHub `~` strikethrough, `$` math, `@` mentions) gets a backslash,
+/// which CommonMark allows before any ASCII punctuation; line breaks
+/// become spaces and other control characters U+FFFD, so a value stays in
+/// its cell or line. Characters active only at the start of a line (`-`,
+/// `+`, `=`, digits and `.`) are left alone: the report never starts a
+/// line with a value, and `#` is escaped anyway for GitHub's issue links.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
-            | '-' | '!' | '|' | '~' | '&' | '@' | '$' | '=' | '"' | '\'' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '@' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
