@@ -210,16 +210,35 @@ impl Repository {
     /// subdirectory, through symbolic links to directories, names the same
     /// entry.
     pub fn containing(file: &Path) -> Result<(Repository, RepoPath), GitError> {
-        let dir = parent_dir(file);
+        let (repo, prefix) = Repository::top_and_prefix(&parent_dir(file))?;
+        let name = file.file_name().unwrap_or(OsStr::new(""));
+        let mut path = prefix;
+        path.extend_from_slice(name.as_bytes());
+        Ok((
+            repo,
+            RepoPath {
+                path: OsString::from_vec(path),
+            },
+        ))
+    }
+
+    /// The repository whose work tree holds the directory `dir`.
+    pub fn at(dir: &Path) -> Result<Repository, GitError> {
+        Ok(Repository::top_and_prefix(dir)?.0)
+    }
+
+    /// The repository of a directory, and the directory's path in it
+    /// (empty at the top, else ending in `/`).
+    fn top_and_prefix(dir: &Path) -> Result<(Repository, Vec<u8>), GitError> {
         let out = git()
             .arg("-C")
-            .arg(&dir)
+            .arg(dir)
             .args(["rev-parse", "--show-toplevel", "--show-prefix"])
             .output()
             .map_err(GitError::NoGit)?;
         if !out.status.success() {
             return Err(GitError::NotARepository {
-                dir,
+                dir: dir.to_path_buf(),
                 detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
         }
@@ -230,27 +249,16 @@ impl Repository {
         let prefix = lines.next().unwrap_or_default();
         if root.is_empty() {
             return Err(GitError::NotARepository {
-                dir,
+                dir: dir.to_path_buf(),
                 detail: "no work tree (a bare repository?)".to_string(),
             });
         }
-        let name = file.file_name().unwrap_or(OsStr::new(""));
-        let mut path = prefix.to_vec();
-        path.extend_from_slice(name.as_bytes());
         Ok((
             Repository {
                 root: PathBuf::from(OsStr::from_bytes(root)),
             },
-            RepoPath {
-                path: OsString::from_vec(path),
-            },
+            prefix.to_vec(),
         ))
-    }
-
-    /// The repository whose work tree holds the directory `dir`.
-    pub fn at(dir: &Path) -> Result<Repository, GitError> {
-        let (repo, _) = Repository::containing(&dir.join("."))?;
-        Ok(repo)
     }
 
     /// The work tree's root.
