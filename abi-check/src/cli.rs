@@ -168,6 +168,9 @@ pub enum CompatFormat {
     Json,
     /// A summary table, the negotiations and the findings.
     Markdown,
+    /// Refused with a message pointing at `matrix` (hidden).
+    #[value(hide = true)]
+    Svg,
 }
 
 /// `abi-check compat`.

@@ -13,7 +13,6 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io::Read;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -156,6 +155,30 @@ pub enum Blob {
     Absent,
 }
 
+/// Bytes git printed as a path: as they are on Unix, where paths are
+/// bytes; as UTF-8 elsewhere (git for Windows prints UTF-8).
+#[cfg(unix)]
+fn os_from_bytes(bytes: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStrExt;
+    OsStr::from_bytes(bytes).to_owned()
+}
+
+#[cfg(not(unix))]
+fn os_from_bytes(bytes: &[u8]) -> OsString {
+    OsString::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(unix)]
+fn os_bytes(text: &OsStr) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    text.as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn os_bytes(text: &OsStr) -> Vec<u8> {
+    text.to_string_lossy().into_owned().into_bytes()
+}
+
 fn git() -> Command {
     let mut command = Command::new("git");
     command.env("GIT_OPTIONAL_LOCKS", "0");
@@ -213,11 +236,11 @@ impl Repository {
         let (repo, prefix) = Repository::top_and_prefix(&parent_dir(file))?;
         let name = file.file_name().unwrap_or(OsStr::new(""));
         let mut path = prefix;
-        path.extend_from_slice(name.as_bytes());
+        path.extend(os_bytes(name));
         Ok((
             repo,
             RepoPath {
-                path: OsString::from_vec(path),
+                path: os_from_bytes(&path),
             },
         ))
     }
@@ -255,7 +278,7 @@ impl Repository {
         }
         Ok((
             Repository {
-                root: PathBuf::from(OsStr::from_bytes(root)),
+                root: PathBuf::from(os_from_bytes(root)),
             },
             prefix.to_vec(),
         ))
@@ -434,7 +457,7 @@ impl Repository {
         let mut files = Vec::new();
         while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
             files.push((
-                PathBuf::from(OsStr::from_bytes(path)),
+                PathBuf::from(os_from_bytes(path)),
                 status.first() == Some(&b'D'),
             ));
         }

@@ -125,6 +125,11 @@ fn markdown(
 
 /// Runs the command.
 pub fn run(args: &CompatArgs) -> Outcome {
+    if args.format == CompatFormat::Svg {
+        return Err(Failure::msg(
+            "`abi-check compat` writes text, json or markdown; svg is for `abi-check matrix`",
+        ));
+    }
     let kernel = output::load_spec(&args.kernel)?;
     let libc = output::load_spec(&args.libc)?;
     if kernel.abi.name != libc.abi.name {
