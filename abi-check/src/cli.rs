@@ -39,6 +39,13 @@ pub enum Command {
     Dump(DumpArgs),
     /// Explain a rule: what it means, why it breaks, how to fix it.
     Explain(ExplainArgs),
+    /// Diff every spec file a branch changes against the merge base: what
+    /// the GitHub Action runs.
+    Changed(ChangedArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), of abi-check or of one command.
+    Man(ManArgs),
 }
 
 /// Output formats of `check`, `diff` and `compat`.
@@ -52,6 +59,8 @@ pub enum FindingFormat {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...::`).
     Github,
+    /// A summary table and the findings, for job summaries and pull-request comments.
+    Markdown,
 }
 
 /// `abi-check check`.
@@ -112,11 +121,25 @@ pub struct LayoutArgs {
 
 /// `abi-check diff`.
 #[derive(Args, Debug)]
+#[command(override_usage = "abi-check diff [OPTIONS] OLD NEW\n       \
+    abi-check diff [OPTIONS] --against REV [SPEC]\n       \
+    abi-check diff [OPTIONS] --against-merge-base REF [SPEC]")]
 pub struct DiffArgs {
-    /// The old spec (e.g. from the merge base).
-    pub old: PathBuf,
+    /// The old spec (e.g. from the merge base); with --against or
+    /// --against-merge-base, the spec in the work tree (default: spec.toml).
+    #[arg(value_name = "OLD", required_unless_present_any = ["against", "against_merge_base"])]
+    pub old: Option<PathBuf>,
     /// The new spec.
-    pub new: PathBuf,
+    #[arg(value_name = "NEW", required_unless_present_any = ["against", "against_merge_base"])]
+    pub new: Option<PathBuf>,
+    /// Read OLD from git: SPEC as it was at this revision (a commit, a
+    /// branch, a tag, `HEAD~1`); NEW is SPEC in the work tree.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["against_merge_base", "new"])]
+    pub against: Option<String>,
+    /// Read OLD from git at the merge base of REF and HEAD (what a pull
+    /// request into REF changes: `origin/main`).
+    #[arg(long, value_name = "REF", conflicts_with = "new")]
+    pub against_merge_base: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
@@ -136,6 +159,20 @@ pub enum ReportFormat {
     Svg,
 }
 
+/// Output formats of `compat`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompatFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// A summary table, the negotiations and the findings.
+    Markdown,
+    /// Refused with a message pointing at `matrix` (hidden).
+    #[value(hide = true)]
+    Svg,
+}
+
 /// `abi-check compat`.
 #[derive(Args, Debug)]
 pub struct CompatArgs {
@@ -144,8 +181,8 @@ pub struct CompatArgs {
     /// The libc side's spec.
     pub libc: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = CompatFormat::Text)]
+    pub format: CompatFormat,
 }
 
 /// `abi-check matrix`.
@@ -313,4 +350,52 @@ pub struct ExplainArgs {
     /// List every rule with its severity and summary.
     #[arg(long)]
     pub list: bool,
+}
+
+/// `abi-check changed`.
+#[derive(Args, Debug)]
+pub struct ChangedArgs {
+    /// The branch the change goes into; OLD is each spec at the merge base
+    /// of REF and HEAD. Default: `origin/$GITHUB_BASE_REF` when that is set
+    /// (a pull request's base branch in GitHub Actions).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Which files may be specs, as git glob pathspecs relative to the
+    /// repository root (repeatable); of the files changed since the merge
+    /// base that match, those holding an `[abi]` table are diffed.
+    #[arg(long = "paths", value_name = "GLOB", default_value = "**/*.toml")]
+    pub paths: Vec<String>,
+    /// Diff these spec files, changed or not, instead of looking for them
+    /// (repeatable).
+    #[arg(long = "spec", value_name = "FILE")]
+    pub specs: Vec<PathBuf>,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Also write SARIF 2.1.0 to FILE: one run with every spec's findings,
+    /// as code scanning wants it.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also append the Markdown report to FILE (`$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Exit 1 on `api` findings (renames) too.
+    #[arg(long, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+}
+
+/// `abi-check completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `abi-check man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A command, for its own page (`abi-check-diff(1)`); default: the
+    /// page of abi-check.
+    pub command: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod git;
 mod output;
 mod render;
 mod sarif;
@@ -28,6 +29,9 @@ fn run(cli: &Cli) -> Outcome {
         Command::Verify(args) => commands::verify::run(args),
         Command::Dump(args) => commands::dump::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Changed(args) => commands::changed::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     }
 }
 
@@ -49,7 +53,12 @@ fn failure_format(command: &Command) -> FailureFormat {
         Command::Matrix(a) => ("matrix", format_name(a.format)),
         Command::Verify(a) => ("verify", format_name(a.format)),
         Command::Dump(a) => ("dump", format_name(a.format)),
-        Command::Header(_) | Command::Rust(_) | Command::Explain(_) => return FailureFormat::Text,
+        Command::Changed(a) => ("changed", format_name(a.format)),
+        Command::Header(_)
+        | Command::Rust(_)
+        | Command::Explain(_)
+        | Command::Completions(_)
+        | Command::Man(_) => return FailureFormat::Text,
     };
     FailureFormat::of(name, &format)
 }

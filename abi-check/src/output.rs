@@ -209,13 +209,14 @@ impl FailureFormat {
     /// The failure format of `command --format format`: the one place
     /// that knows which commands speak which machine format.
     pub fn of(command: &str, format: &str) -> FailureFormat {
-        let verdict = matches!(command, "check" | "diff" | "verify" | "compat");
+        let verdict = matches!(command, "check" | "diff" | "verify" | "compat" | "changed");
         match (command, format) {
-            ("check" | "diff" | "verify" | "compat" | "layout" | "matrix" | "dump", "json") => {
-                FailureFormat::Json { verdict }
-            }
-            ("check" | "diff" | "verify", "sarif") => FailureFormat::Sarif,
-            ("check" | "diff" | "verify", "github") => FailureFormat::Github,
+            (
+                "check" | "diff" | "verify" | "compat" | "changed" | "layout" | "matrix" | "dump",
+                "json",
+            ) => FailureFormat::Json { verdict },
+            ("check" | "diff" | "verify" | "changed", "sarif") => FailureFormat::Sarif,
+            ("check" | "diff" | "verify" | "changed", "github") => FailureFormat::Github,
             _ => FailureFormat::Text,
         }
     }
@@ -677,6 +678,12 @@ pub fn report_findings(
             ));
         }
         FindingFormat::Github => print(&github_lines(findings)),
+        FindingFormat::Markdown => print(&crate::render::report_markdown::findings_report(
+            findings,
+            code,
+            summary,
+            &extra_json,
+        )),
         FindingFormat::Sarif => print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&crate::sarif::log(findings, deny)).unwrap_or_default()

@@ -7,8 +7,9 @@ use abi_spec::compat::{self, Negotiation};
 use abi_spec::Spec;
 use serde_json::{json, Value};
 
-use crate::cli::{CompatArgs, ReportFormat};
+use crate::cli::{CompatArgs, CompatFormat};
 use crate::output::{self, Failure, Outcome};
+use crate::render::report_markdown::{self, NegotiationRow};
 
 fn side_json(spec: &Spec, file: &str) -> Value {
     json!({
@@ -79,11 +80,56 @@ fn table(negotiations: &[Negotiation]) -> String {
     out
 }
 
+/// The Markdown report: the negotiation table's cells, then the renderer.
+fn markdown(
+    kernel: &Spec,
+    kernel_file: &str,
+    libc: &Spec,
+    libc_file: &str,
+    report: &compat::SidesReport,
+    code: u8,
+) -> String {
+    let rows: Vec<NegotiationRow> = report
+        .negotiations
+        .iter()
+        .map(|n| {
+            [
+                n.struct_name.clone(),
+                n.kernel_version.to_string(),
+                n.libc_version.to_string(),
+                n.announced.to_string(),
+                n.length.to_string(),
+                n.version
+                    .map_or_else(|| "refused".to_string(), |v| v.to_string()),
+                n.features.join(", "),
+                n.other_lengths
+                    .iter()
+                    .map(|(ts, len)| {
+                        let names: Vec<&str> = ts.iter().map(|t| t.name()).collect();
+                        format!("{len} on {}", names.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    let sides = format!(
+        "kernel {kernel_file} ({} {}..={}), libc {libc_file} ({} {}..={})",
+        kernel.abi.name,
+        kernel.abi.first_version,
+        kernel.abi.version,
+        libc.abi.name,
+        libc.abi.first_version,
+        libc.abi.version
+    );
+    report_markdown::compat_report(&kernel.abi.name, &sides, &rows, &report.findings, code)
+}
+
 /// Runs the command.
 pub fn run(args: &CompatArgs) -> Outcome {
-    if args.format == ReportFormat::Svg {
+    if args.format == CompatFormat::Svg {
         return Err(Failure::msg(
-            "`abi-check compat` writes text or json; svg is for `abi-check matrix`",
+            "`abi-check compat` writes text, json or markdown; svg is for `abi-check matrix`",
         ));
     }
     let kernel = output::load_spec(&args.kernel)?;
@@ -104,7 +150,15 @@ pub fn run(args: &CompatArgs) -> Outcome {
     let kernel_file = args.kernel.display().to_string();
     let libc_file = args.libc.display().to_string();
     match args.format {
-        ReportFormat::Json => {
+        CompatFormat::Markdown => output::print(&markdown(
+            &kernel,
+            &kernel_file,
+            &libc,
+            &libc_file,
+            &report,
+            code,
+        )),
+        CompatFormat::Json => {
             let value = json!({
                 "compatible": code == output::EXIT_OK,
                 "kernel": side_json(&kernel, &kernel_file),

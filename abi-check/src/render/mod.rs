@@ -3,6 +3,7 @@
 pub mod json;
 pub mod markdown;
 pub mod pahole;
+pub mod report_markdown;
 pub mod svg;
 
 use abi_spec::layout::FieldLayout;

@@ -228,6 +228,12 @@ pub const TOOLS: &[Tool] = &[
         find: root_tmpfs,
     },
     Tool {
+        key: "pre_commit",
+        what: "pre-commit (pip install pre-commit)",
+        optional: false,
+        find: || program(&["pre-commit"]),
+    },
+    Tool {
         key: "kernel_btf",
         what: "the running kernel's BTF (/sys/kernel/btf/vmlinux)",
         optional: true,
