@@ -5,6 +5,7 @@ pub mod compare;
 pub mod fuzz_checks;
 pub mod oracle;
 pub mod spec_gen;
+pub mod verdict;
 
 use std::path::{Path, PathBuf};
 

@@ -31,10 +31,11 @@
 //! from the run-time code: a field is on when both sides know it, its
 //! version's feature size (in the C library's history) is at most the
 //! smaller of the announced length and the kernel's feature size, and, if
-//! it has a feature, both sides offer a live feature of that name. Fields
-//! are matched across the two specs by name, or, for a field renamed
-//! (same offset, size, type, `since` and feature), by its place: a rename
-//! is source-breaking only (FIELD_RENAMED), and the bytes still agree.
+//! it has a feature, both sides offer a live feature of that bit. Fields
+//! are matched across the two specs as every command matches them
+//! ([`crate::identity::pair`]: by name, or, for a field renamed, by its
+//! type, history and place): a rename is source-breaking only
+//! (FIELD_RENAMED), and the bytes still agree.
 
 use std::collections::BTreeMap;
 
@@ -98,9 +99,14 @@ pub struct Cell {
     pub libc: u32,
     /// The length the C library announced (registration) or passed (copy-in).
     pub announced: usize,
-    /// The agreed length when the call succeeded: the C library's, for
-    /// registration; the kernel's, for the copy-in of the common fields.
+    /// The kernel's agreed length when the call succeeded (registration),
+    /// or its agreement for the copy-in of the common fields: the bytes the
+    /// kernel reads and writes. `abi-check compat` reports the same number.
     pub length: Option<usize>,
+    /// Registration: the C library's own agreed length, from its own table;
+    /// equal to `length` unless the two specs disagree on their versions'
+    /// sizes.
+    pub libc_length: Option<usize>,
     /// The agreed feature bits.
     pub features: Vec<u32>,
     /// Copy-in: the errno with which the kernel refused the call that set
@@ -193,8 +199,9 @@ struct SideField {
     writer: Writer,
     /// Reserved bytes: must be zero, nobody reads them.
     reserved: bool,
-    /// Its feature's name: the model matches features across specs by name.
-    feature: Option<String>,
+    /// Its feature's bit: the model matches features across specs by bit,
+    /// which is what the two sides exchange (a feature renamed keeps it).
+    feature: Option<u32>,
 }
 
 impl SideField {
@@ -212,8 +219,8 @@ struct SideView {
     /// The run-time's numbers ([`SideTable`]).
     numbers: SideTable,
     fields: Vec<SideField>,
-    /// The names of the live features of this version.
-    live_features: Vec<String>,
+    /// The bits of the live features of this version.
+    live_features: Vec<u32>,
 }
 
 impl SideView {
@@ -270,7 +277,7 @@ fn views(
                         span: f.span,
                         writer: field.writer,
                         reserved: f.reserved,
-                        feature: field.feature.clone(),
+                        feature: f.span.feature,
                     }
                 })
                 .collect();
@@ -278,7 +285,7 @@ fn views(
                 .features
                 .iter()
                 .filter(|f| f.since <= numbers.version && !f.retired)
-                .map(|f| f.name.clone())
+                .map(|f| f.bit)
                 .collect();
             SideView {
                 numbers,
@@ -364,6 +371,7 @@ fn empty_cell(
         libc: libc.version(),
         announced: 0,
         length: None,
+        libc_length: None,
         features: Vec::new(),
         expected_refusal: None,
         fields: Vec::new(),
@@ -418,7 +426,8 @@ fn registration(
                 return cell;
             }
         };
-    cell.length = Some(libc_agreed.length);
+    cell.length = Some(kernel_agreed.length);
+    cell.libc_length = Some(libc_agreed.length);
     cell.features = libc_agreed.features.iter().collect();
     // Announcing sizeof, the C library claims bytes it does not know: the
     // two agreements may differ, and the fields decide whether that harms.
@@ -460,8 +469,8 @@ fn registration(
             && libc
                 .feature_size_of(field.span.since)
                 .is_some_and(|fs| fs <= limit)
-            && field.feature.as_ref().is_none_or(|name| {
-                libc.live_features.contains(name) && kernel.live_features.contains(name)
+            && field.feature.is_none_or(|bit| {
+                libc.live_features.contains(&bit) && kernel.live_features.contains(&bit)
             })
     };
 
