@@ -310,10 +310,53 @@ fn shown(ty: &syn::Type) -> String {
         .unwrap_or_else(|| ty.to_token_stream().to_string())
 }
 
+/// Why a hand-written field's Rust type is not its spec type.
+#[derive(Debug)]
+enum TypeMismatch {
+    /// Another type.
+    Other { want: String, found: String },
+    /// The spec says `ptr`, the field is no raw pointer.
+    NotAPointer { want: String, found: String },
+    /// The same size, the other signedness.
+    Signedness { want: String, found: String },
+    /// A name abi-derive cannot resolve to a scalar.
+    UnknownAlias { want: String, found: String },
+    /// An array of another length.
+    Length { want: String, found: String },
+    /// A flexible array not written `[T; 0]`.
+    NotFlexible { want: String, found: String },
+}
+
+impl std::fmt::Display for TypeMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (want, found, why) = match self {
+            TypeMismatch::Other { want, found } => (want, found, None),
+            TypeMismatch::NotAPointer { want, found } => (want, found, Some("a raw pointer")),
+            TypeMismatch::Signedness { want, found } => {
+                (want, found, Some("signedness differs"))
+            }
+            TypeMismatch::UnknownAlias { want, found } => (
+                want,
+                found,
+                Some("abi-derive knows Rust's integer and float types, `core::ffi`'s C names and Linux's `__u32`-style names, not other aliases"),
+            ),
+            TypeMismatch::Length { want, found } => (want, found, Some("the length differs")),
+            TypeMismatch::NotFlexible { want, found } => {
+                (want, found, Some("a flexible array is `[T; 0]` in Rust"))
+            }
+        };
+        write!(f, "the spec says `{want}`, found `{found}`")?;
+        match why {
+            Some(why) => write!(f, ": {why}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Compares a field's Rust type with its spec type. A field with
 /// `align = N` may be wrapped (`Aligned8<u64>` or a wrapper of one's own):
 /// the offset assertions check what the wrapper does.
-fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), String> {
+fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), TypeMismatch> {
     if field.align.is_some_and(|a| a > 1) {
         if let Some((name, Some(inner))) = path_parts(ty) {
             if scalar_alias(&name).is_none() && matches(spec, &field.ty, inner).is_ok() {
@@ -324,18 +367,26 @@ fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), String> 
     matches(spec, &field.ty, ty)
 }
 
-fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), String> {
-    let found = shown(ty);
-    let mismatch = || format!("the spec says `{want}`, found `{found}`");
+fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), TypeMismatch> {
+    let (want_text, found) = (want.to_string(), shown(ty));
+    let pair = || (want_text.clone(), found.clone());
+    let other = || {
+        let (want, found) = pair();
+        TypeMismatch::Other { want, found }
+    };
     match want {
         Type::Scalar(Scalar::Ptr) => match strip(ty) {
             syn::Type::Ptr(_) => Ok(()),
-            _ => Err(format!("{}: a raw pointer", mismatch())),
+            _ => {
+                let (want, found) = pair();
+                Err(TypeMismatch::NotAPointer { want, found })
+            }
         },
         Type::Scalar(s) => {
             let Some((name, None)) = path_parts(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
+            let (want, found) = pair();
             match scalar_alias(&name) {
                 Some(got) if got == *s => Ok(()),
                 Some(got)
@@ -344,54 +395,52 @@ fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), String> {
                         && got.fixed_size() == s.fixed_size()
                         && got.is_signed() != s.is_signed() =>
                 {
-                    Err(format!("{}: signedness differs", mismatch()))
+                    Err(TypeMismatch::Signedness { want, found })
                 }
-                Some(_) => Err(mismatch()),
-                None => Err(format!(
-                    "{}: abi-derive knows Rust's integer and float types, `core::ffi`'s C names and Linux's `__u32`-style names, not other aliases",
-                    mismatch()
-                )),
+                Some(_) => Err(other()),
+                None => Err(TypeMismatch::UnknownAlias { want, found }),
             }
         }
         Type::Array { element, len } => {
             let syn::Type::Array(array) = strip(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
             if let Expr::Lit(lit) = &array.len {
                 if let Lit::Int(n) = &lit.lit {
                     if n.base10_parse::<u64>().ok() != Some(*len) {
-                        return Err(format!("{}: the length differs", mismatch()));
+                        let (want, found) = pair();
+                        return Err(TypeMismatch::Length { want, found });
                     }
                 }
             }
-            matches(spec, element, &array.elem).map_err(|_| mismatch())
+            matches(spec, element, &array.elem).map_err(|_| other())
         }
-        Type::Flexible(element) => match strip(ty) {
-            syn::Type::Array(array) => {
-                let zero = matches!(&array.len, Expr::Lit(l) if matches!(&l.lit, Lit::Int(n) if n.base10_digits() == "0"));
-                if !zero {
-                    return Err(format!(
-                        "{}: a flexible array is `[T; 0]` in Rust",
-                        mismatch()
-                    ));
+        Type::Flexible(element) => {
+            let not_flexible = || {
+                let (want, found) = pair();
+                TypeMismatch::NotFlexible { want, found }
+            };
+            match strip(ty) {
+                syn::Type::Array(array) => {
+                    let zero = matches!(&array.len, Expr::Lit(l) if matches!(&l.lit, Lit::Int(n) if n.base10_digits() == "0"));
+                    if !zero {
+                        return Err(not_flexible());
+                    }
+                    matches(spec, element, &array.elem).map_err(|_| other())
                 }
-                matches(spec, element, &array.elem).map_err(|_| mismatch())
+                _ => match path_parts(ty) {
+                    Some((_, Some(inner))) => matches(spec, element, inner).map_err(|_| other()),
+                    _ => Err(not_flexible()),
+                },
             }
-            _ => match path_parts(ty) {
-                Some((_, Some(inner))) => matches(spec, element, inner).map_err(|_| mismatch()),
-                _ => Err(format!(
-                    "{}: a flexible array is `[T; 0]` in Rust",
-                    mismatch()
-                )),
-            },
-        },
+        }
         Type::Struct(name) => {
             let Some((got, _)) = path_parts(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
             let other_struct = spec.struct_def(&got).is_some() && got != *name;
             if scalar_alias(&got).is_some() || other_struct {
-                Err(mismatch())
+                Err(other())
             } else {
                 Ok(())
             }

@@ -29,7 +29,10 @@ pub struct FieldM {
     pub since: u32,
     pub feature: Option<String>,
     pub reserved: bool,
-    pub was_reserved: bool,
+    /// From this version until `since` the bytes were reserved.
+    pub was_reserved: Option<u32>,
+    /// The field's own `writer`, when it overrides the struct's.
+    pub writer: Option<&'static str>,
     pub align: Option<u64>,
 }
 
@@ -41,11 +44,16 @@ pub struct Model {
     pub align: Option<u64>,
     /// The struct's `writer`, when not the default (`both`).
     pub writer: Option<&'static str>,
+    /// The `[abi] targets`, when not every target.
+    pub targets: Option<Vec<&'static str>>,
 }
 
 impl Model {
     pub fn toml(&self) -> String {
         let mut s = format!("[abi]\nname = \"gen\"\nversion = {}\n", self.version);
+        if let Some(targets) = &self.targets {
+            s += &format!("targets = {targets:?}\n");
+        }
         for f in &self.features {
             s += &format!(
                 "[[feature]]\nname = \"{}\"\nbit = {}\nsince = {}\nretired = {}\n",
@@ -70,8 +78,11 @@ impl Model {
             if f.reserved {
                 s += "reserved = true\n";
             }
-            if f.was_reserved {
-                s += "was_reserved = true\n";
+            if let Some(w) = f.was_reserved {
+                s += &format!("was_reserved = {w}\n");
+            }
+            if let Some(w) = f.writer {
+                s += &format!("writer = \"{w}\"\n");
             }
             if let Some(a) = f.align {
                 s += &format!("align = {a}\n");
@@ -104,7 +115,8 @@ pub fn field(name: String, ty: &str) -> FieldM {
         since: 1,
         feature: None,
         reserved: false,
-        was_reserved: false,
+        was_reserved: None,
+        writer: None,
         align: None,
     }
 }
@@ -167,6 +179,7 @@ pub fn model() -> impl Strategy<Value = Model> {
                 fields,
                 align: None,
                 writer: None,
+                targets: None,
             }
         })
 }
@@ -329,8 +342,282 @@ pub fn claim_unreserved(base: &Model, live_index: usize) -> (Model, Rule) {
     f.ty = ty.to_string();
     f.since = 2;
     f.reserved = false;
-    f.was_reserved = true;
+    f.was_reserved = Some(1);
     f.align = None;
     f.feature = Some("claim".into());
     (new, rule)
+}
+
+/// One change a pull request may make to a spec: every kind of change the
+/// commands once judged differently (a rename, a new gate, a claim of
+/// reserved bytes gated by an old, a new or no feature, a live field
+/// retired, a writer changed), compatible growth, and the breaking
+/// mutations of [`breaking`].
+#[derive(Clone, Copy, Debug)]
+pub enum Change {
+    /// A live field gets another name.
+    Rename,
+    /// A live field gets another feature (one as old as the field), or none.
+    Regate,
+    /// Both at once.
+    RenameAndRegate,
+    /// Reserved bytes are claimed by a field gated by a feature older than it.
+    ClaimOldGate,
+    /// Reserved bytes are claimed by a field gated by a new feature.
+    ClaimNewGate,
+    /// Reserved bytes are claimed by a field without a feature.
+    ClaimUngated,
+    /// A live field becomes reserved, keeping its name.
+    RetireKeepingName,
+    /// A live field becomes reserved bytes of another name.
+    RetireRenamed,
+    /// A field gets another writer.
+    Writer(&'static str),
+    /// A field is appended, gated by a new feature.
+    AppendNewGate,
+    /// A field is appended, gated by an existing feature.
+    AppendOldGate,
+    /// A field is appended without a feature.
+    AppendUngated,
+    /// Reserved bytes are appended.
+    AppendReserved,
+    /// A `u32` is appended, gated by a new feature: the struct may end in
+    /// tail padding.
+    AppendSmall,
+    /// A feature is added.
+    AddFeature,
+    /// A feature gets another name (same bit, same history).
+    RenameFeature,
+    /// A feature no field depends on is retired.
+    RetireFeature,
+    /// A breaking mutation of [`mutate`].
+    Breaking(Breaking),
+}
+
+/// Any [`Change`].
+pub fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        Just(Change::Rename),
+        Just(Change::Regate),
+        Just(Change::RenameAndRegate),
+        Just(Change::ClaimOldGate),
+        Just(Change::ClaimNewGate),
+        Just(Change::ClaimUngated),
+        Just(Change::RetireKeepingName),
+        Just(Change::RetireRenamed),
+        prop_oneof![Just("kernel"), Just("user"), Just("both")].prop_map(Change::Writer),
+        Just(Change::AppendNewGate),
+        Just(Change::AppendOldGate),
+        Just(Change::AppendUngated),
+        Just(Change::AppendReserved),
+        Just(Change::AppendSmall),
+        Just(Change::AddFeature),
+        Just(Change::RenameFeature),
+        Just(Change::RetireFeature),
+        breaking().prop_map(Change::Breaking),
+    ]
+}
+
+/// A change that grows a history compatibly, for building bases older than
+/// one version.
+pub fn growth() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        Just(Change::AppendNewGate),
+        Just(Change::ClaimNewGate),
+        Just(Change::AppendReserved),
+        Just(Change::AppendSmall),
+        Just(Change::AddFeature),
+    ]
+}
+
+impl Model {
+    /// A feature introduced at `version`, on a bit no feature has; its name.
+    fn new_feature(&mut self, version: u32) -> String {
+        let name = format!("feat{}", self.features.len());
+        let bit = self.unused_bit();
+        self.features.push(FeatureM {
+            name: name.clone(),
+            bit,
+            since: version,
+            retired: false,
+        });
+        name
+    }
+
+    /// A feature that exists at `version` (not retired), other than `not`.
+    fn feature_by(&self, version: u32, not: Option<&str>, pick: Index) -> Option<String> {
+        let old: Vec<&FeatureM> = self
+            .features
+            .iter()
+            .filter(|f| f.since <= version && !f.retired && Some(f.name.as_str()) != not)
+            .collect();
+        (!old.is_empty()).then(|| old[pick.index(old.len())].name.clone())
+    }
+}
+
+/// Applies `change` to `model`; what it adds is introduced in `version`
+/// (one past the version the change starts from: several changes of one
+/// pull request share it). `None` where the change does not apply.
+pub fn evolve(model: &Model, change: Change, version: u32, at: Index) -> Option<Model> {
+    let mut new = model.clone();
+    new.version = new.version.max(version);
+    let live = new.live();
+    let pick_live = |new: &Model| -> Option<usize> {
+        let live = new.live();
+        (!live.is_empty()).then(|| live[at.index(live.len())])
+    };
+    let reserved: Vec<usize> = (0..new.fields.len())
+        .filter(|&i| new.fields[i].reserved)
+        .collect();
+    let appended = |name: String, feature: Option<String>| FieldM {
+        since: version,
+        feature,
+        ..field(name, "[u8; 8]")
+    };
+    match change {
+        Change::Rename => {
+            let i = pick_live(&new)?;
+            new.fields[i].name = format!("renamed{i}");
+        }
+        Change::Regate | Change::RenameAndRegate => {
+            let i = pick_live(&new)?;
+            let f = new.fields[i].clone();
+            let gate = new.feature_by(f.since, f.feature.as_deref(), at);
+            if gate.is_none() && f.feature.is_none() {
+                return None;
+            }
+            new.fields[i].feature = gate;
+            if matches!(change, Change::RenameAndRegate) {
+                new.fields[i].name = format!("renamed{i}");
+            }
+        }
+        Change::ClaimOldGate | Change::ClaimNewGate | Change::ClaimUngated => {
+            let j = *reserved.get(at.index(reserved.len().max(1)))?;
+            let old_since = new.fields[j].since;
+            let feature = match change {
+                Change::ClaimOldGate => Some(new.feature_by(version - 1, None, at)?),
+                Change::ClaimNewGate => Some(new.new_feature(version)),
+                _ => None,
+            };
+            let f = &mut new.fields[j];
+            f.name = format!("claim{j}");
+            f.reserved = false;
+            f.since = version;
+            f.was_reserved = Some(old_since);
+            f.feature = feature;
+        }
+        Change::RetireKeepingName | Change::RetireRenamed => {
+            if live.len() < 2 {
+                return None;
+            }
+            let i = pick_live(&new)?;
+            let f = &mut new.fields[i];
+            f.reserved = true;
+            f.feature = None;
+            f.writer = None;
+            if matches!(change, Change::RetireRenamed) {
+                f.name = format!("__retired{i}");
+            }
+        }
+        Change::Writer(w) => {
+            let i = pick_live(&new)?;
+            if new.fields[i].writer.or(new.writer).unwrap_or("both") == w {
+                return None;
+            }
+            new.fields[i].writer = Some(w);
+        }
+        Change::AppendNewGate => {
+            let feature = new.new_feature(version);
+            let n = new.fields.len();
+            new.fields.push(appended(format!("app{n}"), Some(feature)));
+        }
+        Change::AppendOldGate => {
+            let feature = new.feature_by(version - 1, None, at)?;
+            let n = new.fields.len();
+            new.fields.push(appended(format!("app{n}"), Some(feature)));
+        }
+        Change::AppendUngated => {
+            let n = new.fields.len();
+            new.fields.push(appended(format!("app{n}"), None));
+        }
+        Change::AppendReserved => {
+            let n = new.fields.len();
+            new.fields.push(FieldM {
+                reserved: true,
+                since: version,
+                ..field(format!("__reserved{n}"), "[u8; 8]")
+            });
+        }
+        Change::AppendSmall => {
+            let feature = new.new_feature(version);
+            let n = new.fields.len();
+            new.fields.push(FieldM {
+                since: version,
+                feature: Some(feature),
+                ..field(format!("small{n}"), "u32")
+            });
+        }
+        Change::AddFeature => {
+            new.new_feature(version);
+        }
+        Change::RenameFeature => {
+            let i = at.index(new.features.len().max(1));
+            let old = new.features.get(i)?.name.clone();
+            let renamed = format!("renamed_{old}");
+            new.features[i].name = renamed.clone();
+            for f in &mut new.fields {
+                if f.feature.as_deref() == Some(old.as_str()) {
+                    f.feature = Some(renamed.clone());
+                }
+            }
+        }
+        Change::RetireFeature => {
+            let unused: Vec<usize> = (0..new.features.len())
+                .filter(|&i| {
+                    let name = &new.features[i].name;
+                    !new.features[i].retired
+                        && new.fields.iter().all(|f| f.feature.as_ref() != Some(name))
+                })
+                .collect();
+            let i = *unused.get(at.index(unused.len().max(1)))?;
+            new.features[i].retired = true;
+        }
+        Change::Breaking(b) => return mutate(&new, b, at).map(|(m, _)| m),
+    }
+    Some(new)
+}
+
+/// A spec with a history: a [`model`] at version 1, grown by up to two
+/// compatible steps, over a struct written by the kernel, by user space,
+/// or by both, with some fields' writers overridden; on one target of each
+/// layout class, which is where layouts can differ.
+pub fn based_model() -> impl Strategy<Value = Model> {
+    (
+        model(),
+        prop::collection::vec((growth(), any::<Index>()), 0..3),
+        prop_oneof![Just(None), Just(Some("kernel")), Just(Some("user"))],
+        prop::collection::vec(
+            prop_oneof![Just(None), Just(Some("kernel")), Just(Some("user"))],
+            8,
+        ),
+    )
+        .prop_map(|(base, steps, writer, overrides)| {
+            let mut m = Model {
+                writer,
+                targets: Some(vec!["x86_64", "i386", "arm", "m68k"]),
+                ..base
+            };
+            for (i, f) in m.fields.iter_mut().enumerate() {
+                if !f.reserved {
+                    f.writer = overrides[i % overrides.len()];
+                }
+            }
+            for (step, at) in steps {
+                let next = m.version + 1;
+                if let Some(grown) = evolve(&m, step, next, at) {
+                    m = grown;
+                }
+            }
+            m
+        })
 }

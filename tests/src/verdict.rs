@@ -50,6 +50,28 @@ pub struct Verdicts {
     pub old_kernel: Matrix,
     /// `matrix`, NEW as the kernel's spec and OLD as the library's.
     pub new_kernel: Matrix,
+    /// Both again, with the library announcing its `sizeof` (glibc 2.35 to
+    /// 2.39 for rseq) instead of its feature size.
+    pub announcing_sizeof: [Matrix; 2],
+}
+
+impl Verdicts {
+    /// True when every simulation passes, in both directions and both ways
+    /// of announcing a length.
+    pub fn simulated_ok(&self) -> bool {
+        [&self.old_kernel, &self.new_kernel]
+            .into_iter()
+            .chain(&self.announcing_sizeof)
+            .all(Matrix::pass)
+    }
+
+    /// The first failure of any simulation, for messages.
+    pub fn any_failure(&self) -> Option<String> {
+        [&self.old_kernel, &self.new_kernel]
+            .into_iter()
+            .chain(&self.announcing_sizeof)
+            .find_map(Verdicts::first_failure)
+    }
 }
 
 impl Verdicts {
@@ -107,5 +129,9 @@ pub fn verdicts(old: &Spec, new: &Spec) -> Verdicts {
         compat_findings,
         old_kernel: matrix(old, new, LibcAnnounces::FeatureSize).expect("matrix"),
         new_kernel: matrix(new, old, LibcAnnounces::FeatureSize).expect("matrix"),
+        announcing_sizeof: [
+            matrix(old, new, LibcAnnounces::Size).expect("matrix"),
+            matrix(new, old, LibcAnnounces::Size).expect("matrix"),
+        ],
     }
 }

@@ -122,7 +122,7 @@ impl History {
             .filter_map(|f| {
                 if f.since <= version {
                     Some(f.clone())
-                } else if f.was_reserved {
+                } else if f.was_reserved.is_some() {
                     Some(FieldM {
                         reserved: true,
                         ..field(format!("__reserved_{}", f.name), "u32")
@@ -158,7 +158,7 @@ fn history() -> impl Strategy<Value = History> {
                     let i = reserved[at.index(reserved.len())];
                     m.fields[i] = FieldM {
                         since: version,
-                        was_reserved: true,
+                        was_reserved: Some(1),
                         feature: Some(name.clone()),
                         ..field(format!("claim{version}_{i}"), "i32")
                     };

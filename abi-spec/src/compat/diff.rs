@@ -244,9 +244,11 @@ fn published_versions(
     wording: Wording,
     out: &mut Vec<Finding>,
 ) {
+    // Only a breaking finding is sharper: a rename (api) of a struct whose
+    // published version also changed must not hide the change.
     let blamed: HashSet<Option<String>> = out
         .iter()
-        .filter(|f| f.severity != Severity::Info)
+        .filter(|f| f.severity == Severity::Breaking)
         .map(|f| f.struct_name.clone())
         .collect();
     let rule = match wording {

@@ -99,3 +99,66 @@ fn default_is_zero() {
     assert_eq!(area, tlabi::tlabi_area::ZERO);
     assert_eq!(area.cpu_id, 0);
 }
+
+/// The generated `read_*` accessors compile the run-time's one definition
+/// of "on" (`abi_spec::runtime::Agreement::is_on`) into constants: for
+/// every agreed length and every set of agreed feature bits, each accessor
+/// answers as `is_on` does with the numbers the run-time tables hold
+/// (`abi_spec::protocol::SideTable`: the field's bound and bit).
+#[test]
+fn accessors_answer_as_the_run_time_does() {
+    use abi_spec::protocol::SideTable;
+    use abi_spec::runtime::Agreement;
+
+    let spec = abi_spec::load(&root().join("spec.toml")).expect("spec.toml is valid");
+    let index = spec.struct_index("tlabi_area").expect("tlabi_area");
+    let table =
+        SideTable::new(&spec, index, abi_spec::Target::X86_64, spec.abi.version).expect("a table");
+    let def = &spec.structs[index];
+    let area = tlabi::tlabi_area::ZERO;
+    type Read = fn(&tlabi::tlabi_area, usize, &[u64]) -> bool;
+    let accessors: [(&str, Read); 7] = [
+        ("cpu_id", |a, l, f| a.read_cpu_id(l, f).is_some()),
+        ("cpu_id_start", |a, l, f| {
+            a.read_cpu_id_start(l, f).is_some()
+        }),
+        ("rseq_cs", |a, l, f| a.read_rseq_cs(l, f).is_some()),
+        ("flags", |a, l, f| a.read_flags(l, f).is_some()),
+        ("node_id", |a, l, f| a.read_node_id(l, f).is_some()),
+        ("mm_cid", |a, l, f| a.read_mm_cid(l, f).is_some()),
+        ("slice_ctrl", |a, l, f| a.read_slice_ctrl(l, f).is_some()),
+    ];
+    let live = table.fields.iter().filter(|f| !f.reserved).count();
+    assert_eq!(live, accessors.len(), "an accessor per live field");
+    let bits: Vec<u32> = spec.features.iter().map(|f| f.bit).collect();
+    let size = std::mem::size_of::<tlabi::tlabi_area>();
+    let mut checked = 0;
+    for length in 0..=size + 8 {
+        for mask in 0u32..(1 << bits.len()) {
+            let word = bits
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .fold(0u64, |w, (_, &b)| w | 1 << b);
+            let words = [word];
+            let agreement = Agreement {
+                length,
+                features: &words,
+            };
+            for (name, read) in &accessors {
+                let field = table
+                    .fields
+                    .iter()
+                    .find(|f| def.fields[f.index].name == *name)
+                    .expect("the field is in the table");
+                assert_eq!(
+                    read(&area, length, &words),
+                    agreement.is_on(field.span.bound, field.span.feature),
+                    "{name} at length {length}, features {word:#x}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000);
+}
