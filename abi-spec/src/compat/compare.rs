@@ -119,6 +119,9 @@ enum Placement {
     /// Appended, but on OLD's tail padding while OLD's size reaches NEW's
     /// feature_size, and user space writes it.
     OnPadding,
+    /// Appended on OLD's tail padding in a struct the kernel copies in,
+    /// and user space writes it: an older kernel ignores it.
+    IgnoredAsPadding,
     /// Partly on reserved bytes, partly not.
     BeyondReserved,
     /// Among OLD's fields, on bytes OLD did not reserve.
@@ -501,6 +504,7 @@ impl StructComparison<'_, '_> {
             .map(|(o, _)| reserved_ranges(self.old_def, o))
             .collect();
         let (_, n0) = self.pairs[0];
+        let protocol = Protocol::of(&[self.old_def, self.new_def]);
         let mut unsafe_growth = false;
         for new_fl in n0.fields.iter().filter(|f| !f.placeholder) {
             if pairing.new[new_fl.index].is_some() {
@@ -525,7 +529,7 @@ impl StructComparison<'_, '_> {
                 .zip(&old_reserved)
                 .map(|((o, n), reserved)| {
                     let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                    placement(reserved, o, n, field, nf)
+                    placement(reserved, o, n, field, nf, protocol)
                 })
                 .collect();
             let Some(&worst) = placements.iter().max() else {
@@ -548,6 +552,14 @@ impl StructComparison<'_, '_> {
                     Rule::RESERVED_CLAIMED_UNSAFELY,
                     format!("`{name}.{}` claims more bytes than the older view reserved{at} ({context})", field.name),
                     "claim only reserved bytes: split the field, or reserve the bytes first".to_string(),
+                ),
+                Placement::IgnoredAsPadding => (
+                    Rule::RESERVED_CLAIMED_UNSAFELY,
+                    format!(
+                        "`{name}.{}` is written by user space and lies on the older view's tail padding{at}: a kernel of that view copies the struct in with its padding and ignores the field, without the E2BIG a field beyond its size gets ({context})",
+                        field.name
+                    ),
+                    "reserve those bytes explicitly in the older version, or place the field beyond the older version's size".to_string(),
                 ),
                 Placement::OnPadding => (
                     Rule::RESERVED_CLAIMED_UNSAFELY,
@@ -724,6 +736,7 @@ fn placement(
     n: &Layout,
     field: &Field,
     nf: FieldLayout,
+    protocol: Protocol,
 ) -> Placement {
     let range = (nf.offset, nf.end());
     if contained(range, reserved) {
@@ -733,12 +746,12 @@ fn placement(
         return Placement::BeyondReserved;
     }
     if range.0 >= o.feature_size {
-        if field.writer.user_writes()
-            && !field.reserved
-            && range.0 < o.size
-            && o.size >= n.feature_size
-        {
+        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < o.size;
+        if on_padding && o.size >= n.feature_size {
             return Placement::OnPadding;
+        }
+        if on_padding && protocol == Protocol::CopyIn {
+            return Placement::IgnoredAsPadding;
         }
         return Placement::Appended;
     }
