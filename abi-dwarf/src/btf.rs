@@ -705,16 +705,7 @@ impl<'b, 'd> Resolver<'b, 'd> {
             }
             STRUCT | UNION => {
                 let s = self.resolve_struct(&r, depth)?;
-                Ok(CType {
-                    c_name: format!(
-                        "{} {}",
-                        s.kind.keyword(),
-                        s.name.as_deref().unwrap_or("{...}")
-                    ),
-                    size: s.size,
-                    align: s.align,
-                    kind: TypeKind::Aggregate(Box::new(s)),
-                })
+                Ok(CType::aggregate(s))
             }
             FWD => Err(BtfError::Declaration {
                 kind: if r.kind_flag { "union" } else { "struct" },

@@ -119,6 +119,21 @@ pub enum TypeKind {
 }
 
 impl CType {
+    /// A struct or union as a type: `struct name` (`struct {...}` when
+    /// anonymous), its size and alignment.
+    pub fn aggregate(s: CStruct) -> CType {
+        CType {
+            c_name: format!(
+                "{} {}",
+                s.kind.keyword(),
+                s.name.as_deref().unwrap_or("{...}")
+            ),
+            size: s.size,
+            align: s.align,
+            kind: TypeKind::Aggregate(Box::new(s)),
+        }
+    }
+
     /// The spec scalar for a DWARF base type, by encoding and byte size.
     pub fn scalar_for(encoding: gimli::DwAte, size: u64) -> Option<Scalar> {
         use gimli::constants::*;

@@ -311,16 +311,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     return self.resolve(target, depth + 1);
                 }
                 let s = self.resolve_struct(loc, &entry, depth)?;
-                Ok(CType {
-                    c_name: format!(
-                        "{} {}",
-                        s.kind.keyword(),
-                        s.name.as_deref().unwrap_or("{...}")
-                    ),
-                    size: s.size,
-                    align: s.align,
-                    kind: TypeKind::Aggregate(Box::new(s)),
-                })
+                Ok(CType::aggregate(s))
             }
             other => Err(DwarfError::NotAType {
                 tag: other.static_string().unwrap_or("an unknown tag"),
