@@ -46,7 +46,9 @@ use object::{Object, ObjectSection};
 use crate::error::{BtfError, Error, QueryError};
 use crate::input::Input;
 use crate::model::{self, Bits, CStruct, CType, Kind, Member, TypeKind};
-use crate::{follow_path, root_of, roots_of, text, Dump, Format, Options, OtherDefinition};
+use crate::{
+    follow_path, root_of, roots_of, text, Dump, Format, Options, OtherDefinition, PathEnd,
+};
 
 /// The BTF magic, `0xeB9F`, as a 16-bit number in the file's byte order.
 pub const MAGIC: u16 = 0xeb9f;
@@ -1015,7 +1017,7 @@ pub fn read_bytes_for(
             resolver.visited = 0;
             let top = resolver.resolve(id, 0).map_err(&error)?;
             match follow_path(top, query).map_err(query_error)? {
-                Ok(mut found) => {
+                PathEnd::Found(mut found) => {
                     if options.every_definition && !query.contains('.') && tags.len() > 1 {
                         let (others, left) =
                             other_definitions(&mut resolver, &found.layout, &tags[1..])
@@ -1026,7 +1028,7 @@ pub fn read_bytes_for(
                     found_one = Some(found);
                     break;
                 }
-                Err(walked) => tried.push(walked),
+                PathEnd::Missing(walked) => tried.push(walked),
             }
         }
         match found_one {

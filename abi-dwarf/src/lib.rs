@@ -403,7 +403,7 @@ fn read_mapped(
                 resolver.reset();
                 let top = resolver.resolve(loc, 0).map_err(dwarf_error)?;
                 match follow_path(top, query).map_err(query_error)? {
-                    Ok(mut found) => {
+                    PathEnd::Found(mut found) => {
                         if every && !query.contains('.') {
                             let (others, left) =
                                 other_definitions(&mut resolver, &scanned.definitions, root, loc)
@@ -414,7 +414,7 @@ fn read_mapped(
                         pick = Pick::Found(found);
                         break;
                     }
-                    Err(walked) => {
+                    PathEnd::Missing(walked) => {
                         if let Pick::Missing(names) = &mut pick {
                             names.push(walked);
                         }
@@ -509,10 +509,17 @@ fn other_definitions(
     Ok((out, left))
 }
 
-/// Walks the member path `query` down from `top`, the type its root
-/// names. The inner `Err` is a member that does not exist, as the path
-/// walked so far: for alternatives, that is "not this one".
-pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, String>, QueryError> {
+/// Where a member path leads.
+pub(crate) enum PathEnd {
+    /// To a struct or union.
+    Found(Found),
+    /// To a member that does not exist, as the path walked so far: for
+    /// alternatives, that is "not this one", not an error.
+    Missing(String),
+}
+
+/// Walks the member path `query` down from `top`, the type its root names.
+pub(crate) fn follow_path(top: CType, query: &str) -> Result<PathEnd, QueryError> {
     let mut parts = query.split('.');
     let root = parts.next().unwrap_or_default();
     let TypeKind::Aggregate(top_struct) = top.kind else {
@@ -527,7 +534,7 @@ pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, Strin
     for part in parts {
         let (found, offset) = match layout.member(part) {
             Some(flat) => (flat.member.clone(), flat.offset),
-            None => return Ok(Err(format!("{walked}.{part}"))),
+            None => return Ok(PathEnd::Missing(format!("{walked}.{part}"))),
         };
         walked = format!("{walked}.{part}");
         let TypeKind::Aggregate(inner) = found.ty.kind else {
@@ -544,7 +551,7 @@ pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, Strin
         }
         layout = inner;
     }
-    Ok(Ok(Found {
+    Ok(PathEnd::Found(Found {
         query: query.to_string(),
         layout,
         member_offset,

@@ -40,6 +40,11 @@ fn with_writer(model: &Model, copy_in: bool) -> Model {
 
 /// The kernel versions whose cells the mutation must fail, for the protocol.
 fn predicted(base: &Model, m: Breaking, copy_in: bool) -> Vec<u32> {
+    let gated_by_first_feature = base.features.first().is_some_and(|f| {
+        base.fields
+            .iter()
+            .any(|x| !x.reserved && x.feature.as_deref() == Some(f.name.as_str()))
+    });
     match m {
         // The bytes of a field move, change size or disappear: a data
         // mismatch under either protocol.
@@ -66,11 +71,13 @@ fn predicted(base: &Model, m: Breaking, copy_in: bool) -> Vec<u32> {
                 vec![1]
             }
         }
-        // Bits are matched by bit, as the run-time exchanges them: a field
-        // whose bit moved (or whose bit now names another feature) is off
-        // for the pair that disagrees, on both sides alike. The field is
-        // lost to that pair, not misread: no cell fails, and the diff alone
-        // flags it (FEATURE_BIT_CHANGED, FEATURE_BIT_REUSED).
+        // Bits are negotiated only at registration, and only matter when a
+        // field depends on them: both sides know the feature (by name) but
+        // the bits they exchange disagree, so a field both expect on stays
+        // off (a moved bit), or one is on for a feature the other never
+        // had (a reused bit).
+        Breaking::RenumberBit if !copy_in && gated_by_first_feature => vec![1],
+        Breaking::ReuseBit if !copy_in && gated_by_first_feature => vec![2],
         Breaking::RenumberBit | Breaking::ReuseBit => vec![],
         // The kernel's version 1 lacks the last field the C library's
         // version 1 has: a registered length no longer matches; a copied-in

@@ -117,9 +117,10 @@ pub(super) fn evolution(
 /// The feature-bit rules, by name and by bit.
 fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
     let mut renamed_to: HashSet<&str> = HashSet::new();
-    for of in &old.features {
-        match new.feature(&of.name) {
-            Some(nf) => {
+    for (of, fate) in old.features.iter().zip(identity::pair_features(old, new)) {
+        match fate {
+            identity::FeatureFate::Same(i) => {
+                let nf = &new.features[i];
                 if nf.bit != of.bit {
                     out.push(
                         Finding::new(
@@ -152,38 +153,43 @@ fn features(old: &Spec, new: &Spec, out: &mut Vec<Finding>) {
                     );
                 }
             }
-            None => {
-                let same_bit = new
+            identity::FeatureFate::Renamed(i) => {
+                let nf = &new.features[i];
+                renamed_to.insert(&nf.name);
+                out.push(
+                    Finding::new(
+                        Rule::FEATURE_RENAMED,
+                        format!(
+                            "feature `{}` (bit {}) is now called `{}`",
+                            of.name, of.bit, nf.name
+                        ),
+                    )
+                    .on_feature(&nf.name)
+                    .at(new, nf.name_span)
+                    .with_help(format!(
+                        "keep the name `{}`: generated constants carry it",
+                        of.name
+                    )),
+                );
+            }
+            // A bit that now names another feature is FEATURE_BIT_REUSED,
+            // which says the sharper thing.
+            identity::FeatureFate::Gone
+                if new
                     .features
                     .iter()
-                    .find(|nf| nf.bit == of.bit && old.feature(&nf.name).is_none());
-                match same_bit {
-                    Some(nf) if nf.since == of.since && nf.retired == of.retired => {
-                        renamed_to.insert(&nf.name);
-                        out.push(
-                            Finding::new(
-                                Rule::FEATURE_RENAMED,
-                                format!("feature `{}` (bit {}) is now called `{}`", of.name, of.bit, nf.name),
-                            )
-                            .on_feature(&nf.name)
-                            .at(new, nf.name_span)
-                            .with_help(format!("keep the name `{}`: generated constants carry it", of.name)),
-                        );
-                    }
-                    // A bit that now names another feature is FEATURE_BIT_REUSED,
-                    // which says the sharper thing.
-                    Some(_) => {}
-                    None => out.push(
-                        Finding::new(
-                            Rule::FEATURE_REMOVED,
-                            format!("feature `{}` (bit {}) is gone", of.name, of.bit),
-                        )
-                        .on_feature(&of.name)
-                        .at(old, of.name_span)
-                        .with_help("keep the feature with `retired = true`, so its bit is never handed out again"),
-                    ),
-                }
-            }
+                    .any(|nf| nf.bit == of.bit && old.feature(&nf.name).is_none()) => {}
+            identity::FeatureFate::Gone => out.push(
+                Finding::new(
+                    Rule::FEATURE_REMOVED,
+                    format!("feature `{}` (bit {}) is gone", of.name, of.bit),
+                )
+                .on_feature(&of.name)
+                .at(old, of.name_span)
+                .with_help(
+                    "keep the feature with `retired = true`, so its bit is never handed out again",
+                ),
+            ),
         }
     }
     for nf in &new.features {

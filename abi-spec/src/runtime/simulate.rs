@@ -31,7 +31,8 @@
 //! from the run-time code: a field is on when both sides know it, its
 //! version's feature size (in the C library's history) is at most the
 //! smaller of the announced length and the kernel's feature size, and, if
-//! it has a feature, both sides offer a live feature of that bit. Fields
+//! it has a feature, both sides offer that feature (matched as every command
+//! matches features: by name, or a renamed one by bit and history) live. Fields
 //! are matched across the two specs as every command matches them
 //! ([`crate::identity::pair`]: by name, or, for a field renamed, by its
 //! type, history and place): a rename is source-breaking only
@@ -199,9 +200,11 @@ struct SideField {
     writer: Writer,
     /// Reserved bytes: must be zero, nobody reads them.
     reserved: bool,
-    /// Its feature's bit: the model matches features across specs by bit,
-    /// which is what the two sides exchange (a feature renamed keeps it).
-    feature: Option<u32>,
+    /// Its feature's identity: the model matches features across specs as
+    /// every command does ([`identity::pair_features`]: by name, or a
+    /// renamed feature by bit and history), while the run-time exchanges
+    /// bits, so a bit the two specs disagree on shows.
+    feature: Option<String>,
 }
 
 impl SideField {
@@ -219,8 +222,8 @@ struct SideView {
     /// The run-time's numbers ([`SideTable`]).
     numbers: SideTable,
     fields: Vec<SideField>,
-    /// The bits of the live features of this version.
-    live_features: Vec<u32>,
+    /// The identities of the live features of this version.
+    live_features: Vec<String>,
 }
 
 impl SideView {
@@ -258,7 +261,14 @@ fn views(
     struct_index: usize,
     target: Target,
     renames: &BTreeMap<String, String>,
+    features: &BTreeMap<String, String>,
 ) -> Vec<SideView> {
+    let feature_identity = |name: &str| {
+        features
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    };
     let def = &spec.structs[struct_index];
     spec.versions()
         .filter_map(|version| SideTable::new(spec, struct_index, target, version))
@@ -277,7 +287,7 @@ fn views(
                         span: f.span,
                         writer: field.writer,
                         reserved: f.reserved,
-                        feature: f.span.feature,
+                        feature: field.feature.as_deref().map(feature_identity),
                     }
                 })
                 .collect();
@@ -285,13 +295,31 @@ fn views(
                 .features
                 .iter()
                 .filter(|f| f.since <= numbers.version && !f.retired)
-                .map(|f| f.bit)
+                .map(|f| feature_identity(&f.name))
                 .collect();
             SideView {
                 numbers,
                 fields,
                 live_features,
             }
+        })
+        .collect()
+}
+
+/// Kernel feature name -> the identity both sides know it by: the C
+/// library's name for a feature the two specs pair ([`identity::pair_features`]),
+/// a name of its own for one the library does not have.
+fn feature_identities(kernel: &Spec, libc: &Spec) -> BTreeMap<String, String> {
+    kernel
+        .features
+        .iter()
+        .zip(identity::pair_features(kernel, libc))
+        .map(|(f, fate)| {
+            let identity = match fate.new_index() {
+                Some(i) => libc.features[i].name.clone(),
+                None => format!("the kernel's {}", f.name),
+            };
+            (f.name.clone(), identity)
         })
         .collect()
 }
@@ -435,12 +463,20 @@ fn registration(
         && (kernel_agreed.length != libc_agreed.length
             || kernel_agreed.features != libc_agreed.features)
     {
+        let bits = |bits: &mut dyn Iterator<Item = u32>| {
+            let list: Vec<String> = bits.map(|b| b.to_string()).collect();
+            if list.is_empty() {
+                "no bits".to_string()
+            } else {
+                format!("bits {}", list.join(", "))
+            }
+        };
         cell.problems.push(format!(
-            "the two sides agree differently: kernel length {} bits {:?}, C library length {} bits {:?}",
+            "the two sides agree differently: kernel length {} and {}, C library length {} and {}",
             kernel_agreed.length,
-            kernel_agreed.features.iter().collect::<Vec<_>>(),
+            bits(&mut kernel_agreed.features.iter()),
             libc_agreed.length,
-            cell.features
+            bits(&mut libc_agreed.features.iter())
         ));
     }
 
@@ -469,8 +505,8 @@ fn registration(
             && libc
                 .feature_size_of(field.span.since)
                 .is_some_and(|fs| fs <= limit)
-            && field.feature.is_none_or(|bit| {
-                libc.live_features.contains(&bit) && kernel.live_features.contains(&bit)
+            && field.feature.as_ref().is_none_or(|feature| {
+                libc.live_features.contains(feature) && kernel.live_features.contains(feature)
             })
     };
 
@@ -858,6 +894,7 @@ pub fn matrix(
     }
     let mut cells = Vec::new();
     let mut skipped = Vec::new();
+    let features = feature_identities(kernel, libc);
     for (libc_index, def) in libc.structs.iter().enumerate() {
         let Some(kernel_index) = kernel.struct_index(&def.name) else {
             skipped.push((
@@ -889,8 +926,8 @@ pub fn matrix(
             .any(|d| d.kind == StructKind::Union);
         let renamed = renames(kernel, kernel_index, libc, libc_index, &targets);
         for &target in &targets {
-            let kernel_views = views(kernel, kernel_index, target, &renamed);
-            let libc_views = views(libc, libc_index, target, &BTreeMap::new());
+            let kernel_views = views(kernel, kernel_index, target, &renamed, &features);
+            let libc_views = views(libc, libc_index, target, &BTreeMap::new(), &BTreeMap::new());
             let run = |k: &SideView, l: &SideView| match protocol {
                 Protocol::Registration => registration(&def.name, target, k, l, announces),
                 Protocol::CopyIn => copy_in_cell(&def.name, target, k, l),
