@@ -256,15 +256,10 @@ impl Alignment {
 /// dropping it changes some layout on one target of some layout class.
 fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError> {
     let newest = spec.abi.version;
-    let mut representatives: Vec<Target> = Vec::new();
-    for t in rust_targets() {
-        if !representatives
-            .iter()
-            .any(|r| r.layout_class() == t.layout_class())
-        {
-            representatives.push(t);
-        }
-    }
+    let representatives: Vec<Target> = layout::classes(&rust_targets())
+        .into_iter()
+        .map(|c| c.rep)
+        .collect();
     let unchanged = |candidate: &Spec| -> Result<bool, SpecError> {
         for &t in &representatives {
             // The candidate changes between calls: the engine, not a table
