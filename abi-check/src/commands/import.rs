@@ -612,12 +612,12 @@ fn judge_failure(
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
             let used_by = match probe.blame(stderr) {
-                Some(Line::Define(i)) => format!("--define {}", probe_define_name(probe, i)),
-                _ => "the headers".to_string(),
+                Some(Line::Define(i)) => format!("--define {} uses", probe_define_name(probe, i)),
+                _ => "the headers use".to_string(),
             };
             return Ok(format!(
-                "{used_by} use `{name}`, which each architecture's asm/ headers define its own \
-                 way, and this machine has no asm/ headers for these targets"
+                "{used_by} `{name}`, which each architecture's asm/ headers define its own way, \
+                 and this machine has no asm/ headers for these targets"
             ));
         }
     }
@@ -787,9 +787,14 @@ fn read_object(
         .iter()
         .find_map(|f| poisoned(&f.layout, &f.query))
         .map(|(path, name)| {
+            let what = if path == name {
+                format!("`struct {name}` is defined")
+            } else {
+                format!("`{path}` is a `{name}`, which is defined")
+            };
             format!(
-                "`{path}` is a `{name}`, which each architecture's asm/ headers define its own \
-                 way, and this machine has no asm/ headers for these targets"
+                "{what} by each architecture's asm/ headers its own way, and this machine has \
+                 no asm/ headers for these targets"
             )
         });
     Ok(Compiled {
@@ -982,11 +987,15 @@ fn by_value<V: PartialEq + std::fmt::Display>(values: &[(Target, V)]) -> String 
 
 /// One spec type for a field whose spec type differs between targets: a
 /// signed or unsigned integer as wide as each target's `long` is `long`
-/// or `ulong`, element by element in arrays of the same length.
-fn unified_type(types: &[(Target, &str)]) -> Option<String> {
+/// or `ulong`, a plain `char` (signed on some targets, unsigned on others)
+/// is `u8`, element by element in arrays of the same length.
+fn unified_type(types: &[(Target, &str)], plain_char: bool) -> Option<String> {
     let first = types.first()?.1;
     if types.iter().all(|(_, t)| *t == first) {
         return Some(first.to_string());
+    }
+    if plain_char && types.iter().all(|(_, t)| matches!(*t, "i8" | "u8")) {
+        return Some("u8".into());
     }
     // Arrays: the same length, and elements that unify.
     let arrays: Option<Vec<(Target, &str, &str)>> = types
@@ -1001,7 +1010,7 @@ fn unified_type(types: &[(Target, &str)]) -> Option<String> {
         let len = arrays.first()?.2;
         if arrays.iter().all(|(_, _, l)| *l == len) {
             let elements: Vec<(Target, &str)> = arrays.iter().map(|(t, e, _)| (*t, *e)).collect();
-            return unified_type(&elements).map(|e| format!("[{e}; {len}]"));
+            return unified_type(&elements, plain_char).map(|e| format!("[{e}; {len}]"));
         }
         return None;
     }
@@ -1109,16 +1118,24 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
                 .collect();
             let types: Vec<(Target, &str)> =
                 others.iter().map(|(t, g)| (*t, g.ty.as_str())).collect();
-            match unified_type(&types) {
+            let c_type = match &f.origin {
+                Origin::Member { c_type, .. } => c_type.clone(),
+                _ => f.ty.clone(),
+            };
+            let plain_char = c_type == "char" || c_type.starts_with("char[");
+            match unified_type(&types, plain_char) {
                 Some(ty) => {
-                    if ty != f.ty {
+                    if ty != f.ty && plain_char {
                         f.comments.push(format!(
-                            "`{ty}`: {} in C, as wide as a pointer on every target compiled \
-                             ({})",
-                            match &f.origin {
-                                Origin::Member { c_type, .. } => c_type.clone(),
-                                _ => f.ty.clone(),
-                            },
+                            "`{ty}`: `{c_type}` in C, whose `char` is signed on some targets and \
+                             unsigned on others ({}); the same size and alignment everywhere. \
+                             Say i8 if the values are signed",
+                            by_value(&types)
+                        ));
+                    } else if ty != f.ty {
+                        f.comments.push(format!(
+                            "`{ty}`: `{c_type}` in C, as wide as a pointer on every target \
+                             compiled ({})",
                             by_value(&types)
                         ));
                     }
@@ -1183,11 +1200,14 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
                 }
             }
         }
-        let sizes: Vec<(Target, u64)> = all.iter().map(|(t, x)| (*t, x.size)).collect();
+        let sizes: Vec<(Target, String)> = all
+            .iter()
+            .map(|(t, x)| (*t, format!("{} bytes", x.size)))
+            .collect();
         if sizes.iter().any(|(_, z)| *z != sizes[0].1) {
-            notes.push(format!("`{label}` is {} bytes", by_value(&sizes)));
+            notes.push(format!("`{label}` is {}", by_value(&sizes)));
             s.comments.push(format!(
-                "sizeof differs between targets: {} bytes",
+                "sizeof differs between targets: {}",
                 by_value(&sizes)
             ));
         }
