@@ -336,6 +336,7 @@ fn merge_struct(
         }
         out.push(f);
     }
+    keep_order(&mut out, name, decisions);
     // Members that no later binary continues.
     for k in 0..n - 1 {
         for g in ms[k].fields.iter().filter(|g| live(g)) {
@@ -365,6 +366,36 @@ fn merge_struct(
     out
 }
 
+/// A spec's fields that claim no reserved bytes must not get older down
+/// the list. A field that a maintainer must decide about (it lies on bytes
+/// an older member used) may: its `since` is lowered to the oldest of the
+/// fields after it, said so, so that the file parses.
+fn keep_order(fields: &mut [FieldModel], name: &str, decisions: &mut Decisions) {
+    let plain = |f: &FieldModel| !f.reserved && f.was_reserved.is_none();
+    let mut oldest_after = u32::MAX;
+    for f in fields.iter_mut().rev() {
+        if !plain(f) {
+            continue;
+        }
+        if f.since > oldest_after {
+            let versions = if f.since - 1 == oldest_after {
+                format!("version {oldest_after}")
+            } else {
+                format!("versions {oldest_after} to {}", f.since - 1)
+            };
+            let text = format!(
+                "MAINTAINER: `{name}.{}` says since = {oldest_after}, not {}: a field cannot come \
+                 before older ones, and it does not lay out in {versions} as in those binaries",
+                f.name, f.since
+            );
+            f.comments.push(text.clone());
+            decisions.breaking.push(text);
+            f.since = oldest_after;
+        }
+        oldest_after = oldest_after.min(f.since);
+    }
+}
+
 /// `since` and `was_reserved` of a live field `f` of the newest binary.
 #[allow(clippy::too_many_arguments)]
 fn walk_live(
@@ -381,6 +412,8 @@ fn walk_live(
     let newest_model = &versions[n - 1].model;
     let mut current = f.name.clone();
     let mut current_ty = f.ty.clone();
+    let place = (f.offset, f.size);
+    let mut moved = false;
     for k in (0..n - 1).rev() {
         let mk = ms[k];
         let newer = &versions[k + 1];
@@ -456,15 +489,17 @@ fn walk_live(
                 g.name, older.label, newer.label
             ));
         }
-        if g.offset != f.offset || g.size != f.size {
+        if (g.offset != place.0 || g.size != place.1) && !moved {
+            // Said once; the walk goes on by name, so that the field keeps
+            // its place among the older ones.
             let text = format!(
                 "MAINTAINER: `{name}.{current}` is {} bytes at offset {} in {}, {} bytes at \
                  offset {} from {}: it moved or changed size, which no version step may do",
-                g.size, g.offset, older.label, f.size, f.offset, newer.label
+                g.size, g.offset, older.label, place.1, place.0, newer.label
             );
             f.comments.push(text.clone());
             decisions.breaking.push(text);
-            return;
+            moved = true;
         }
         let both_aggregates =
             aggregate(&g.ty, &older.model) && aggregate(&current_ty, &newer.model);
