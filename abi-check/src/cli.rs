@@ -35,7 +35,8 @@ pub enum Command {
     Rust(RustArgs),
     /// Compare the layout compiled into a binary (DWARF) with the spec.
     Verify(VerifyArgs),
-    /// Print struct layouts read from a binary's DWARF.
+    /// Print struct layouts read from a binary's DWARF or BTF; with
+    /// --format toml, a spec, and of several binaries a history.
     Dump(DumpArgs),
     /// Write a spec from C headers, through the compilers of each target.
     Import(ImportArgs),

@@ -102,12 +102,14 @@ fn imported(o: &Output) -> Spec {
         .unwrap_or_else(|e| panic!("{}\n{}", e.render(false), stdout(o)))
 }
 
-/// The real headers the contract names, each with its struct and the
-/// example that describes it.
-const REAL: [(&str, &str); 3] = [
+/// The real headers the task names, each with its struct and the example
+/// that describes it, and clone_args (every member `__aligned_u64`, which
+/// gcc records on the struct and clang does not).
+const REAL: [(&str, &str); 4] = [
     ("linux/openat2.h", "open_how"),
     ("linux/sched/types.h", "sched_attr"),
     ("linux/rseq.h", "rseq"),
+    ("linux/sched.h", "clone_args"),
 ];
 
 /// `import` of each real header for the family's targets: the spec lays

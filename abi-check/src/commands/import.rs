@@ -94,6 +94,11 @@ pub fn run(args: &ImportArgs) -> Outcome {
                     family.package()
                 ),
             )),
+            Attempt::Lost => {
+                return Err(Failure::msg(format!(
+                    "compiling the probe for {target} did not finish"
+                )))
+            }
             Attempt::Failed(compiler, error) => {
                 let reason = judge_failure(&probe, &headers, &compiler, &error)?;
                 skipped.push((*target, reason));
@@ -480,6 +485,8 @@ enum Attempt {
     Failed(Compiler, CompileError),
     /// An object and the list of headers it read.
     Done(Compiler, PathBuf, PathBuf),
+    /// The worker compiling it stopped before it finished.
+    Lost,
 }
 
 /// Compiles the probe for every target, a few at a time.
@@ -531,7 +538,7 @@ fn compile_all(
         .into_inner()
         .unwrap_or_default()
         .into_iter()
-        .map(|r| r.unwrap_or(Attempt::Missing(compilers::Family::Gcc)))
+        .map(|r| r.unwrap_or(Attempt::Lost))
         .collect()
 }
 
@@ -944,6 +951,14 @@ fn settle_alignment(model: &mut Model, compiled: &Compiled) {
     }
 }
 
+/// An explicit alignment as a comment says it.
+fn explicit(align: Option<u64>) -> String {
+    match align {
+        Some(a) => format!("aligned({a})"),
+        None => "none".into(),
+    }
+}
+
 /// Skipped targets with the same reason, as `(a, b, c, reason)`.
 fn grouped(skipped: &[(Target, String)]) -> Vec<(String, String)> {
     let mut groups: Vec<(Vec<Target>, &str)> = Vec::new();
@@ -1064,17 +1079,28 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
             models.iter().map(|(t, m)| (*t, &m.structs[si])).collect();
         let label = s.query.clone().unwrap_or_else(|| s.name.clone());
         for (t, other) in &all {
-            if other.kind != s.kind || other.align != s.align || other.packed != s.packed {
+            if other.kind != s.kind || other.packed != s.packed {
                 return Err(refuse(format!(
-                    "`{label}` is a {} aligned({:?}){} on {rep_target}, a {} aligned({:?}){} on {t}",
+                    "`{label}` is a {}{} on {rep_target}, a {}{} on {t}",
                     s.kind.keyword(),
-                    s.align,
                     if s.packed { " packed" } else { "" },
                     other.kind.keyword(),
-                    other.align,
                     if other.packed { " packed" } else { "" },
                 )));
             }
+        }
+        // gcc records the alignment its members give a struct
+        // (`DW_AT_alignment`), clang does not: the largest explicit one is
+        // taken, and the comparison with each compiler's _Alignof judges.
+        let aligns: Vec<(Target, String)> =
+            all.iter().map(|(t, x)| (*t, explicit(x.align))).collect();
+        if aligns.iter().any(|(_, a)| *a != aligns[0].1) {
+            s.align = all.iter().filter_map(|(_, x)| x.align).max();
+            s.comments.push(format!(
+                "align = {}: the largest alignment the compilers recorded ({})",
+                s.align.unwrap_or(1),
+                by_value(&aligns)
+            ));
         }
         let live = |x: &spec_toml::StructModel| -> Vec<String> {
             x.fields
@@ -1151,14 +1177,15 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
             }
             let aligns: Vec<(Target, String)> = others
                 .iter()
-                .map(|(t, g)| (*t, format!("{:?}", g.align)))
+                .map(|(t, g)| (*t, explicit(g.align)))
                 .collect();
             if aligns.iter().any(|(_, a)| *a != aligns[0].1) {
-                return Err(refuse(format!(
-                    "`{label}.{}` has the explicit alignments {}",
-                    f.name,
+                f.align = others.iter().filter_map(|(_, g)| g.align).max();
+                f.comments.push(format!(
+                    "align = {}: the largest alignment the compilers recorded ({})",
+                    f.align.unwrap_or(1),
                     by_value(&aligns)
-                )));
+                ));
             }
             if matches!(f.origin, Origin::Bitfields { .. }) {
                 let docs: Vec<(Target, String)> = others
