@@ -791,3 +791,37 @@ pub fn render(doc: &Document) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_wrap_and_never_start_a_table() {
+        let mut out = String::new();
+        let long = format!("{} end\n[[struct]]", "word ".repeat(40));
+        comment_lines(&mut out, &[long], true);
+        assert!(out.lines().all(|l| l.starts_with('#')), "{out}");
+        assert!(out.lines().all(|l| l.len() <= COMMENT_WIDTH), "{out}");
+        assert!(out.contains("\n#   word"), "{out}");
+        let mut plain = String::new();
+        comment_lines(&mut plain, &["a b".into()], false);
+        assert_eq!(plain, "# a b\n");
+    }
+
+    #[test]
+    fn reserved_names() {
+        for name in [
+            "__reserved",
+            "__reserved_2",
+            "__pad1",
+            "_res",
+            "reserved_20",
+        ] {
+            assert!(reserved_name(name), "{name}");
+        }
+        for name in ["resolve", "flags", "__u32", "padding"] {
+            assert!(!reserved_name(name), "{name}");
+        }
+    }
+}

@@ -1439,3 +1439,101 @@ fn verify(
         }
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(arg: &str) -> Header {
+        Header {
+            arg: arg.into(),
+            include: format!("<{arg}>"),
+            file: None,
+        }
+    }
+
+    #[test]
+    fn a_compiler_message_is_blamed_on_its_probe_line() {
+        let probe = Probe::new(
+            &[header("a.h"), header("b.h")],
+            &["s".into()],
+            &["X".into()],
+        );
+        assert_eq!(
+            probe.blame("In file included from /tmp/x/probe.c:3:\n/usr/include/b.h:1:1: error"),
+            Some(Line::Include(1))
+        );
+        let struct_line = probe
+            .lines
+            .iter()
+            .find(|(_, l)| **l == Line::Struct(0))
+            .map(|(n, _)| *n)
+            .expect("a struct line");
+        assert_eq!(
+            probe.blame(&format!(
+                "/tmp/x/probe.c:{struct_line}:5: error: incomplete"
+            )),
+            Some(Line::Struct(0))
+        );
+        assert_eq!(probe_define_name(&probe, 0), "X");
+        assert_eq!(probe_struct_name(&probe, 0), "s");
+        assert_eq!(probe.blame("/usr/include/b.h:1:1: error"), None);
+    }
+
+    #[test]
+    fn types_unify_as_long_char_and_arrays_of_them() {
+        let lp64_ilp32 =
+            |a: &'static str, b: &'static str| vec![(Target::X86_64, a), (Target::I386, b)];
+        assert_eq!(
+            unified_type(&lp64_ilp32("i64", "i32"), false).as_deref(),
+            Some("long")
+        );
+        assert_eq!(
+            unified_type(&lp64_ilp32("u64", "u32"), false).as_deref(),
+            Some("ulong")
+        );
+        assert_eq!(
+            unified_type(&lp64_ilp32("[u64; 4]", "[u32; 4]"), false).as_deref(),
+            Some("[ulong; 4]")
+        );
+        // x32's long is 4 bytes: an 8-byte member there is no long.
+        assert_eq!(
+            unified_type(
+                &[
+                    (Target::X86_64, "i64"),
+                    (Target::X32, "i64"),
+                    (Target::I386, "i32")
+                ],
+                false
+            ),
+            None
+        );
+        assert_eq!(unified_type(&lp64_ilp32("i8", "u8"), false), None);
+        assert_eq!(
+            unified_type(&lp64_ilp32("i8", "u8"), true).as_deref(),
+            Some("u8")
+        );
+        assert_eq!(
+            unified_type(&lp64_ilp32("[u8; 16]", "[u8; 12]"), false),
+            None
+        );
+    }
+
+    #[test]
+    fn a_long_compiler_message_is_cut() {
+        let long: String = (0..30)
+            .map(|i| {
+                format!(
+                    "/tmp/abi-check-import-1/probe.c:{i}:1: error: {}\n",
+                    "x".repeat(300)
+                )
+            })
+            .collect();
+        let shown = excerpt(&long);
+        assert!(shown.starts_with("  probe.c:0:1: error: "), "{shown}");
+        assert!(shown.contains("(16 more lines)"), "{shown}");
+        assert!(shown
+            .lines()
+            .all(|l| l.chars().count() <= SHOWN_COMPILER_LINE_CHARS + 2));
+    }
+}
