@@ -609,8 +609,8 @@ fn judge_failure(
         if let Some(header) = compilers::missing_asm_header(stderr) {
             return Ok(format!(
                 "the headers need <{header}>, which is architecture-specific, and this machine \
-                 has no Linux asm/ headers for these targets (install the architecture's \
-                 linux-libc-dev, e.g. Debian's linux-libc-dev-<arch>-cross)"
+                 has no Linux asm/ headers of that architecture (they come with its \
+                 linux-libc-dev; Debian: linux-libc-dev-<arch>-cross)"
             ));
         }
         if let Some(at) = stderr.find(compilers::ARCH_SPECIFIC) {
@@ -624,7 +624,7 @@ fn judge_failure(
             };
             return Ok(format!(
                 "{used_by} `{name}`, which each architecture's asm/ headers define its own way, \
-                 and this machine has no asm/ headers for these targets"
+                 and this machine has no asm/ headers of that architecture"
             ));
         }
     }
@@ -801,7 +801,7 @@ fn read_object(
             };
             format!(
                 "{what} by each architecture's asm/ headers its own way, and this machine has \
-                 no asm/ headers for these targets"
+                 no asm/ headers of that architecture"
             )
         });
     Ok(Compiled {
