@@ -637,3 +637,73 @@ fn bad_arguments_are_refused_before_compiling() {
     assert_eq!(code(&out), Some(2));
     assert!(Path::new(&common::root()).is_dir());
 }
+
+/// `--target all` with only gcc on `PATH`: the x86 targets are written,
+/// every other target is skipped, with the compiler to install, on stderr
+/// and in the spec.
+#[test]
+#[cfg_attr(
+    any(no_gcc, no_uapi_headers),
+    ignore = "needs gcc and the uapi headers"
+)]
+fn target_all_says_which_targets_were_skipped() {
+    let gcc = abi_test_tools::require("gcc");
+    let dir = cc::scratch("path");
+    // gcc runs `as` from PATH: both, and nothing else.
+    for (name, path) in [
+        ("gcc", gcc),
+        (
+            "as",
+            abi_test_tools::program(&["as"]).expect("as, with gcc"),
+        ),
+    ] {
+        std::os::unix::fs::symlink(&path, dir.join(name)).expect("symlink");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args([
+            "import",
+            "linux/openat2.h",
+            "--struct",
+            "open_how",
+            "--target",
+            "all",
+        ])
+        .env("PATH", &dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("abi-check runs");
+    let spec = imported(&out);
+    assert_eq!(
+        spec.abi.targets,
+        [Target::X86_64, Target::I386, Target::X32]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: not compiled for aarch64, riscv64,")
+            && err.contains("no clang here (install clang)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not compiled for m68k: no m68k-linux-gnu-gcc here"),
+        "{err}"
+    );
+    assert!(
+        comments(&stdout(&out)).contains("Not compiled for loongarch64: no clang-16 or later here"),
+        "{}",
+        stdout(&out)
+    );
+    // A target asked for by name is an error when its compiler is missing.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_abi-check"))
+        .args([
+            "import",
+            "linux/openat2.h",
+            "--struct",
+            "open_how",
+            "--target",
+            "x86_64,sh4",
+        ])
+        .env("PATH", &dir)
+        .output()
+        .expect("abi-check runs");
+    assert_refused(&out, "cannot import for sh4: no sh4-linux-gnu-gcc here");
+}
