@@ -555,6 +555,22 @@ fn a_struct_that_differs_between_targets_is_written_with_a_warning() {
 fn cross_targets_without_their_asm_headers() {
     abi_test_tools::require("clang");
     abi_test_tools::require("uapi_headers");
+    // A clang target whose own asm/ headers are not installed here (the
+    // places import looks in): where every one has them, there is nothing
+    // to test.
+    let own = |t: Target| {
+        [
+            format!("/usr/include/{}/asm/types.h", t.triple()),
+            format!("/usr/{}/include/asm/types.h", t.triple()),
+        ]
+        .iter()
+        .any(|p| Path::new(p).is_file())
+    };
+    let Some(bare) = cc::family("clang").into_iter().find(|&t| !own(t)) else {
+        println!("every clang target has its own asm/ headers here: nothing to test");
+        return;
+    };
+    let bare_name = bare.name();
     // Fixed-width types only: the fallback is right, and said to be used.
     let out = run(&[
         "import",
@@ -562,7 +578,7 @@ fn cross_targets_without_their_asm_headers() {
         "--struct",
         "open_how",
         "--target",
-        "aarch64,s390x",
+        bare_name,
     ]);
     imported(&out);
     assert!(comments(&stdout(&out)).contains("fallback asm/ headers"));
@@ -573,7 +589,7 @@ fn cross_targets_without_their_asm_headers() {
         "--struct",
         "sigaltstack",
         "--target",
-        "aarch64",
+        bare_name,
     ]);
     assert_refused(&out, "the headers need <asm/signal.h>");
     // A kernel type some architectures define otherwise: named.
@@ -583,7 +599,7 @@ fn cross_targets_without_their_asm_headers() {
         "--struct",
         "__kernel_old_timeval",
         "--target",
-        "aarch64",
+        bare_name,
     ]);
     assert_refused(&out, "`struct __kernel_old_timeval` is defined");
     // With --target all, such targets are skipped, and said so.
@@ -599,7 +615,7 @@ fn cross_targets_without_their_asm_headers() {
     if abi_test_tools::tool("gcc").locate().is_some() {
         let spec = imported(&out);
         assert!(spec.abi.targets.contains(&Target::X86_64));
-        assert!(!spec.abi.targets.contains(&Target::Aarch64));
+        assert!(!spec.abi.targets.contains(&bare));
         assert!(err.contains("warning: not compiled for"), "{err}");
         assert!(
             stdout(&out).contains("# Not compiled for"),
@@ -616,7 +632,7 @@ fn cross_targets_without_their_asm_headers() {
         "--define",
         "PERF_EVENT_IOC_ENABLE",
         "--target",
-        "aarch64",
+        bare_name,
     ]);
     assert_refused(&out, "--define PERF_EVENT_IOC_ENABLE uses `_IOC_");
 }
