@@ -288,6 +288,7 @@ fn scalar_c(style: Style, scalar: Scalar) -> &'static str {
         (_, Scalar::Ptr) => "void",
         (_, Scalar::Long) => "long",
         (_, Scalar::ULong) => "unsigned long",
+        (_, Scalar::Char) => "char",
     }
 }
 
@@ -851,9 +852,12 @@ fn write_struct(
             doc.push(notes.join(" "));
         }
         write_comment(&mut body, "\t", &doc);
+        // A zero-length array is GNU C: `__extension__` keeps -Wpedantic quiet.
+        let zero_length = matches!(field.ty, Type::Array { len: 0, .. });
         let _ = writeln!(
             body,
-            "\t{};",
+            "\t{}{};",
+            if zero_length { "__extension__ " } else { "" },
             declaration(spec, style, &field.name, &field.ty, field.align)
         );
     }
@@ -897,7 +901,13 @@ fn write_struct(
 #pragma GCC diagnostic push\n#pragma GCC diagnostic ignored \"-Wpadded\"\n",
         );
     }
-    let _ = writeln!(out, "{} {} {{", def.kind.keyword(), def.name);
+    // An empty struct is GNU C (size 0): `__extension__` keeps -Wpedantic quiet.
+    let extension = if def.fields.is_empty() {
+        "__extension__ "
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "{extension}{} {} {{", def.kind.keyword(), def.name);
     out.push_str(&body);
     let mut attributes = Vec::new();
     if def.packed {

@@ -118,6 +118,7 @@ pub fn scalar_type(scalar: Scalar) -> &'static str {
         Scalar::Ptr => "*mut ::core::ffi::c_void",
         Scalar::Long => "::core::ffi::c_long",
         Scalar::ULong => "::core::ffi::c_ulong",
+        Scalar::Char => "::core::ffi::c_char",
     }
 }
 

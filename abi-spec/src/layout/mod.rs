@@ -17,7 +17,7 @@ pub use table::LayoutTable;
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
-use crate::target::Target;
+use crate::target::{BitfieldRules, Target};
 
 /// Where one field lies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,12 +33,36 @@ pub struct FieldLayout {
     /// True when, in this version, the field is only reserved bytes that a
     /// later version claims.
     pub placeholder: bool,
+    /// For a bitfield, its bits; `offset` and `size` are then the bytes
+    /// those bits touch.
+    pub bits: Option<BitPlace>,
+}
+
+/// Where a bitfield's bits lie: counted from the first bit of the struct
+/// in the target's allocation order (the least significant bit of byte 0
+/// first on a little-endian target, the most significant first on a
+/// big-endian one), DWARF's `DW_AT_data_bit_offset` convention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BitPlace {
+    /// The first bit.
+    pub offset: u64,
+    /// How many.
+    pub width: u64,
 }
 
 impl FieldLayout {
     /// One past the last byte.
     pub fn end(&self) -> u64 {
         self.offset + self.size
+    }
+
+    /// The bits the field holds, `[start, end)`, in allocation order: its
+    /// bitfield bits, or every bit of its bytes.
+    pub fn bit_range(&self) -> (u64, u64) {
+        match self.bits {
+            Some(b) => (b.offset, b.offset + b.width),
+            None => (self.offset * 8, self.end() * 8),
+        }
     }
 }
 
@@ -176,57 +200,90 @@ fn layout_one(
         field_index,
         message,
     };
+    let too_large = || format!("it would be larger than {MAX_OBJECT_SIZE} bytes");
     let mut fields = Vec::with_capacity(def.fields.len());
     let mut holes = Vec::new();
-    let mut end = 0u64;
+    // The first bit after everything placed so far.
+    let mut end_bits = 0u64;
     let mut align = 1u64;
     for (index, field, placeholder) in def.view(version) {
         let (size, natural) = type_size_align(&field.ty, target, names, done)
             .map_err(|e| error(Some(index), e.to_string()))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
-        let offset = match def.kind {
-            StructKind::Struct => round_up(end, field_align)
-                .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
-            StructKind::Union => 0,
+        let byte_end = end_bits.div_ceil(8);
+        let placed = match field.bits {
+            Some(width) => {
+                let width = u64::from(width);
+                let start = match def.kind {
+                    StructKind::Union => 0,
+                    StructKind::Struct => bitfield_start(
+                        end_bits,
+                        width,
+                        size,
+                        field_align,
+                        def.packed,
+                        target.bitfield_rules(),
+                    )
+                    .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
+                };
+                let end = start + width;
+                let offset = start / 8;
+                FieldLayout {
+                    index,
+                    offset,
+                    size: end.div_ceil(8) - offset,
+                    align: field_align,
+                    placeholder,
+                    bits: Some(BitPlace {
+                        offset: start,
+                        width,
+                    }),
+                }
+            }
+            None => {
+                let offset = match def.kind {
+                    StructKind::Struct => round_up(byte_end, field_align)
+                        .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
+                    StructKind::Union => 0,
+                };
+                FieldLayout {
+                    index,
+                    offset,
+                    size,
+                    align: field_align,
+                    placeholder,
+                    bits: None,
+                }
+            }
         };
-        if offset > end {
+        if placed.offset > byte_end {
             holes.push(Hole {
-                offset: end,
-                size: offset - end,
+                offset: byte_end,
+                size: placed.offset - byte_end,
                 tail: false,
             });
         }
-        let field_end = offset
-            .checked_add(size)
-            .filter(|&e| e <= MAX_OBJECT_SIZE)
-            .ok_or_else(|| {
-                error(
-                    Some(index),
-                    format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
-                )
-            })?;
-        end = end.max(field_end);
-        align = align.max(field_align);
-        fields.push(FieldLayout {
-            index,
-            offset,
-            size,
-            align: field_align,
-            placeholder,
-        });
+        if placed.end() > MAX_OBJECT_SIZE {
+            return Err(error(Some(index), too_large()));
+        }
+        end_bits = end_bits.max(placed.bit_range().1);
+        align = align.max(aligns_struct(
+            &placed,
+            field,
+            field_align,
+            def.packed,
+            target.bitfield_rules(),
+        ));
+        fields.push(placed);
     }
-    if fields.is_empty() {
+    if fields.is_empty() && !def.fields.is_empty() {
         return Ok(None);
     }
     align = align.max(def.align.unwrap_or(1));
+    let end = end_bits.div_ceil(8);
     let size = round_up(end, align)
         .filter(|&s| s <= MAX_OBJECT_SIZE)
-        .ok_or_else(|| {
-            error(
-                None,
-                format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
-            )
-        })?;
+        .ok_or_else(|| error(None, too_large()))?;
     if size > end {
         holes.push(Hole {
             offset: end,
@@ -244,6 +301,68 @@ fn layout_one(
         fields,
         holes,
     }))
+}
+
+/// The alignment a placed field gives the struct: its own, but for the
+/// bitfields the target's ABI says do not align it
+/// ([`BitfieldRules`](crate::target::BitfieldRules)).
+fn aligns_struct(
+    placed: &FieldLayout,
+    field: &crate::model::Field,
+    align: u64,
+    packed: bool,
+    rules: BitfieldRules,
+) -> u64 {
+    let Some(bits) = placed.bits else {
+        return align;
+    };
+    match rules {
+        BitfieldRules::SysV if field.unnamed => 1,
+        BitfieldRules::SysV | BitfieldRules::Aapcs => align,
+        BitfieldRules::M68k if packed => 1,
+        BitfieldRules::M68k => {
+            let ordinary =
+                bits.width == 0 || (matches!(bits.width, 16 | 32 | 64) && bits.offset % 16 == 0);
+            if ordinary {
+                align.max(2)
+            } else {
+                1
+            }
+        }
+    }
+}
+
+/// The first bit of a bitfield `width` bits wide, of a type `size` bytes
+/// long and `align`-aligned, placed after bit `after`: the next bit, unless
+/// the bitfield would then cross a boundary of a storage unit of its type
+/// (a `size`-byte unit starting at a multiple of `align`), in which case the
+/// next multiple of `align`. A zero-width bitfield moves to that multiple
+/// always. A packed struct's bitfields, and m68k's, follow each other bit
+/// by bit (m68k's zero-width ones move to the next 16-bit boundary).
+fn bitfield_start(
+    after: u64,
+    width: u64,
+    size: u64,
+    align: u64,
+    packed: bool,
+    rules: BitfieldRules,
+) -> Option<u64> {
+    let align_bits = align.checked_mul(8)?;
+    if width == 0 {
+        return match rules {
+            BitfieldRules::M68k => round_up(after, 16),
+            _ => round_up(after, align_bits),
+        };
+    }
+    if packed || rules == BitfieldRules::M68k {
+        return Some(after);
+    }
+    let unit_start = after - after % align_bits;
+    if after.checked_add(width)? > unit_start.checked_add(size.checked_mul(8)?)? {
+        round_up(after, align_bits)
+    } else {
+        Some(after)
+    }
 }
 
 /// Lays out every struct of `spec` on `target` in `version`; the result is

@@ -54,6 +54,8 @@ pub(super) struct RawSpec {
     #[serde(default, rename = "struct")]
     pub(super) structs: Vec<Spanned<RawStruct>>,
     #[serde(default)]
+    pub(super) flags: Vec<Spanned<RawFlags>>,
+    #[serde(default)]
     pub(super) waiver: Vec<Spanned<RawWaiver>>,
 }
 
@@ -68,6 +70,9 @@ pub(super) struct RawAbi {
     pub(super) targets: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) feature_words: Option<Spanned<i64>>,
     pub(super) license: Option<Spanned<String>>,
+    pub(super) c_prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) unreleased: bool,
 }
 
 /// One `[[feature]]`.
@@ -79,6 +84,7 @@ pub(super) struct RawFeature {
     pub(super) since: Option<Spanned<i64>>,
     #[serde(default)]
     pub(super) retired: bool,
+    pub(super) c_name: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
 }
 
@@ -90,6 +96,7 @@ pub(super) struct RawConstant {
     pub(super) value: Spanned<i64>,
     #[serde(rename = "type")]
     pub(super) ty: Option<Spanned<String>>,
+    pub(super) c_name: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
 }
 
@@ -103,6 +110,7 @@ pub(super) struct RawStruct {
     #[serde(default)]
     pub(super) packed: bool,
     pub(super) writer: Option<Spanned<String>>,
+    pub(super) size_macro: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
     #[serde(default)]
     pub(super) field: Vec<Spanned<RawField>>,
@@ -122,6 +130,8 @@ pub(super) struct RawField {
     pub(super) reserved: bool,
     pub(super) was_reserved: Option<Spanned<WasReserved>>,
     pub(super) writer: Option<Spanned<String>>,
+    pub(super) bits: Option<Spanned<i64>>,
+    pub(super) unnamed: Option<Spanned<bool>>,
     pub(super) doc: Option<String>,
 }
 
@@ -136,6 +146,33 @@ pub(super) struct RawWaiver {
     pub(super) target: Option<Spanned<String>>,
     pub(super) reason: Spanned<String>,
     pub(super) expires: Option<Spanned<String>>,
+}
+
+/// One `[[flags]]` with its values.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlags {
+    pub(super) name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub(super) ty: Option<Spanned<String>>,
+    pub(super) kind: Option<Spanned<String>>,
+    pub(super) prefix: Option<Spanned<String>>,
+    pub(super) doc: Option<String>,
+    #[serde(default)]
+    pub(super) value: Vec<Spanned<RawFlagValue>>,
+}
+
+/// One `[[flags.value]]`: `value = N` or `bit = N`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlagValue {
+    pub(super) name: Spanned<String>,
+    pub(super) value: Option<Spanned<i64>>,
+    pub(super) bit: Option<Spanned<i64>>,
+    pub(super) since: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) retired: bool,
+    pub(super) doc: Option<String>,
 }
 
 /// `was_reserved = true` or `was_reserved = 3`.

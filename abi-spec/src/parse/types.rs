@@ -23,12 +23,6 @@ pub enum TypeError {
     /// `[[T]; N]` or `[[T]]`.
     #[error("an array of flexible arrays has no size")]
     ArrayOfFlexible,
-    /// `[T; 0]`.
-    #[error("`{}` has length 0", shown(.text))]
-    ZeroLength {
-        /// The type as written.
-        text: String,
-    },
     /// A length no C object could have.
     #[error("array length {len} is larger than any C object may be ({max} bytes)", max = MAX_OBJECT_SIZE)]
     TooLong {
@@ -104,9 +98,6 @@ fn parse(text: &str, depth: usize) -> Result<Type, TypeError> {
                     len_text.parse::<u64>()
                 };
                 match len {
-                    Ok(0) => Err(TypeError::ZeroLength {
-                        text: t.to_string(),
-                    }),
                     Ok(len) if len > MAX_OBJECT_SIZE => Err(TypeError::TooLong { len }),
                     Ok(len) => Ok(Type::Array {
                         element: Box::new(element),

@@ -8,6 +8,7 @@ mod abi;
 mod constants;
 mod features;
 mod fields;
+mod flags;
 mod order;
 mod sizes;
 mod structs;
@@ -28,6 +29,7 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
     let features = features::validate(cx, &raw, abi.as_ref());
     let constants = constants::validate(cx, &raw, &features);
     let structs = structs::validate(cx, &raw, abi.as_ref(), &features);
+    let flags = flags::validate(cx, &raw, abi.as_ref(), &structs);
     let dependency_order = order::dependency_order(cx, &structs);
     order::nested_versions(cx, &structs);
     let waivers = waivers::validate(cx, &raw, &structs);
@@ -41,6 +43,7 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
         features,
         constants,
         structs,
+        flags,
         waivers,
         dependency_order: dependency_order?,
         layouts: Default::default(),

@@ -43,6 +43,27 @@ pub(super) fn identifier(cx: &mut Ctxt, what: &str, name: &Spanned<String>) -> b
     true
 }
 
+/// A C name the spec chooses for a macro (`c_name`): a C identifier that
+/// is no keyword; records an error and returns false otherwise.
+pub(super) fn c_name(cx: &mut Ctxt, name: &Spanned<String>) -> bool {
+    identifier(cx, "C", name)
+}
+
+/// The start of C names (`c_prefix`, `size_macro`, a flag set's `prefix`):
+/// empty, or letters, digits and `_` not starting with a digit.
+pub(super) fn c_prefix(cx: &mut Ctxt, what: &str, prefix: &Spanned<String>) -> bool {
+    let text = prefix.get_ref();
+    let ok = text.is_empty() || (names::is_c_identifier(text) && text.len() < MAX_NAME_LEN);
+    if !ok {
+        cx.error(
+            format!("{what} `{}` cannot start a C name", shown(text)),
+            span(prefix),
+            "use ASCII letters, digits and `_`, not starting with a digit",
+        );
+    }
+    ok
+}
+
 /// A version number from 0 to [`MAX_VERSION`]; records an error otherwise.
 pub(super) fn version_value(cx: &mut Ctxt, what: &str, value: &Spanned<i64>) -> Option<u32> {
     let v = *value.get_ref();
