@@ -2,4 +2,5 @@
 //! [`crate::layout`] for every number it prints and computes none itself.
 
 pub mod c;
+pub mod cnames;
 pub mod rust;
