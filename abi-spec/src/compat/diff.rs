@@ -374,8 +374,8 @@ fn same_publication(old: &Spec, a: &Layout, new: &Spec, b: &Layout) -> bool {
         .filter(|f| identity::is_live(old_def, f))
         .all(
             |f| match pairing.live_counterpart(f.index).and_then(|ni| b.field(ni)) {
-                Some(g) => (g.offset, g.size) == (f.offset, f.size),
-                None => within((f.offset, f.end()), &new_reserved),
+                Some(g) => g.bit_range() == f.bit_range(),
+                None => within(f.bit_range(), &new_reserved),
             },
         );
     let new_live_ok = b
