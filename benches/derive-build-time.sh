@@ -17,8 +17,10 @@
 # most 1.5).
 #
 # Usage: benches/derive-build-time.sh [SPEC] (default: spec.toml)
-# Prints seconds, the median of RUNS (default 3) rounds. Needs the crates in
-# Cargo's cache (it builds offline) and bc.
+# Prints seconds, the median of RUNS (default 3) rounds: wall-clock, and
+# for clean builds the CPU time too (user + system), which other builds on
+# a shared machine disturb less. Needs the crates in Cargo's cache (it
+# builds offline) and bc.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,12 +79,11 @@ make_crate checked_in "" \
 fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
 "$abi_check" rust "$spec" -o "$work/checked_in/src/tlabi.rs"
 
-seconds() { # command...: wall-clock seconds
-    local start end
-    start=$(date +%s.%N)
-    "$@" > /dev/null 2>&1
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc
+measure() { # command...: "wall-clock cpu" seconds (cpu: user + system, children included)
+    local TIMEFORMAT='%R %U %S' t
+    t=$( { time "$@" > /dev/null 2>&1; } 2>&1 )
+    set -- $t
+    echo "$1 $(echo "$2 + $3" | bc)"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -100,16 +101,21 @@ done
 for _ in $(seq "$runs"); do
     for crate in "${crates[@]}"; do
         rm -rf "$work/target-$crate"
-        echo "$(seconds build "$crate" "$work/target-$crate")" >> "$work/clean-$crate"
+        measure build "$crate" "$work/target-$crate" > "$work/last"
+        cut -d' ' -f1 "$work/last" >> "$work/clean-$crate"
+        cut -d' ' -f2 "$work/last" >> "$work/cpu-$crate"
         touch "$work/$crate/src/main.rs"
-        echo "$(seconds build "$crate" "$work/target-$crate")" >> "$work/rebuild-$crate"
+        measure build "$crate" "$work/target-$crate" | cut -d' ' -f1 >> "$work/rebuild-$crate"
     done
 done
 for crate in "${crates[@]}"; do
-    printf '%-13s clean build %6.2f s   rebuild after touching main.rs %5.2f s\n' \
-        "$crate" "$(median < "$work/clean-$crate")" "$(median < "$work/rebuild-$crate")"
+    printf '%-13s clean build %6.2f s (CPU %6.2f s)   rebuild after touching main.rs %5.2f s\n' \
+        "$crate" "$(median < "$work/clean-$crate")" "$(median < "$work/cpu-$crate")" \
+        "$(median < "$work/rebuild-$crate")"
 done
 with=$(median < "$work/clean-with_macro")
 floor=$(median < "$work/clean-minimal_macro")
-printf 'with_macro / minimal_macro (clean): %.2fx\n' "$(echo "$with / $floor" | bc -l)"
-echo "spec: $spec ($(wc -l < "$work/checked_in/src/tlabi.rs") lines of generated Rust); $(nproc) cores; median of $runs"
+printf 'with_macro / minimal_macro (clean, wall-clock): %.2fx (CPU: %.2fx)\n' \
+    "$(echo "$with / $floor" | bc -l)" \
+    "$(echo "$(median < "$work/cpu-with_macro") / $(median < "$work/cpu-minimal_macro")" | bc -l)"
+echo "spec: $spec ($(wc -l < "$work/checked_in/src/tlabi.rs") lines of generated Rust); $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end; median of $runs"

@@ -389,3 +389,25 @@ fn verify_judges_the_specs_waivers() {
         stdout(&r)
     );
 }
+
+#[test]
+fn a_bare_toml_date_is_an_expiry_date_too() {
+    let dir = scratch("bare-date");
+    let text = format!(
+        "{TIGHT}\n[[waiver]]\nrule = \"IMPLICIT_PADDING\"\nreason = \"r\"\nexpires = 2020-01-31\n"
+    );
+    let spec = write(&dir, "spec.toml", &text);
+    let v = json(&run(&["check", &spec, "--format", "json"]));
+    let expired = of_rule(&v, "WAIVER_EXPIRED");
+    assert_eq!(expired.len(), 1, "{v:#}");
+    // A date with a time is no date.
+    let text = text.replace("2020-01-31", "2020-01-31T10:00:00");
+    let spec = write(&dir, "spec.toml", &text);
+    let o = run(&["check", &spec]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        common::stderr(&o).contains("invalid type"),
+        "{}",
+        common::stderr(&o)
+    );
+}

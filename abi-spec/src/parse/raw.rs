@@ -133,7 +133,9 @@ struct Table<'t, 'i> {
     /// How messages name it: `[abi]`, `[[struct.field]]`.
     name: &'static str,
     entries: &'t DeTable<'i>,
-    span: Range<usize>,
+    /// Where it is; `None` for the whole document, which has no place of
+    /// its own (pointing at its first character would mislead).
+    span: Option<Range<usize>>,
 }
 
 /// A value's kind, as messages name it.
@@ -181,13 +183,13 @@ impl Reader {
             self.invalid_type(value, "a table");
             return None;
         };
-        Some(self.checked(entries, value.span(), name, keys))
+        Some(self.checked(entries, Some(value.span()), name, keys))
     }
 
     fn checked<'t, 'i>(
         &mut self,
         entries: &'t DeTable<'i>,
-        span: Range<usize>,
+        span: Option<Range<usize>>,
         name: &'static str,
         keys: &[&str],
     ) -> Table<'t, 'i> {
@@ -217,14 +219,11 @@ impl Reader {
         }
     }
 
-    /// Reports a key the table needs and lacks. A table of the whole
-    /// document has no place of its own: pointing at its first character
-    /// would mislead.
+    /// Reports a key the table needs and lacks, at the table.
     fn missing(&mut self, table: &Table<'_, '_>, key: &str) {
-        let span = (!table.span.is_empty() && table.name != "the file").then(|| table.span.clone());
         self.error(
             format!("missing field `{key}` in {}", table.name),
-            span,
+            table.span.clone(),
             Some("add it: see docs/spec-format.md for what each table needs".into()),
         );
     }
@@ -340,7 +339,7 @@ impl RawSpec {
     fn read(r: &mut Reader, document: &Spanned<DeTable<'_>>) -> Option<RawSpec> {
         let top = r.checked(
             document.get_ref(),
-            document.span(),
+            None,
             "the file",
             &["abi", "feature", "constant", "struct", "waiver"],
         );
