@@ -10,8 +10,12 @@
 //! line by line with trailing spaces ignored, where a line `...` stands for
 //! any number of lines and `...` inside a line for any text. The exit code
 //! is not shown; it must be 0, 1 or 2, never a crash. Blocks with another
-//! info string (`sh`, `text`, none) are not run: use them for commands that
-//! need files the repository does not have (a vmlinux, a libc).
+//! info string (`sh`, `text`, none) are not compared: use them for
+//! commands that need files the repository does not have (a vmlinux, a
+//! libc). Their `abi-check` commands (`$ abi-check ...` lines, and the
+//! `abi-check ...` lines of `sh` blocks, up to a `#` comment, a `>` or a
+//! `|`) are still run, to check that the command line accepts them:
+//! options that no longer exist fail the test.
 
 mod common;
 
@@ -43,17 +47,31 @@ fn pages() -> Vec<PathBuf> {
 
 /// The `console` blocks of a page, as text.
 fn console_blocks(text: &str) -> Vec<String> {
+    blocks(text, true).into_iter().map(|(_, b)| b).collect()
+}
+
+/// The code blocks of a page that are `console` blocks (`console`), or the
+/// others (`!console`), as text, each with its info string's first word.
+fn blocks(text: &str, console: bool) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
+    let mut current: Option<(String, String)> = None;
     for event in Parser::new(text) {
         match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
-                if info.split_whitespace().next() == Some("console") =>
-            {
-                current = Some(String::new());
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match &kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                if (lang == "console") == console {
+                    current = Some((lang, String::new()));
+                }
             }
             Event::Text(t) => {
-                if let Some(block) = current.as_mut() {
+                if let Some((_, block)) = current.as_mut() {
                     block.push_str(&t);
                 }
             }
@@ -223,6 +241,72 @@ fn every_console_example_in_the_docs_prints_what_the_docs_show() {
                 example.command,
                 example.expected.join("\n")
             ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n-----\n"));
+}
+
+/// The `abi-check` commands of the blocks that are not run: each line that
+/// starts with `abi-check ` or `$ abi-check `, continued over `\`, cut at
+/// a comment, a redirection or a pipe.
+fn shown_commands() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("read page");
+        for (lang, block) in blocks(&text, false) {
+            // A synopsis (`abi-check matrix [SPEC] [--format ...]`) is
+            // no command: only `$ ` lines, and the lines of shell blocks.
+            let shell = matches!(lang.as_str(), "sh" | "bash" | "shell");
+            let mut lines = block.lines();
+            while let Some(line) = lines.next() {
+                let line = line.trim_start();
+                let line = match line.strip_prefix("$ ") {
+                    Some(command) => command,
+                    None if shell => line,
+                    None => continue,
+                };
+                if !line.starts_with("abi-check ") {
+                    continue;
+                }
+                let mut command = line.to_string();
+                while command.ends_with('\\') {
+                    command.pop();
+                    command.push_str(lines.next().unwrap_or_default());
+                }
+                let end = [" #", " >", " |"]
+                    .iter()
+                    .filter_map(|m| command.find(m))
+                    .min()
+                    .unwrap_or(command.len());
+                command.truncate(end);
+                out.push((page.clone(), command));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn commands_shown_but_not_run_are_accepted_by_the_command_line() {
+    let commands = shown_commands();
+    assert!(
+        !commands.is_empty(),
+        "no abi-check command outside console blocks"
+    );
+    let mut failures = Vec::new();
+    for (page, command) in &commands {
+        let args = words(command);
+        let output = Command::new(env!("CARGO_BIN_EXE_abi-check"))
+            .args(&args[1..])
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("abi-check runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // clap's refusals end with the usage line; a missing file does not.
+        if stderr.contains("Usage:") || !matches!(output.status.code(), Some(0..=2)) {
+            failures.push(format!("{}: `{command}`:\n{stderr}", page.display()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n-----\n"));
