@@ -6,6 +6,7 @@
 //! "Waivers".
 
 mod common;
+mod gitrepo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -409,5 +410,32 @@ fn a_bare_toml_date_is_an_expiry_date_too() {
         common::stderr(&o).contains("invalid type"),
         "{}",
         common::stderr(&o)
+    );
+}
+
+#[test]
+#[cfg_attr(no_git, ignore = "needs git")]
+fn changed_judges_the_branchs_waivers_as_diff_does() {
+    use gitrepo::{abi_check, commit_file, git, init, temp, V1, V2};
+    let tmp = temp();
+    let repo = tmp.path();
+    init(repo);
+    commit_file(repo, "specs/demo.toml", V1, "demo v1");
+    git(repo, &["checkout", "-q", "-b", "topic"]);
+    // The branch grows the struct, and waives a retype that never happened.
+    let text = format!(
+        "{V2}\n[[waiver]]\nrule = \"FIELD_RETYPED\"\nstruct = \"s\"\nfield = \"a\"\nreason = \"r\"\n"
+    );
+    commit_file(repo, "specs/demo.toml", &text, "demo v2");
+    let o = abi_check(repo, &["changed", "--base", "main", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = abi_check(repo, &["changed", "--base", "main", "--strict-waivers"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "breaking[WAIVER_UNUSED]: the waiver of FIELD_RETYPED on `s.a` matches no finding"
+        ),
+        "{}",
+        stdout(&o)
     );
 }
