@@ -121,6 +121,8 @@ catalog! {
     FEATURE_ADDED,
     STRUCT_ADDED,
     RESERVED_CLAIMED,
+    WAIVER_UNUSED,
+    WAIVER_EXPIRED,
 }
 
 impl Rule {
