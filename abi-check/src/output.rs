@@ -523,6 +523,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "struct": f.struct_name,
         "field": f.field,
         "feature": f.feature,
+        "flag": f.flag,
         "target": target,
         "targets": f.targets.iter().map(|t| t.name()).collect::<Vec<_>>(),
         "message": f.message,

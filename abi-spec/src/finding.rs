@@ -30,6 +30,8 @@ pub struct Finding {
     pub field: Option<String>,
     /// The feature concerned.
     pub feature: Option<String>,
+    /// The value of a flag set concerned, as C names it (`CLONE_VM`).
+    pub flag: Option<String>,
     /// The targets where it holds; empty when it holds on every target of
     /// the spec or does not depend on the target.
     pub targets: Vec<Target>,
@@ -52,6 +54,7 @@ impl Finding {
             struct_name: None,
             field: None,
             feature: None,
+            flag: None,
             targets: Vec::new(),
             message: message.into(),
             help: None,
@@ -86,8 +89,14 @@ impl Finding {
             self.rule,
             self.struct_name.as_deref(),
             self.field.as_deref(),
-            self.feature.as_deref(),
+            self.feature.as_deref().or(self.flag.as_deref()),
         )
+    }
+
+    /// Sets the flag value (its C name).
+    pub fn on_flag(mut self, name: &str) -> Finding {
+        self.flag = Some(name.to_string());
+        self
     }
 
     /// Sets the targets.
