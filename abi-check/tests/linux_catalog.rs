@@ -38,9 +38,9 @@ struct Entry {
     linux_6_1: Option<u32>,
     /// The version Linux 6.18 implements.
     linux_6_18: Option<u32>,
-    /// Why `verify` cannot judge this spec against a kernel yet, if it
-    /// cannot: the tests then require the failure, so that they notice when
-    /// it is gone.
+    /// Why `verify` (and `import`) of this tree may not judge this spec
+    /// yet: a clean answer must still be the expected version, and a
+    /// failure is accepted and printed as the known gap.
     verify_gap: Option<&'static str>,
     /// Members the C struct has and the spec leaves out on purpose (rseq's
     /// `char end[]`, which names no bytes): `verify` reports them as info,
@@ -571,15 +571,12 @@ fn verify_kernel(binary: &[&str], expected: impl Fn(&Entry) -> Option<u32>) -> S
                 {
                     format!("v{want} (verify: v{v}), no finding")
                 }
-                (got, want) if e.verify_gap.is_some() => {
-                    let clean = matches!(got, Ok((Some(v), f)) if f.is_empty()
-                        && want.is_some_and(|w| same_layout(&spec, name, w, *v)));
-                    if clean {
-                        failures.push(format!(
-                            "{name}: verify now judges {}; drop its verify_gap",
-                            e.file
-                        ));
-                    }
+                // A gap shows as findings or an error, never as a clean
+                // answer of another version.
+                (got, _)
+                    if e.verify_gap.is_some()
+                        && !matches!(got, Ok((Some(_), findings)) if findings.is_empty()) =>
+                {
                     format!("known gap: {}", e.verify_gap.unwrap_or_default())
                 }
                 (got, want) => {
@@ -685,13 +682,9 @@ fn the_installed_uapi_headers_import_as_the_6_1_versions() {
             for target in [Target::X86_64, Target::I386] {
                 let ours = flat_members(&spec, name, target, version);
                 let theirs = flat_members(&imported, name, target, imported.abi.version);
-                if e.verify_gap.is_some() {
+                if e.verify_gap.is_some() && ours != theirs {
                     // import names anonymous members as verify reads them.
-                    assert_ne!(
-                        ours, theirs,
-                        "{name}: import now agrees with {}; drop its verify_gap",
-                        e.file
-                    );
+                    println!("{name} on {target}: known gap: {:?}", e.verify_gap);
                     continue;
                 }
                 assert_eq!(
@@ -903,8 +896,9 @@ fn catalog_markdown() -> String {
            which this struct did not change.\n\n\
            \u{b9} `verify` cannot judge this spec yet: the comparison does not look through \
            C11 anonymous members nor compare `char` (pidfd_info, ptrace_syscall_info, \
-           statmount), or the spec models bitfields as one word (perf_event_attr). The \
-           test requires that failure, so it notices when it is gone.\n\n\
+           statmount), or the spec models bitfields as one word (perf_event_attr). Where \
+           it does (with the anonymous-member work of abi-dwarf), the test holds it to the \
+           same versions.\n\n\
            ## Mistakes the rules catch\n\n\
            - **rseq, Linux 7.0 pre-release**: a feature size of 32, which glibc 2.35-2.39 \
            already registered with 20 bytes live: FEATURE_SIZE_AMBIGUOUS \
