@@ -640,11 +640,13 @@ impl<'b, 'd> Resolver<'b, 'd> {
                 } else {
                     CType::scalar_for(gimli::DW_ATE_unsigned, size)
                 };
+                // `signed char` and `unsigned char` are named so.
+                let plain_char = size == 1 && name.as_deref() == Some("char");
                 Ok(CType {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte integer>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar { scalar, plain_char },
                 })
             }
             FLOAT => {
@@ -657,7 +659,10 @@ impl<'b, 'd> Resolver<'b, 'd> {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte float>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             ENUM | ENUM64 => {
@@ -675,7 +680,10 @@ impl<'b, 'd> Resolver<'b, 'd> {
                     c_name: format!("enum {}", name.as_deref().unwrap_or("{...}")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             PTR => {

@@ -12,7 +12,8 @@
 //! name is found (or reads every unit, to report names defined differently:
 //! [`Options::every_definition`]). Every name taken from a file is escaped
 //! ([`text`]); every limit is in [`abi_spec::limits`].
-//! [`compare`] judges a compiled struct against every version of a spec.
+//! [`compare`] judges a compiled struct against every version of a spec;
+//! [`spec_toml`] writes a spec from compiled structs.
 #![warn(missing_docs)]
 // gimli's constants keep the DWARF standard's spelling (DW_TAG_member).
 #![allow(non_upper_case_globals)]
@@ -26,6 +27,7 @@ pub mod input;
 pub mod model;
 pub mod resolve;
 pub mod scan;
+pub mod spec_toml;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -102,12 +102,18 @@ pub enum TypeKind {
     /// A base type or enum; `scalar` is `None` when no spec scalar fits
     /// (`long double`, `__int128`).
     Scalar {
-        /// The spec scalar of the same encoding and size.
+        /// The spec scalar of the same encoding and size (`i8` or `u8`
+        /// for a plain `char`, as this binary's `char` is signed or not).
         scalar: Option<Scalar>,
+        /// C's plain `char` (neither `signed char` nor `unsigned char`):
+        /// the spec's `char`.
+        plain_char: bool,
     },
     /// A pointer of any kind.
     Pointer,
-    /// `T[N]`, or `T[]` (`len` `None`: a flexible array member, or `[0]`).
+    /// `T[N]`, GNU's `T[0]` (`len` `Some(0)`), or `T[]` (`len` `None`: a
+    /// flexible array member; BTF, which records 0 elements for both, gives
+    /// `None` for `[0]` too).
     Array {
         /// The element type.
         element: Box<CType>,
@@ -217,8 +223,10 @@ impl CType {
     /// spelled `struct`: what verify compares.
     pub fn spec_key(&self) -> String {
         match &self.kind {
-            TypeKind::Scalar { scalar: Some(s) } => s.name().to_string(),
-            TypeKind::Scalar { scalar: None } => format!("c:{}", self.c_name),
+            TypeKind::Scalar {
+                scalar: Some(s), ..
+            } => s.name().to_string(),
+            TypeKind::Scalar { scalar: None, .. } => format!("c:{}", self.c_name),
             TypeKind::Pointer => "ptr".to_string(),
             TypeKind::Array {
                 element,
@@ -286,6 +294,18 @@ pub struct FlatMember<'a> {
     pub member: &'a Member,
     /// Its offset from the start of the outermost struct.
     pub offset: u64,
+}
+
+impl FlatMember<'_> {
+    /// A bitfield's bits, counted from the start of the outermost struct.
+    pub fn bits(&self) -> Option<Bits> {
+        let bits = self.member.bits?;
+        let base = self.offset.saturating_sub(self.member.offset);
+        Some(Bits {
+            bit_offset: bits.bit_offset.saturating_add(base.saturating_mul(8)),
+            bit_size: bits.bit_size,
+        })
+    }
 }
 
 impl CStruct {

@@ -226,15 +226,21 @@ impl<'r, 'a> Resolver<'r, 'a> {
             DW_TAG_base_type => {
                 let size =
                     byte_size.ok_or_else(|| incomplete("base type", &here, "has no size"))?;
-                let scalar = match entry.attr_value(DW_AT_encoding) {
-                    Some(AttributeValue::Encoding(e)) => CType::scalar_for(e, size),
+                let encoding = match entry.attr_value(DW_AT_encoding) {
+                    Some(AttributeValue::Encoding(e)) => Some(e),
                     _ => None,
                 };
+                let scalar = encoding.and_then(|e| CType::scalar_for(e, size));
+                // `signed char` and `unsigned char` share the encodings;
+                // only the name tells plain `char`.
+                let plain_char = size == 1
+                    && matches!(encoding, Some(DW_ATE_signed_char | DW_ATE_unsigned_char))
+                    && name.as_deref() == Some("char");
                 Ok(CType {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte base type>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar { scalar, plain_char },
                 })
             }
             DW_TAG_typedef => {
@@ -292,7 +298,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 let size = byte_size.ok_or_else(|| incomplete("enum", &here, "has no size"))?;
                 let scalar = match self.type_of(loc, &entry)? {
                     Some(target) => match self.resolve(target, depth + 1)?.kind {
-                        TypeKind::Scalar { scalar } => scalar,
+                        TypeKind::Scalar { scalar, .. } => scalar,
                         _ => None,
                     },
                     None => CType::scalar_for(DW_ATE_unsigned, size),
@@ -301,7 +307,10 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     c_name: format!("enum {}", name.as_deref().unwrap_or("{...}")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             DW_TAG_array_type => self.resolve_array(loc, &entry, depth),
@@ -518,8 +527,9 @@ impl<'r, 'a> Resolver<'r, 'a> {
     }
 }
 
-/// The number of elements of one array dimension; `None` when unbounded
-/// (a flexible array member, or GNU's `[0]`).
+/// The number of elements of one array dimension: `Some(0)` for GNU's
+/// `[0]` (a count of 0, or an upper bound of -1), `None` when unbounded (a
+/// flexible array member, a variable length).
 fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
     let signed = |value: AttributeValue<Slice<'_>>| -> Option<i128> {
         match value {
@@ -535,7 +545,7 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
     };
     if let Some(count) = subrange.attr_value(DW_AT_count) {
         return match signed(count) {
-            Some(n) if n > 0 => u64::try_from(n).map(Some).map_err(|_| n),
+            Some(n) if n >= 0 => u64::try_from(n).map(Some).map_err(|_| n),
             Some(_) => Ok(None),
             // A count given as an expression or a variable: a VLA.
             None => Ok(None),
@@ -552,7 +562,7 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
         .and_then(signed)
         .unwrap_or(0);
     let len = upper - lower + 1;
-    if len <= 0 {
+    if len < 0 {
         return Ok(None);
     }
     u64::try_from(len).map(Some).map_err(|_| upper)

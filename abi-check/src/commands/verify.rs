@@ -27,7 +27,27 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let file = args.spec.display();
     let mut pairs = Vec::new();
     let asked: Vec<String> = if args.structs.is_empty() {
-        spec.structs.iter().map(|s| s.name.clone()).collect()
+        // A struct that is only ever an anonymous member has no C name to
+        // look up: it is compared inside the struct that holds it.
+        let anonymous: Vec<&str> = spec
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.is_anonymous_member())
+            .filter_map(|f| f.ty.struct_name())
+            .collect();
+        let named: Vec<&str> = spec
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| !f.is_anonymous_member())
+            .filter_map(|f| f.ty.struct_name())
+            .collect();
+        spec.structs
+            .iter()
+            .filter(|s| !anonymous.contains(&s.name.as_str()) || named.contains(&s.name.as_str()))
+            .map(|s| s.name.clone())
+            .collect()
     } else {
         args.structs.clone()
     };
