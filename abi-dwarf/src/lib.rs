@@ -186,6 +186,68 @@ pub fn read(path: &Path, groups: &[Vec<String>], options: &Options) -> Result<Du
     result
 }
 
+/// The names of every struct and union `path` defines (tags, not
+/// typedefs), sorted, each once: from its DWARF (or its split debug
+/// file's), or its BTF when `btf` is set or the file is raw BTF. What a
+/// whole-binary measurement picks its structs from.
+pub fn struct_names(path: &Path, btf: bool, options: &Options) -> Result<Vec<String>, Error> {
+    let main = Input::open(path)?;
+    if btf || btf::is_raw_btf(&main) {
+        drop(main);
+        return btf::names_of_file(path, options);
+    }
+    let object = elf::parse(path, &main)?;
+    let mut debug_map = None;
+    let mut debug_file = path.to_path_buf();
+    if !elf::has_debug_info(&object) {
+        let tried = elf::debug_file_candidates(path, &object, &options.debug_dir);
+        match tried.iter().find(|p| p.is_file()) {
+            Some(found) => {
+                debug_map = Some(Input::open(found)?);
+                debug_file = found.clone();
+            }
+            None => {
+                return Err(Error::NoDebugInfo {
+                    path: path.to_path_buf(),
+                    tried,
+                })
+            }
+        }
+    }
+    drop(object);
+    let data: &[u8] = debug_map.as_deref().unwrap_or(&main);
+    let object = elf::parse(&debug_file, data)?;
+    let sections = elf::Sections::load(&debug_file, &object)?;
+    let dwarf = sections.dwarf();
+    let dwarf_error = |source: DwarfError| Error::Dwarf {
+        path: debug_file.clone(),
+        source,
+    };
+    let mut headers = Vec::new();
+    let mut iter = dwarf.units();
+    while let Some(header) = iter.next().map_err(|source| {
+        dwarf_error(DwarfError::Header {
+            what: "unit header",
+            source,
+        })
+    })? {
+        headers.push(header);
+    }
+    let units = headers.len();
+    let names = scan::struct_names(&dwarf, &headers).map_err(|f| {
+        dwarf_error(DwarfError::Scan {
+            unit: f.unit,
+            units,
+            source: f.error,
+        })
+    })?;
+    if let Some(map) = &debug_map {
+        map.check(&debug_file)?;
+    }
+    main.check(path)?;
+    Ok(names)
+}
+
 /// Reads `groups` from the BTF of `path`: a raw BTF file, or an ELF file's
 /// `.BTF` section; split BTF over [`Options::btf_base`].
 pub fn read_btf(path: &Path, groups: &[Vec<String>], options: &Options) -> Result<Dump, Error> {

@@ -251,6 +251,12 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 if let Some(name) = name {
                     inner.c_name = name;
                 }
+                // `typedef __u64 compat_u64 __attribute__((aligned(4)))`:
+                // gcc and clang record the typedef's alignment, which may
+                // be below its type's.
+                if let Some(align) = alignment(&entry, || format!("typedef at {here}"))? {
+                    inner.align = align;
+                }
                 Ok(inner)
             }
             DW_TAG_const_type
@@ -514,7 +520,8 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 bits,
             });
         }
-        let (align, packed) = model::struct_alignment(&members, size, explicit_align);
+        let (align, packed) =
+            model::struct_alignment(&members, size, explicit_align, self.target.bitfield_rules());
         Ok(CStruct {
             name,
             kind,
@@ -652,22 +659,32 @@ fn bit_position(
     {
         return Some(offset);
     }
-    let base = location.checked_mul(8)?;
-    let Some(old) = member.attr(DW_AT_bit_offset).and_then(|a| a.udata_value()) else {
-        return Some(base);
+    let base = i128::from(location.checked_mul(8)?);
+    // Counted from the storage unit's most significant bit, and negative
+    // (clang writes a data8 of -5) where a packed struct's bitfield begins
+    // before the unit `DW_AT_data_member_location` names.
+    let Some(old) = member
+        .attr(DW_AT_bit_offset)
+        .and_then(|a| match a.raw_value() {
+            AttributeValue::Data1(v) => Some(i128::from(v)),
+            AttributeValue::Data2(v) => Some(i128::from(v as i16)),
+            AttributeValue::Data4(v) => Some(i128::from(v as i32)),
+            AttributeValue::Data8(v) => Some(i128::from(v as i64)),
+            AttributeValue::Sdata(v) => Some(i128::from(v)),
+            AttributeValue::Udata(v) => Some(i128::from(v)),
+            _ => None,
+        })
+    else {
+        return u64::try_from(base).ok();
     };
-    if little {
+    let first = if little {
         let storage = member
             .attr(DW_AT_byte_size)
             .and_then(|a| a.udata_value())
             .unwrap_or(type_size);
-        base.checked_add(
-            storage
-                .checked_mul(8)?
-                .checked_sub(old)?
-                .checked_sub(bit_size)?,
-        )
+        base + i128::from(storage) * 8 - old - i128::from(bit_size)
     } else {
-        base.checked_add(old)
-    }
+        base + old
+    };
+    u64::try_from(first).ok()
 }

@@ -297,6 +297,8 @@ type Queued<'d> = (String, &'d CStruct, String, Option<String>);
 
 struct Builder<'d> {
     options: Options,
+    /// The target the structs were compiled for.
+    target: Target,
     queue: Vec<Queued<'d>>,
     names: HashMap<*const CStruct, String>,
     taken: HashMap<String, usize>,
@@ -346,12 +348,14 @@ impl<'d> Builder<'d> {
     }
 }
 
-/// The model of the structs `found` in one binary: each struct asked for,
-/// then the structs it nests (anonymous ones included). Holes and tail
-/// padding become reserved fields, bits no bitfield holds padding bits.
-pub fn build(found: &[Found], options: Options) -> Model {
+/// The model of the structs `found` in one binary built for `target`: each
+/// struct asked for, then the structs it nests (anonymous ones included).
+/// Holes and tail padding become reserved fields, bits no bitfield holds
+/// padding bits.
+pub fn build(found: &[Found], target: Target, options: Options) -> Model {
     let mut builder = Builder {
         options,
+        target,
         queue: Vec::new(),
         names: HashMap::new(),
         taken: HashMap::new(),
@@ -382,6 +386,7 @@ pub fn build(found: &[Found], options: Options) -> Model {
         waivers: builder.waivers,
     };
     nested_flexible_arrays(&mut model);
+    unique_in_scope(&mut model);
     model
 }
 
@@ -416,8 +421,9 @@ fn struct_model<'d>(
             }
         }
         // An unbounded array that C does not end the struct with is GNU's
-        // `[0]` (BTF records both as 0 elements).
-        if field.flexible && (s.kind == Kind::Union || i + 1 != count) {
+        // `[0]` (BTF records both as 0 elements), and so is one that is the
+        // struct's only member (C wants a member before a flexible array).
+        if field.flexible && (s.kind == Kind::Union || i + 1 != count || count == 1) {
             field.ty = zero_length(&field.ty);
             field.flexible = false;
         }
@@ -486,6 +492,35 @@ fn struct_model<'d>(
         }
     }
     let mut comments = Vec::new();
+    // A member aligned below its type (`compat_u64`, a `__u64` typedef'd
+    // `aligned(4)`): the spec's `align` only raises, so the struct is
+    // written packed with every field aligned as compiled.
+    let mut packed = s.packed;
+    let lowered = s.kind == Kind::Struct
+        && !s.packed
+        && s.members.iter().all(|m| m.bits.is_none())
+        && s.members
+            .iter()
+            .any(|m| m.align < natural_align(&m.ty, builder.target));
+    if lowered {
+        packed = true;
+        for f in fields.iter_mut().filter(|f| f.bits.is_none()) {
+            let member = s.members.iter().find(|m| {
+                m.offset == f.offset
+                    && m.size == f.size
+                    && !matches!(f.origin, Origin::Padding { .. })
+            });
+            if let Some(m) = member.filter(|m| m.align > 1) {
+                f.align = Some(m.align);
+            }
+        }
+        comments.push(
+            "packed, each field aligned as compiled: a member's type is aligned below its \
+             natural alignment (a typedef with `aligned(N)`), which only a packed struct with \
+             field alignments says"
+                .into(),
+        );
+    }
     if builder.options.annotate {
         if let Some(c_name) = query.as_deref().or(s.name.as_deref()) {
             let plain = c_name.replace('.', "_");
@@ -498,7 +533,7 @@ fn struct_model<'d>(
         name: name.to_string(),
         kind: s.kind,
         align: s.explicit_align,
-        packed: s.packed,
+        packed,
         doc,
         size: s.size,
         c_align: s.align,
@@ -669,6 +704,22 @@ fn members<'d>(builder: &mut Builder<'d>, parent: &str, s: &'d CStruct) -> Vec<F
     out
 }
 
+/// The alignment a type has on `target` without attributes: its scalar's,
+/// its element's, a struct's own.
+fn natural_align(ty: &CType, target: Target) -> u64 {
+    match &ty.kind {
+        TypeKind::Scalar {
+            scalar: Some(s), ..
+        } => target.scalar_align(*s),
+        TypeKind::Pointer if ty.size == target.pointer_size() => {
+            target.scalar_align(abi_spec::Scalar::Ptr)
+        }
+        TypeKind::Array { element, .. } => natural_align(element, target),
+        TypeKind::Aggregate(inner) => inner.align,
+        _ => ty.align,
+    }
+}
+
 fn is_flexible(m: &Member) -> bool {
     matches!(m.ty.kind, TypeKind::Array { len: None, .. })
 }
@@ -723,36 +774,129 @@ fn field_type<'d>(builder: &mut Builder<'d>, parent: &str, field: &str, ty: &'d 
     }
 }
 
-/// The spec has no struct that ends in a flexible array inside another
-/// struct (Linux's `__DECLARE_FLEX_ARRAY` puts one in a union): such an
-/// array is written `[T; 0]`, which lays out alike (no bytes, its
-/// element's alignment), said in a comment, and the padding after it is a
-/// field again.
+/// A struct that ends in a flexible array (or in a struct that does) may
+/// only be the last field of a struct or a member of a union, never an
+/// array element (GNU C, as Linux's `__DECLARE_FLEX_ARRAY` has it). Where
+/// the model nests one otherwise (padding after it, an array of it), its
+/// flexible array is written `[T; 0]`, which lays out alike (no bytes, its
+/// element's alignment), said in a comment, and the padding after it
+/// becomes a field again.
 fn nested_flexible_arrays(model: &mut Model) {
-    let nested: HashSet<String> = model
-        .structs
-        .iter()
-        .flat_map(|s| s.fields.iter().map(|f| strip_array(&f.ty).to_string()))
-        .collect();
-    for s in &mut model.structs {
-        if !nested.contains(&s.name) {
-            continue;
-        }
-        let Some(last) = s.fields.last_mut().filter(|f| f.flexible) else {
-            continue;
+    for _ in 0..model.structs.len() {
+        // A struct ending in a flexible array, nested where it may not be.
+        let misplaced = model.structs.iter().find_map(|s| {
+            s.fields.iter().enumerate().find_map(|(i, f)| {
+                let inner = strip_array(&f.ty);
+                let allowed =
+                    !f.ty.starts_with('[') && (s.kind == Kind::Union || i + 1 == s.fields.len());
+                if allowed || model.get(inner).is_none() {
+                    return None;
+                }
+                flexible_end(model, inner, 0)
+            })
+        });
+        let Some(name) = misplaced else {
+            return;
+        };
+        let Some(s) = model.structs.iter_mut().find(|s| s.name == name) else {
+            return;
+        };
+        let Some(last) = s.fields.last_mut() else {
+            return;
         };
         last.ty = zero_length(&last.ty);
         last.flexible = false;
         last.comments.push(
-            "a flexible array in C (`[]`), written `[T; 0]`: the struct is nested in another, \
-             and the spec nests no struct that ends in a flexible array; both lay out alike"
+            "a flexible array in C (`[]`), written `[T; 0]`: the struct is nested where the \
+             spec allows no struct that ends in a flexible array (an array element, or a field \
+             with fields after it); both lay out alike"
                 .into(),
         );
-        let (name, end) = (s.name.clone(), last.end());
+        let end = last.end();
         let before = model.waivers.len();
         model.waivers.retain(|w| w.struct_name != name);
         if model.waivers.len() != before && s.size > end {
             s.fields.push(padding(end, s.size - end, true));
+        }
+    }
+}
+
+/// The struct whose last field is the flexible array that struct `name`
+/// ends in (through its last field, for a union through any member, as
+/// the spec judges it), if it ends in one.
+fn flexible_end(model: &Model, name: &str, depth: usize) -> Option<String> {
+    let s = model.get(name)?;
+    if depth > model.structs.len() {
+        return None;
+    }
+    let through = |f: &FieldModel| {
+        (!f.ty.starts_with('['))
+            .then(|| flexible_end(model, &f.ty, depth + 1))
+            .flatten()
+    };
+    match s.kind {
+        Kind::Struct => {
+            let last = s.fields.last()?;
+            if last.flexible {
+                Some(s.name.clone())
+            } else {
+                through(last)
+            }
+        }
+        Kind::Union => s.fields.iter().find_map(through),
+    }
+}
+
+/// The members of an anonymous struct or union are members of the
+/// enclosing one, whose names must differ: padding the writer named in
+/// one (`reserved_4`) gets another name where the enclosing scope has it.
+fn unique_in_scope(model: &mut Model) {
+    let anonymous: HashSet<String> = model
+        .structs
+        .iter()
+        .flat_map(|s| s.fields.iter().filter(|f| f.is_anonymous()))
+        .map(|f| f.ty.clone())
+        .collect();
+    let roots: Vec<String> = model
+        .structs
+        .iter()
+        .filter(|s| !anonymous.contains(&s.name))
+        .map(|s| s.name.clone())
+        .collect();
+    for root in roots {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut stack = vec![root];
+        let mut depth = 0;
+        while let Some(name) = stack.pop() {
+            depth += 1;
+            if depth > model.structs.len() {
+                break;
+            }
+            let Some(s) = model.structs.iter_mut().find(|s| s.name == name) else {
+                continue;
+            };
+            let own: HashSet<String> = s.fields.iter().map(|f| f.name.clone()).collect();
+            for f in &mut s.fields {
+                if f.is_anonymous() {
+                    stack.push(f.ty.clone());
+                    continue;
+                }
+                if f.unnamed {
+                    continue;
+                }
+                let made_up = matches!(f.origin, Origin::Padding { .. });
+                if seen.contains(&f.name) && made_up {
+                    let stem: String = f.name.chars().take(100).collect();
+                    let mut k = 2;
+                    while seen.contains(&format!("{stem}_{k}"))
+                        || own.contains(&format!("{stem}_{k}"))
+                    {
+                        k += 1;
+                    }
+                    f.name = format!("{stem}_{k}");
+                }
+                seen.insert(f.name.clone());
+            }
         }
     }
 }
@@ -776,7 +920,7 @@ pub fn strip_array(ty: &str) -> &str {
 /// version `version` (first and only), the binary's target only, holes,
 /// tail padding and padding bits made explicit reserved fields.
 pub fn one_binary(dump: &Dump, version: u32) -> Document {
-    let mut model = build(&dump.structs, Options::DUMP);
+    let mut model = build(&dump.structs, dump.target, Options::DUMP);
     for f in model.structs.iter_mut().flat_map(|s| s.fields.iter_mut()) {
         f.since = version;
     }

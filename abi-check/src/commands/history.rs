@@ -52,7 +52,11 @@ pub fn run(args: &DumpArgs, binaries: &[Binary]) -> Outcome {
     for (k, binary) in binaries.iter().enumerate() {
         let dump = super::dump::read(args, binary)?;
         super::dump::warn_other_definitions(&dump);
-        let model = spec_toml::build(&dump.structs, spec_toml::Options { annotate: true });
+        let model = spec_toml::build(
+            &dump.structs,
+            dump.target,
+            spec_toml::Options { annotate: true },
+        );
         let version = args.first_version.saturating_add(k as u32);
         let label = format!("binary {} (version {version})", k + 1);
         versions.push(Version {

@@ -136,7 +136,11 @@ pub fn run(args: &ImportArgs) -> Outcome {
 
     let mut models: Vec<(Target, Model)> = Vec::new();
     for c in &compiled {
-        let mut model = spec_toml::build(&c.found, spec_toml::Options { annotate: true });
+        let mut model = spec_toml::build(
+            &c.found,
+            c.compiler.target,
+            spec_toml::Options { annotate: true },
+        );
         settle_alignment(&mut model, c);
         models.push((c.compiler.target, model));
     }
