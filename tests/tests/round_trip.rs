@@ -90,9 +90,12 @@ struct rt_flex_union {
     };
 };
 
-/* A flexible array in a nested struct. */
+/* A flexible array in a nested struct: last, as the spec allows; and not
+   last (GNU C), where the spec has it `[T; 0]`. */
 struct rt_inner { __u32 len; char text[]; };
 struct rt_nested_flex { __u32 n; struct rt_inner inner; };
+struct rt_inner2 { __u16 n; __u8 bytes[]; };
+struct rt_not_last { struct rt_inner2 head; __u32 after; };
 
 /* char arrays, and a flexible array at the end. */
 struct rt_text { char name[16]; __u8 tag[3]; signed char s; char c; __u32 len; char data[]; };
@@ -101,13 +104,14 @@ struct rt_text { char name[16]; __u8 tag[3]; signed char s; char c; __u32 len; c
 struct rt_packed { __u8 a; __u32 b:20; __u16 c:9; char d[3]; } __attribute__((packed));
 "#;
 
-const STRUCTS: [&str; 9] = [
+const STRUCTS: [&str; 10] = [
     "rt_bits",
     "rt_flags",
     "rt_anon",
     "rt_zero",
     "rt_flex_union",
     "rt_nested_flex",
+    "rt_not_last",
     "rt_text",
     "rt_packed",
     "rt_empty",
@@ -319,7 +323,9 @@ fn round_trip(targets: &[Target]) {
             "type = \"[u32; 0]\"",
             "type = \"rt_empty\"",
             "type = \"[char; 16]\"",
-            "name = \"items\"\ntype = \"[u32; 0]\"",
+            "name = \"items\"\ntype = \"[u32]\"",
+            "name = \"text\"\ntype = \"[char]\"",
+            "name = \"bytes\"\ntype = \"[u8; 0]\"",
             "name = \"data\"\ntype = \"[char]\"",
         ] {
             if !text.contains(line) {
