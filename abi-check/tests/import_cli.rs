@@ -401,12 +401,13 @@ fn output_goes_to_a_file_atomically_and_never_over_a_header() {
     assert_refused(&out, "cannot write");
 }
 
-/// A run of bitfields is one field when it fills exactly one unit of its
-/// declared type (perf_event_attr's flags word); any other run is
-/// refused, naming the members.
+/// Bitfields are fields with `bits`, of their declared type, wherever
+/// they lie (one that shares a unit with a `char` too), laid out as each
+/// compiler did; a bitfield whose type is as wide as `long` differs
+/// between LP64 and ILP32 targets and is refused, naming it.
 #[test]
 #[cfg_attr(no_gcc, ignore = "needs gcc")]
-fn bitfields_fill_one_unit_or_are_refused() {
+fn bitfields_are_fields_with_bits() {
     gcc_only();
     let dir = cc::scratch("bits");
     let header = dir.join("b.h");
@@ -414,7 +415,8 @@ fn bitfields_fill_one_unit_or_are_refused() {
         &header,
         "typedef unsigned long long __u64;\n\
          struct word { __u64 a:1, b:2, rest:61; __u64 after; };\n\
-         struct part { char c; unsigned int x:3, y:4; };\n",
+         struct part { char c; unsigned int x:3, :2, y:4; signed char z:2; };\n\
+         struct wide { unsigned long w:3; };\n",
     )
     .expect("write");
     let header = header.display().to_string();
@@ -422,18 +424,42 @@ fn bitfields_fill_one_unit_or_are_refused() {
         "import",
         &header,
         "--struct",
-        "word",
+        "word,part",
         "--target",
         "x86_64,i386",
     ]);
     let spec = imported(&out);
-    let def = spec.struct_def("word").expect("word");
-    assert_eq!(def.fields[0].name, "bits_0");
-    assert_eq!(def.fields[0].ty.to_string(), "u64");
-    let doc = def.fields[0].doc.as_deref().unwrap_or_default();
-    assert!(doc.contains("a:1 at 0, b:2 at 1, rest:61 at 3"), "{doc}");
-    let out = run(&["import", &header, "--struct", "part"]);
-    assert_refused(&out, "the bitfields `x`, `y` cover 1 bytes at offset 1");
+    let word = spec.struct_def("word").expect("word");
+    let bits: Vec<(&str, String, Option<u32>)> = word
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.ty.to_string(), f.bits))
+        .collect();
+    assert_eq!(
+        bits,
+        [
+            ("a", "u64".to_string(), Some(1)),
+            ("b", "u64".to_string(), Some(2)),
+            ("rest", "u64".to_string(), Some(61)),
+            ("after", "u64".to_string(), None)
+        ]
+    );
+    let part = spec.struct_def("part").expect("part");
+    let x = part.field("x").expect("x");
+    assert_eq!((x.ty.to_string(), x.bits), ("u32".to_string(), Some(3)));
+    let z = part.field("z").expect("z");
+    assert_eq!((z.ty.to_string(), z.bits), ("i8".to_string(), Some(2)));
+    // The unnamed `:2` is padding bits between x and y.
+    assert!(part.fields.iter().any(|f| f.unnamed && f.bits == Some(2)));
+    let out = run(&[
+        "import",
+        &header,
+        "--struct",
+        "wide",
+        "--target",
+        "x86_64,i386",
+    ]);
+    assert_refused(&out, "the bitfield `wide.w` is `long unsigned int`");
 }
 
 /// An anonymous union becomes a union of its own, laid out as compiled,

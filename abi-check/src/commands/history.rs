@@ -27,7 +27,7 @@ use abi_spec::Target;
 
 use crate::cli::{Binary, DumpArgs};
 use crate::output::{self, Failure, Outcome, EXIT_FINDINGS, EXIT_OK};
-use crate::spec_toml::{self, BitDoc, Document, FieldModel, Model, Origin, StructModel};
+use crate::spec_toml::{self, strip_array, Document, FieldModel, Model, StructModel};
 
 /// One binary of the history.
 struct Version {
@@ -54,12 +54,9 @@ pub fn run(args: &DumpArgs, binaries: &[Binary]) -> Outcome {
         super::dump::warn_other_definitions(&dump);
         let model = spec_toml::build(
             &dump.structs,
-            spec_toml::Options {
-                bit_doc: BitDoc::InWord,
-                annotate: true,
-            },
+            dump.target,
+            spec_toml::Options { annotate: true },
         );
-        check_bitfields(&model, &dump)?;
         let version = args.first_version.saturating_add(k as u32);
         let label = format!("binary {} (version {version})", k + 1);
         versions.push(Version {
@@ -100,57 +97,13 @@ fn file_name(dump: &Dump) -> String {
     dump.file.display().to_string()
 }
 
-/// Bitfields are written as one field only where a run fills exactly one
-/// unit of its declared type (see import).
-fn check_bitfields(model: &Model, dump: &Dump) -> Result<(), Failure> {
-    for s in &model.structs {
-        for f in &s.fields {
-            let Origin::Bitfields {
-                bits,
-                unit_sizes,
-                c_type,
-            } = &f.origin
-            else {
-                continue;
-            };
-            let unit = unit_sizes.first().copied().unwrap_or(0);
-            let one_unit = unit > 0
-                && unit_sizes.iter().all(|&u| u == unit)
-                && f.size == unit
-                && f.offset % unit == 0;
-            if !one_unit {
-                return Err(Failure::msg(format!(
-                    "{}: in `{}`, the bitfields {} cover {} bytes at offset {}, not one whole \
-                     `{c_type}`: the spec format has no bitfields, and a run of them is written \
-                     only as one field over exactly one unit of its declared type",
-                    shown(&file_name(dump)),
-                    s.query.as_deref().unwrap_or(&s.name),
-                    bits.iter()
-                        .map(|(n, _)| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    f.size,
-                    f.offset
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// True for a field that is data (not padding or reserved space).
 fn live(f: &FieldModel) -> bool {
     !f.is_reserved()
 }
 
 fn anonymous(f: &FieldModel) -> bool {
-    matches!(
-        f.origin,
-        Origin::Member {
-            anonymous: true,
-            ..
-        }
-    )
+    f.is_anonymous()
 }
 
 /// True when the spec types say the same thing: equal, or both structs of
@@ -167,30 +120,34 @@ fn same<'m>(m: &'m StructModel, f: &FieldModel, name: &str) -> Option<&'m FieldM
         return m
             .fields
             .iter()
-            .find(|g| anonymous(g) && g.offset == f.offset && g.size == f.size);
+            .find(|g| anonymous(g) && g.bit_range() == f.bit_range());
     }
     m.fields
         .iter()
         .find(|g| live(g) && !anonymous(g) && g.name == name)
 }
 
-/// True when every byte of `[start, end)` lies in reserved fields of `m`.
-fn reserved_bytes(m: &StructModel, start: u64, end: u64) -> bool {
-    if end > m.size {
-        return false;
-    }
-    (start..end).all(|b| {
-        m.fields
+/// True when the bits `[start, end)` lie inside `m` and no data field of
+/// `m` holds any of them: they are reserved fields, padding, or bits no
+/// field names (what a bitfield leaves of its last byte).
+fn reserved_bits(m: &StructModel, (start, end): (u64, u64)) -> bool {
+    end <= m.size * 8
+        && !m
+            .fields
             .iter()
-            .any(|g| g.is_reserved() && g.offset <= b && b < g.end())
-    })
+            .any(|g| live(g) && overlaps(g, (start, end)))
 }
 
-/// The fields of `m` that overlap `[start, end)`, by name.
-fn overlapping(m: &StructModel, start: u64, end: u64) -> Vec<String> {
+fn overlaps(g: &FieldModel, (start, end): (u64, u64)) -> bool {
+    let (a, b) = g.bit_range();
+    a < end && start < b
+}
+
+/// The fields of `m` that overlap the bits `[start, end)`, by name.
+fn overlapping(m: &StructModel, bits: (u64, u64)) -> Vec<String> {
     m.fields
         .iter()
-        .filter(|g| g.offset < end && start < g.end())
+        .filter(|g| overlaps(g, bits))
         .map(|g| format!("`{}`", g.name))
         .collect()
 }
@@ -345,7 +302,7 @@ fn merge_struct(
                 || ms[k + 1]
                     .fields
                     .iter()
-                    .any(|h| !live(h) && h.offset == g.offset && h.size == g.size);
+                    .any(|h| !live(h) && h.bit_range() == g.bit_range());
             if !kept {
                 let text = format!(
                     "MAINTAINER: `{name}.{}` ({} bytes at offset {}) of {} is gone from {}: \
@@ -412,7 +369,7 @@ fn walk_live(
     let newest_model = &versions[n - 1].model;
     let mut current = f.name.clone();
     let mut current_ty = f.ty.clone();
-    let place = (f.offset, f.size);
+    let place = f.bit_range();
     let mut moved = false;
     for k in (0..n - 1).rev() {
         let mk = ms[k];
@@ -428,8 +385,7 @@ fn walk_live(
                     .iter()
                     .find(|g| {
                         live(g)
-                            && g.offset == f.offset
-                            && g.size == f.size
+                            && g.bit_range() == place
                             && (g.ty == current_ty
                                 || (aggregate(&g.ty, &older.model)
                                     && aggregate(&current_ty, &newer.model)))
@@ -439,14 +395,14 @@ fn walk_live(
                     .map(|g| (g, true))
             });
         let Some((g, renamed)) = found else {
-            // New in binary k+1: grown, claimed from reserved bytes, or
-            // on bytes an older member used.
-            if f.offset >= mk.size {
+            // New in binary k+1: grown, claimed from reserved bytes or
+            // bits, or on bytes an older member used.
+            if place.0 >= mk.size * 8 {
                 return;
             }
-            if reserved_bytes(mk, f.offset, f.end()) {
+            if reserved_bits(mk, place) {
                 let mut first = k;
-                while first > 0 && reserved_bytes(ms[first - 1], f.offset, f.end()) {
+                while first > 0 && reserved_bits(ms[first - 1], place) {
                     first -= 1;
                 }
                 f.was_reserved = Some(versions[first].version);
@@ -455,17 +411,19 @@ fn walk_live(
                 } else {
                     format!("from {} to {}", versions[first].label, older.label)
                 };
+                let what = if f.bits.is_some() { "bits" } else { "bytes" };
+                let held = overlapping(mk, place);
                 f.comments.push(format!(
-                    "was_reserved: inferred: {when} these bytes were reserved ({}); {} claims \
+                    "was_reserved: inferred: {when} these {what} were reserved ({}); {} claims \
                      them",
-                    overlapping(mk, f.offset, f.end()).join(", "),
+                    if held.is_empty() {
+                        "padding no member names".to_string()
+                    } else {
+                        held.join(", ")
+                    },
                     newer.label
                 ));
-                for g in mk
-                    .fields
-                    .iter()
-                    .filter(|g| g.offset < f.end() && f.offset < g.end())
-                {
+                for g in mk.fields.iter().filter(|g| overlaps(g, place)) {
                     continued.insert((k, g.name.clone()));
                 }
                 return;
@@ -476,7 +434,7 @@ fn walk_live(
                 f.name,
                 newer.label,
                 older.label,
-                overlapping(mk, f.offset, f.end()).join(", ")
+                overlapping(mk, place).join(", ")
             );
             f.comments.push(text.clone());
             decisions.breaking.push(text);
@@ -489,13 +447,16 @@ fn walk_live(
                 g.name, older.label, newer.label
             ));
         }
-        if (g.offset != place.0 || g.size != place.1) && !moved {
+        if g.bit_range() != place && !moved {
             // Said once; the walk goes on by name, so that the field keeps
             // its place among the older ones.
             let text = format!(
-                "MAINTAINER: `{name}.{current}` is {} bytes at offset {} in {}, {} bytes at \
-                 offset {} from {}: it moved or changed size, which no version step may do",
-                g.size, g.offset, older.label, place.1, place.0, newer.label
+                "MAINTAINER: `{name}.{current}` is {} in {}, {} from {}: it moved or changed \
+                 size, which no version step may do",
+                describe(&g),
+                older.label,
+                describe(f),
+                newer.label
             );
             f.comments.push(text.clone());
             decisions.breaking.push(text);
@@ -516,26 +477,6 @@ fn walk_live(
             );
             f.comments.push(text.clone());
             decisions.breaking.push(text);
-        }
-        if let (Origin::Bitfields { bits: old, .. }, Origin::Bitfields { bits: new, .. }) =
-            (&g.origin, &f.origin)
-        {
-            let list = |bits: &[(String, abi_dwarf::model::Bits)]| {
-                bits.iter()
-                    .map(|(n, b)| format!("{n}:{}", b.bit_size))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            if list(old) != list(new) {
-                f.comments.push(format!(
-                    "bits claimed in place: {} has {}; {} has {} (the spec has one field for \
-                     the whole word)",
-                    older.label,
-                    list(old),
-                    newer.label,
-                    list(new)
-                ));
-            }
         }
         if g.align != f.align {
             match (g.align, f.align, older.dump.format, newer.dump.format) {
@@ -575,28 +516,21 @@ fn walk_reserved(
     decisions: &mut Decisions,
 ) {
     let n = ms.len();
+    let place = f.bit_range();
     for k in (0..n - 1).rev() {
         let mk = ms[k];
-        if reserved_bytes(mk, f.offset, f.end()) {
-            for g in mk
-                .fields
-                .iter()
-                .filter(|g| g.offset < f.end() && f.offset < g.end())
-            {
+        if reserved_bits(mk, place) {
+            for g in mk.fields.iter().filter(|g| overlaps(g, place)) {
                 continued.insert((k, g.name.clone()));
             }
             f.since = versions[k].version;
             continue;
         }
-        if f.offset >= mk.size {
+        if place.0 >= mk.size * 8 {
             return;
         }
         // A member retired into reserved bytes: the same place.
-        if let Some(g) = mk
-            .fields
-            .iter()
-            .find(|g| live(g) && g.offset == f.offset && g.size == f.size)
-        {
+        if let Some(g) = mk.fields.iter().find(|g| live(g) && g.bit_range() == place) {
             continued.insert((k, g.name.clone()));
             f.comments.push(format!(
                 "{} had the member `{}` here; reserved from {}",
@@ -612,25 +546,13 @@ fn walk_reserved(
              older versions had there",
             f.name,
             versions[k + 1].label,
-            overlapping(mk, f.offset, f.end()).join(", "),
+            overlapping(mk, place).join(", "),
             versions[k].label
         );
         f.comments.push(text.clone());
         decisions.breaking.push(text);
         return;
     }
-}
-
-fn strip_array(ty: &str) -> &str {
-    let mut t = ty;
-    while let Some(inner) = t.strip_prefix('[') {
-        t = inner
-            .rsplit_once("; ")
-            .map(|(e, _)| e)
-            .or_else(|| inner.strip_suffix(']'))
-            .unwrap_or(inner);
-    }
-    t
 }
 
 /// A struct asked for whose explicit alignment only DWARF recorded.
@@ -733,6 +655,14 @@ fn compare_nested(model: &mut Model, versions: &[Version], pairs: &[(String, usi
     }
 }
 
+/// `4 bytes at offset 8`, or `2 bits at bit 323` for a bitfield.
+fn describe(f: &FieldModel) -> String {
+    match f.bits {
+        Some(b) => format!("{} bits at bit {}", b.bit_size, b.bit_offset),
+        None => format!("{} bytes at offset {}", f.size, f.offset),
+    }
+}
+
 /// Lays each version out on its binary's target and compares it with the
 /// binary: what differs (expected only where a maintainer must decide).
 fn verify(text: &str, versions: &[Version], names: &Names) -> Result<Vec<String>, Failure> {
@@ -779,7 +709,10 @@ fn verify(text: &str, versions: &[Version], names: &Names) -> Result<Vec<String>
                     let spec_name = names.get(&(k, s.name.clone(), g.name.clone()));
                     match spec_name.and_then(|n| placed(n).map(|fl| (n, fl))) {
                         Some((_, fl))
-                            if fl.offset == g.offset && fl.size == g.size && !fl.placeholder =>
+                            if fl.bit_range() == g.bit_range()
+                                && fl.offset == g.offset
+                                && fl.size == g.size
+                                && !fl.placeholder =>
                         {
                             accounted.insert(fl.index);
                         }
@@ -808,9 +741,9 @@ fn verify(text: &str, versions: &[Version], names: &Names) -> Result<Vec<String>
                     continue;
                 }
                 let field = &def.fields[fl.index];
-                let reserved_there = (fl.placeholder || field.reserved)
-                    && reserved_bytes(s, fl.offset, fl.offset + fl.size);
-                if !reserved_there && fl.size > 0 {
+                let reserved_there =
+                    (fl.placeholder || field.reserved) && reserved_bits(s, fl.bit_range());
+                if !reserved_there && fl.bit_range().1 > fl.bit_range().0 {
                     wrong.push(format!(
                         "in version {}, `{}.{}` ({} bytes at {}{}) is not what {} has there",
                         v.version,

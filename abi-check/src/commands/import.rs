@@ -19,7 +19,7 @@ use object::{Object, ObjectSection};
 use crate::cli::ImportArgs;
 use crate::compilers::{self, AsmHeaders, CompileError, Compiler};
 use crate::output::{self, Failure, Outcome, EXIT_OK};
-use crate::spec_toml::{self, BitDoc, ConstantModel, Document, FieldModel, Model, Origin};
+use crate::spec_toml::{self, ConstantModel, Document, FieldModel, Model, Origin};
 use crate::write;
 
 /// The section the probe stores `sizeof`, `_Alignof` and constants in.
@@ -138,12 +138,9 @@ pub fn run(args: &ImportArgs) -> Outcome {
     for c in &compiled {
         let mut model = spec_toml::build(
             &c.found,
-            spec_toml::Options {
-                bit_doc: BitDoc::InWord,
-                annotate: true,
-            },
+            c.compiler.target,
+            spec_toml::Options { annotate: true },
         );
-        check_bitfields(&model, c.compiler.target)?;
         settle_alignment(&mut model, c);
         models.push((c.compiler.target, model));
     }
@@ -898,47 +895,6 @@ fn poisoned(s: &CStruct, path: &str) -> Option<(String, String)> {
 
 // ------------------------------------------------------------ the spec
 
-/// A bitfield run becomes one field only when it fills exactly one unit
-/// of its declared type: then the field has that type's size and
-/// alignment, as the compiler's storage unit has.
-fn check_bitfields(model: &Model, target: Target) -> Result<(), Failure> {
-    for s in &model.structs {
-        for f in &s.fields {
-            let Origin::Bitfields {
-                bits,
-                unit_sizes,
-                c_type,
-            } = &f.origin
-            else {
-                continue;
-            };
-            let unit = unit_sizes.first().copied().unwrap_or(0);
-            let one_unit = unit > 0
-                && unit_sizes.iter().all(|&u| u == unit)
-                && f.size == unit
-                && f.offset % unit == 0;
-            if !one_unit {
-                let names: Vec<&str> = bits.iter().map(|(n, _)| n.as_str()).collect();
-                return Err(Failure::msg(format!(
-                    "`struct {}`: the bitfields {} cover {} bytes at offset {} on {target}, not \
-                     one whole `{c_type}`: the spec format has no bitfields, and import writes \
-                     a run of them only as one field over exactly one unit of their declared \
-                     type (as `__u64 disabled:1, ... __reserved_1:26` in perf_event_attr)",
-                    s.query.as_deref().unwrap_or(&s.name),
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    f.size,
-                    f.offset
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A packed struct whose members all sit aligned looks unpacked in DWARF;
 /// the compiler's `_Alignof` tells: the model follows the compiler.
 fn settle_alignment(model: &mut Model, compiled: &Compiled) {
@@ -1140,7 +1096,9 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
             if matches!(f.origin, Origin::Padding { .. }) {
                 let everywhere = all.iter().all(|(_, x)| {
                     same_field(x).is_some_and(|g| {
-                        matches!(g.origin, Origin::Padding { .. }) && g.size == f.size
+                        matches!(g.origin, Origin::Padding { .. })
+                            && g.size == f.size
+                            && g.bits == f.bits
                     })
                 });
                 if everywhere {
@@ -1200,22 +1158,27 @@ fn unify(models: &[(Target, Model)]) -> Result<(Model, Vec<String>), Failure> {
                     by_value(&aligns)
                 ));
             }
-            if matches!(f.origin, Origin::Bitfields { .. }) {
-                let docs: Vec<(Target, String)> = others
-                    .iter()
-                    .map(|(t, g)| (*t, g.doc.clone().unwrap_or_default()))
-                    .collect();
-                if docs.iter().any(|(_, d)| *d != docs[0].1) {
+            if f.bits.is_some() {
+                let fixed =
+                    abi_spec::Scalar::from_name(&f.ty).is_some_and(|s| s.fixed_bits().is_some());
+                if !fixed {
                     return Err(refuse(format!(
-                        "the bitfields of `{label}.{}` sit at other bits on some targets: {}",
+                        "the bitfield `{label}.{}` is `{c_type}`, {}: a spec bitfield's type \
+                         has one width on every target",
                         f.name,
-                        by_value(&docs)
+                        by_value(&types)
                     )));
                 }
             }
             let offsets: Vec<(Target, String)> = others
                 .iter()
-                .map(|(t, g)| (*t, format!("offset {}", g.offset)))
+                .map(|(t, g)| {
+                    let at = match g.bits {
+                        Some(b) => format!("bit {}", b.bit_offset),
+                        None => format!("offset {}", g.offset),
+                    };
+                    (*t, at)
+                })
                 .collect();
             if offsets.iter().any(|(_, o)| *o != offsets[0].1) {
                 let line = format!("`{label}.{}` at {}", f.name, by_value(&offsets));
@@ -1384,57 +1347,19 @@ fn verify(
                 .iter()
                 .find(|c| c.compiler.target == target)
                 .map(|c| (&c.found, &c.sizes));
-            for s in &model.structs {
-                let Some(index) = spec.struct_index(&s.name) else {
-                    wrong.push(format!("`{}` is not in the spec", s.name));
-                    continue;
-                };
-                let Some(layout) = spec.layout(index, target, version) else {
-                    wrong.push(format!("`{}` does not lay out on {target}", s.name));
-                    continue;
-                };
-                let (mut size, mut align) = (s.size, s.c_align);
+            // The structs asked for are judged against the compiler's own
+            // `sizeof` and `_Alignof`.
+            let expected = |s: &spec_toml::StructModel| {
                 if let (Some((found, sizes)), Some(query)) = (sizes, &s.query) {
                     if let Some(i) = found.iter().position(|f| f.query == *query) {
-                        (size, align) = sizes[i];
+                        return sizes[i];
                     }
                 }
-                if layout.size != size || layout.align != align {
-                    wrong.push(format!(
-                        "on {target}, `{}` is {} bytes {}-aligned in the spec, {size} bytes \
-                         {align}-aligned as compiled",
-                        s.name, layout.size, layout.align
-                    ));
-                }
-                let def = &spec.structs[index];
-                for fl in &layout.fields {
-                    let name = &def.fields[fl.index].name;
-                    match s.fields.iter().find(|f| f.name == *name) {
-                        Some(f) if f.offset == fl.offset && f.size == fl.size => {}
-                        Some(f) => wrong.push(format!(
-                            "on {target}, `{}.{name}` is at {} ({} bytes) in the spec, at {} \
-                             ({} bytes) as compiled",
-                            s.name, fl.offset, fl.size, f.offset, f.size
-                        )),
-                        None => wrong.push(format!(
-                            "on {target}, `{}.{name}` is not in what the compiler laid out",
-                            s.name
-                        )),
-                    }
-                }
-                for f in &s.fields {
-                    let in_spec = layout
-                        .fields
-                        .iter()
-                        .any(|fl| def.fields[fl.index].name == f.name);
-                    if !in_spec && !matches!(f.origin, Origin::Padding { .. }) {
-                        wrong.push(format!(
-                            "on {target}, `{}.{}` is missing from the spec",
-                            s.name, f.name
-                        ));
-                    }
-                }
-            }
+                (s.size, s.c_align)
+            };
+            wrong.extend(spec_toml::differences(
+                &spec, model, target, version, expected,
+            ));
         }
     }
     if wrong.is_empty() {
