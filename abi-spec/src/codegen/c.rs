@@ -350,7 +350,11 @@ fn flag_literal(ty: Scalar, kind: FlagKind, bits: u64) -> String {
         // Sign-extend from the type's width.
         let shift = 64 - width;
         let value = ((bits << shift) as i64) >> shift;
-        return literal(ty, value);
+        return match (kind, value >= 0, ty) {
+            (FlagKind::Bits, true, Scalar::I64) => format!("0x{value:x}LL"),
+            (FlagKind::Bits, true, _) => format!("0x{value:x}"),
+            _ => literal(ty, value),
+        };
     }
     let suffix = match ty {
         Scalar::U64 | Scalar::ULong => "ULL",
@@ -400,7 +404,8 @@ fn per_class<T: PartialEq>(
         out.push_str(&lines(first));
         return;
     }
-    // Classes with equal values share one branch.
+    // Classes with equal values share one branch; classes with nothing to
+    // say get none.
     let mut done = vec![false; values.len()];
     let mut keyword = "#if";
     for i in 0..values.len() {
@@ -413,16 +418,22 @@ fn per_class<T: PartialEq>(
         for &j in &same {
             done[j] = true;
         }
+        let text = lines(&values[i]);
+        if text.is_empty() {
+            continue;
+        }
         let condition = same
             .iter()
             .map(|j| format!("{selector} == {}", j + 1))
             .collect::<Vec<_>>()
             .join(" || ");
         let _ = writeln!(out, "{keyword} {condition}");
-        out.push_str(&lines(&values[i]));
+        out.push_str(&text);
         keyword = "#elif";
     }
-    out.push_str("#endif\n");
+    if keyword == "#elif" {
+        out.push_str("#endif\n");
+    }
 }
 
 /// What the header generator knows while it writes one header.
@@ -558,10 +569,8 @@ impl Gen<'_> {
             format!("{}: version {}.", abi.name, abi.version)
         } else {
             format!(
-                "{}: version {}, as it was before version {} (the newest).",
-                abi.name,
-                self.version,
-                self.version + 1
+                "{}: version {}, as a header of that version had it (the newest is {}).",
+                abi.name, self.version, abi.version
             )
         }];
         if let Some(doc) = &abi.doc {
@@ -659,7 +668,9 @@ impl Gen<'_> {
         let _ = writeln!(
             out,
             "/*\n * The end of a field, and whether a length (a caller's size, a version's\n * _FEATURE_SIZE) covers it: {available_macro}(struct {}, field, len).\n * Not for flexible array members, which have no size{}.\n */",
-            self.defined().next().map_or("name", |(_, s)| s.name.as_str()),
+            self.defined()
+                .find(|(_, s)| !s.fields.is_empty())
+                .map_or("name", |(_, s)| s.name.as_str()),
             if self.has_bitfields() { ", nor bitfields" } else { "" }
         );
         let _ = writeln!(

@@ -315,6 +315,7 @@ impl<'s> Writer<'_, 's> {
         layouts: &[&'s Layout],
         depth: usize,
         base: Option<&[u64]>,
+        since: u32,
     ) -> Result<(), CodegenError> {
         let gen = self.gen;
         let spec = gen.spec;
@@ -328,7 +329,9 @@ impl<'s> Writer<'_, 's> {
             let field = &def.fields[placed.index];
             let before: Vec<Gap> = gaps.iter().map(|(b, _)| b[pos]).collect();
             self.padding(out, &before, &indent, "implicit padding")?;
-            write_comment(out, &indent, &self.notes(field, placed.placeholder));
+            if !(field.unnamed && field.is_bitfield()) {
+                write_comment(out, &indent, &self.notes(field, placed.placeholder, since));
+            }
             let offsets: Option<Vec<u64>> = base.map(|base| {
                 layouts
                     .iter()
@@ -442,7 +445,15 @@ impl<'s> Writer<'_, 's> {
         }
         let _ = writeln!(out, "{indent}__extension__ {} {{", inner.kind.keyword());
         let inner_base = if name.is_some() { None } else { offsets };
-        self.members(out, inner_index, &inner_layouts, depth + 1, inner_base)?;
+        let since = field.since;
+        self.members(
+            out,
+            inner_index,
+            &inner_layouts,
+            depth + 1,
+            inner_base,
+            since,
+        )?;
         let name = name.map(|n| format!(" {n}")).unwrap_or_default();
         let _ = writeln!(out, "{indent}}}{attributes}{name};");
         Ok(())
@@ -483,7 +494,9 @@ impl<'s> Writer<'_, 's> {
     }
 
     /// The doc comment of a member: its doc, then what the spec says of it.
-    fn notes(&self, field: &Field, placeholder: bool) -> Vec<String> {
+    /// `since`: the version from which the enclosing (anonymous) struct
+    /// exists, which its members need not repeat.
+    fn notes(&self, field: &Field, placeholder: bool, since: u32) -> Vec<String> {
         let spec = self.gen.spec;
         let mut doc = Vec::new();
         let inner_doc = field
@@ -502,13 +515,13 @@ impl<'s> Writer<'_, 's> {
                 field.since, field.name
             ));
         } else {
-            if field.since > spec.abi.first_version {
+            if field.since > since {
                 notes.push(format!("Since version {}.", field.since));
             }
             if let Some(w) = field.was_reserved {
                 notes.push(format!("Reserved (must be zero) from version {w}."));
             }
-            if field.reserved && !(field.unnamed && field.is_bitfield()) {
+            if field.reserved {
                 notes.push("Reserved: must be zero.".to_string());
             }
             if let Some(feature) = field.feature.as_ref().and_then(|f| spec.feature(f)) {
@@ -539,7 +552,14 @@ pub(super) fn write_struct(gen: &Gen<'_>, index: usize) -> Result<Written, Codeg
     };
     let zero = vec![0; layouts.len()];
     let mut body = String::new();
-    writer.members(&mut body, index, &layouts, 1, Some(&zero))?;
+    writer.members(
+        &mut body,
+        index,
+        &layouts,
+        1,
+        Some(&zero),
+        gen.spec.abi.first_version,
+    )?;
 
     let mut out = String::new();
     if let Some(doc) = &def.doc {
