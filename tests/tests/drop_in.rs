@@ -334,6 +334,10 @@ fn names_at(
     out
 }
 
+/// C expressions the real header must give values (names, `sizeof`,
+/// `offsetof`), each with the engine's value where it has one.
+type Names = Vec<(String, Option<u64>)>;
+
 /// The probe of a list of names: the program, then their values in the
 /// probe section.
 fn probe_source(program: &str, names: &[(String, Option<u64>)]) -> String {
@@ -355,13 +359,22 @@ fn asserting_source(program: &str, names: &[(String, Option<u64>)], values: &[u6
     source
 }
 
-/// The named bitfields of the structs of `spec` at `version`: (struct
-/// type, member, all-ones initialiser, the struct's size, its bits).
-fn bitfields(
-    spec: &Spec,
-    target: Target,
-    version: u32,
-) -> Vec<(String, String, String, u64, abi_spec::layout::BitPlace)> {
+/// A named bitfield of a struct.
+struct Bitfield {
+    /// `struct name`.
+    ty: String,
+    /// The member, as C names it.
+    member: String,
+    /// The initialiser that sets all its bits.
+    ones: String,
+    /// The struct's size.
+    size: u64,
+    /// Its bits, from the struct's first.
+    bits: abi_spec::layout::BitPlace,
+}
+
+/// The named bitfields of the structs of `spec` at `version`.
+fn bitfields(spec: &Spec, target: Target, version: u32) -> Vec<Bitfield> {
     let mut out = Vec::new();
     for index in c_members::defined_structs(spec, version) {
         let def = &spec.structs[index];
@@ -375,13 +388,13 @@ fn bitfields(
                 } else {
                     format!("0x{:x}ULL", (1u64 << bits.width) - 1)
                 };
-                out.push((
-                    format!("{} {}", def.kind.keyword(), def.name),
-                    member.name,
+                out.push(Bitfield {
+                    ty: format!("{} {}", def.kind.keyword(), def.name),
+                    member: member.name,
                     ones,
                     size,
                     bits,
-                ));
+                });
             }
         }
     }
@@ -417,7 +430,7 @@ fn real_version(
     target: Target,
     program: &str,
     flags: &[String],
-) -> Result<(u32, Vec<(String, Option<u64>)>, Vec<u64>), String> {
+) -> Result<(u32, Names, Vec<u64>), String> {
     let includes = real_includes(case);
     let mut last_error = String::new();
     for version in spec.versions().rev() {
@@ -511,23 +524,25 @@ fn check(
     let fields = bitfields(spec, target, version);
     if !fields.is_empty() {
         let mut source = includes_of(&program);
-        for (i, (ty, member, ones, _, _)) in fields.iter().enumerate() {
+        for (i, field) in fields.iter().enumerate() {
             source.push_str(&format!(
-                "__attribute__((used)) static const {ty} bits_{i} = {{ .{member} = {ones} }};\n"
+                "__attribute__((used)) static const {} bits_{i} = {{ .{} = {} }};\n",
+                field.ty, field.member, field.ones
             ));
         }
         let real = compile(target, &real_includes, &flags, &source)
             .map_err(|e| format!("{label}, bitfields in the real header: {e}"))?;
         let ours = compile(target, std::slice::from_ref(&view), &flags, &source)
             .map_err(|e| format!("{label}, bitfields in the generated header: {e}"))?;
-        for (i, (ty, member, _, size, bits)) in fields.iter().enumerate() {
+        for (i, field) in fields.iter().enumerate() {
             let symbol = format!("bits_{i}");
             let real_bytes = oracle::symbol_bytes(&real, &symbol)?;
             let our_bytes = oracle::symbol_bytes(&ours, &symbol)?;
-            let engine = c_members::bytes_with_bits(target, *size, *bits);
+            let engine = c_members::bytes_with_bits(target, field.size, field.bits);
             if real_bytes != our_bytes || our_bytes != engine {
                 return Err(format!(
-                    "{label}: {ty}.{member} all ones: real {real_bytes:02x?}, generated {our_bytes:02x?}, engine {engine:02x?}"
+                    "{label}: {}.{} all ones: real {real_bytes:02x?}, generated {our_bytes:02x?}, engine {engine:02x?}",
+                    field.ty, field.member
                 ));
             }
         }
@@ -615,10 +630,7 @@ abi_tests::test_each_family!(generated_headers_are_drop_in);
 /// A freestanding x86 program (no C library is installed for i386 here)
 /// that sets each bitfield in turn to all ones, at run time, in a zeroed
 /// struct, and prints the struct's bytes in hex, one line per bitfield.
-fn runner_source(
-    program: &str,
-    fields: &[(String, String, String, u64, abi_spec::layout::BitPlace)],
-) -> String {
+fn runner_source(program: &str, fields: &[Bitfield]) -> String {
     let mut source = includes_of(program);
     source.push_str(
         r#"
@@ -668,9 +680,10 @@ static void run(void)
 {
 "#,
     );
-    for (ty, member, ones, _, _) in fields {
+    for field in fields {
         source.push_str(&format!(
-            "\t{{\n\t\t{ty} x;\n\t\tmemset(&x, 0, sizeof(x));\n\t\tx.{member} = {ones};\n\t\tdump(&x, sizeof(x));\n\t}}\n"
+            "\t{{\n\t\t{} x;\n\t\tmemset(&x, 0, sizeof(x));\n\t\tx.{} = {};\n\t\tdump(&x, sizeof(x));\n\t}}\n",
+            field.ty, field.member, field.ones
         ));
     }
     source.push_str(
@@ -775,17 +788,17 @@ fn bitfields_set_at_run_time_land_on_the_real_bits() {
                 "{} on {target}: one line per bitfield",
                 case.program
             );
-            for ((ty, member, _, size, bits), (real, ours)) in
-                fields.iter().zip(real.lines().zip(ours.lines()))
-            {
-                let engine: String = c_members::bytes_with_bits(target, *size, *bits)
+            for (field, (real, ours)) in fields.iter().zip(real.lines().zip(ours.lines())) {
+                let engine: String = c_members::bytes_with_bits(target, field.size, field.bits)
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
                 assert!(
                     real == ours && ours == engine,
-                    "{} on {target}: {ty}.{member} set to all ones:\n  real      {real}\n  generated {ours}\n  engine    {engine}",
-                    case.program
+                    "{} on {target}: {}.{} set to all ones:\n  real      {real}\n  generated {ours}\n  engine    {engine}",
+                    case.program,
+                    field.ty,
+                    field.member
                 );
             }
             println!(
