@@ -617,10 +617,16 @@ impl Gen<'_> {
         // the same macro (clone_args's CLONE_ARGS_SIZE_VER0) is checked
         // against the layout and written once, with its doc.
         let fixed = self.fixed_macros();
+        let later = self.later_size_macros();
         let mut adopted: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut constants = String::new();
         for constant in &spec.constants {
             let name = names.constant(constant);
+            if later.contains(&name) && !fixed.contains_key(&name) {
+                // The size of a version after this one: no header of this
+                // version could have it.
+                continue;
+            }
             if let Some(values) = fixed.get(&name) {
                 let agrees = u64::try_from(constant.value)
                     .is_ok_and(|value| values.iter().all(|v| v.is_none_or(|v| v == value)));
@@ -792,6 +798,29 @@ impl Gen<'_> {
             }
         }
         fixed
+    }
+
+    /// The names of the size macros of versions after the header's, which
+    /// a header of this version does not define.
+    fn later_size_macros(&self) -> std::collections::BTreeSet<String> {
+        let spec = self.spec;
+        let mut later = std::collections::BTreeSet::new();
+        for (index, def) in spec.structs.iter().enumerate() {
+            for version in self.version + 1..=spec.abi.version {
+                later.insert(self.names.size(def, version));
+                later.insert(self.names.feature_size(def, version));
+            }
+            for target in &spec.abi.targets {
+                later.extend(
+                    self.names
+                        .size_macros(index, *target)
+                        .into_iter()
+                        .filter(|m| m.version > self.version)
+                        .map(|m| m.name),
+                );
+            }
+        }
+        later
     }
 
     /// The size macros of a struct, in order: each name, its value per
@@ -1044,5 +1073,31 @@ mod tests {
             "(-2147483647 - 1)"
         );
         assert_eq!(literal(Scalar::U8, 7), "7U");
+    }
+
+    #[test]
+    fn flag_values_have_the_type_of_their_set() {
+        assert_eq!(flag_literal(Scalar::U64, FlagKind::Bits, 0x100), "0x100ULL");
+        assert_eq!(flag_literal(Scalar::U32, FlagKind::Bits, 0x80), "0x80U");
+        assert_eq!(flag_literal(Scalar::U32, FlagKind::Enum, 7), "7U");
+        // Signed sets: as Linux's int macros and enumerators.
+        assert_eq!(
+            flag_literal(Scalar::I32, FlagKind::Bits, 0x40000),
+            "0x40000"
+        );
+        assert_eq!(flag_literal(Scalar::I32, FlagKind::Enum, 6), "6");
+        assert_eq!(
+            flag_literal(Scalar::I32, FlagKind::Enum, 0xffff_ffff),
+            "(-1)"
+        );
+        assert_eq!(flag_literal(Scalar::I8, FlagKind::Bits, 0x80), "(-128)");
+        assert_eq!(
+            flag_literal(Scalar::I64, FlagKind::Bits, 1 << 40),
+            "0x10000000000LL"
+        );
+        assert_eq!(
+            flag_literal(Scalar::U64, FlagKind::Enum, u64::MAX),
+            "18446744073709551615ULL"
+        );
     }
 }
