@@ -552,14 +552,9 @@ pub(super) fn write_struct(gen: &Gen<'_>, index: usize) -> Result<Written, Codeg
     };
     let zero = vec![0; layouts.len()];
     let mut body = String::new();
-    writer.members(
-        &mut body,
-        index,
-        &layouts,
-        1,
-        Some(&zero),
-        gen.spec.abi.first_version,
-    )?;
+    // Members need not say they are as old as their struct.
+    let since = def.since().max(gen.spec.abi.first_version);
+    writer.members(&mut body, index, &layouts, 1, Some(&zero), since)?;
 
     let mut out = String::new();
     if let Some(doc) = &def.doc {
