@@ -582,6 +582,31 @@ fn wrappers(plan: &Alignment, out: &mut String) {
     }
 }
 
+/// The paragraph of a struct's documentation that says how the generated
+/// API is used: rustdoc of the generated code is where users learn it.
+fn struct_usage(spec: &Spec, def: &StructDef) -> String {
+    let mut text = format!(
+        "\nStart from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version \
+has. `{size}` is `sizeof` in version n and `{feature_size}` the end of its last field, the length \
+a caller of version n announces.",
+        size = size_const(def, "SIZE", 0).replace("VER0", "VER<n>"),
+        feature_size = size_const(def, "FEATURE_SIZE", 0).replace("VER0", "VER<n>"),
+    );
+    if def.kind == StructKind::Struct {
+        text.push_str(if spec.has_features() {
+            " Read a field with its `read_<field>(length, features)`, which gives `Some` only when \
+the field is on: `length` is the length both sides agreed on (the smaller of the two they \
+announced) and `features` the feature words both set (ANDed, word 0 first). Reading the field \
+directly skips that check."
+        } else {
+            " Read a field with its `read_<field>(length)`, which gives `Some` only when the field \
+is on: `length` is the length both sides agreed on (the smaller of the two they announced). \
+Reading the field directly skips that check."
+        });
+    }
+    text
+}
+
 fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
     let def = &spec.structs[index];
     if let Some(d) = &def.doc {
@@ -598,6 +623,7 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
             def.name
         ),
     );
+    doc(out, "", &struct_usage(spec, def));
     let mut repr = vec!["C".to_string()];
     if def.packed {
         repr.push("packed".into());
@@ -742,7 +768,12 @@ fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
     let def = &spec.structs[index];
     let name = rust_ident(&def.name);
     let _ = writeln!(out, "impl {name} {{");
-    doc(out, "    ", "Every field zero.");
+    doc(
+        out,
+        "    ",
+        "Every field zero, reserved bytes included (they must be zero): the value to start \
+from in any version. `Default::default()` is the same.",
+    );
     match def.kind {
         StructKind::Union => {
             out.push_str(
@@ -801,7 +832,7 @@ fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut St
             feat.name
         );
     }
-    text.push('.');
+    text.push_str(". `None` when it is off: its bytes then hold nothing the other side wrote.");
     let read = if def.packed {
         text.push_str(" A packed field: read by copy, without single-copy atomicity.");
         // A copy into a local: a reference to a packed field is an error,
