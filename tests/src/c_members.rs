@@ -122,23 +122,3 @@ pub fn bytes_with_bits(target: Target, size: u64, bits: BitPlace) -> Vec<u8> {
     }
     bytes
 }
-
-/// A copy of `spec` whose fields named in `names`, fixed arrays `[T; N]`,
-/// are flexible arrays `[T]`: the kernel's `__DECLARE_FLEX_ARRAY`, a
-/// flexible array in an anonymous struct inside a union, which validation
-/// refuses today (a struct that ends in a flexible array cannot be a
-/// member) while the C generator writes it. The copy computes its layouts
-/// afresh.
-pub fn with_flexible_arrays(spec: &Spec, names: &[&str]) -> Spec {
-    let mut copy = spec.clone();
-    for def in &mut copy.structs {
-        for field in &mut def.fields {
-            if names.contains(&field.name.as_str()) {
-                if let Type::Array { element, .. } = &field.ty {
-                    field.ty = Type::Flexible(element.clone());
-                }
-            }
-        }
-    }
-    copy
-}

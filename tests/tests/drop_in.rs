@@ -62,9 +62,6 @@ struct Case {
     /// keeps them out of uapi (compared with nothing, listed). `struct x`
     /// leaves out every expression about that struct.
     not_in_real: &'static [&'static str],
-    /// Fixed arrays the test makes flexible after parsing (see
-    /// `c_members::with_flexible_arrays`).
-    flexible: &'static [&'static str],
 }
 
 const CASES: &[Case] = &[
@@ -73,14 +70,12 @@ const CASES: &[Case] = &[
         spec: "examples/linux/rseq.toml",
         real: Real::Installed,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "clone_args",
         spec: "examples/linux/clone_args.toml",
         real: Real::Installed,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "open_how",
@@ -88,42 +83,36 @@ const CASES: &[Case] = &[
         real: Real::Installed,
         // In the kernel's include/linux/fcntl.h, not in uapi.
         not_in_real: &["OPEN_HOW_SIZE_VER0"],
-        flexible: &[],
     },
     Case {
         program: "sched_attr",
         spec: "examples/linux/sched_attr.toml",
         real: Real::Installed,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "mount_attr",
         spec: "examples/linux/mount_attr.toml",
         real: Real::Installed,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "landlock",
         spec: "examples/linux/landlock_ruleset_attr.toml",
         real: Real::Installed,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "mnt_id_req",
         spec: "examples/linux/mnt_id_req.toml",
         real: Real::Newer,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "kc_event",
         spec: "tests/fixtures/headers/kc_event.toml",
         real: Real::Fixture,
         not_in_real: &[],
-        flexible: &[],
     },
     Case {
         program: "kc_msg",
@@ -131,7 +120,6 @@ const CASES: &[Case] = &[
         real: Real::Fixture,
         // The kernel's macro has an untagged empty struct.
         not_in_real: &["struct kc_msg_empty"],
-        flexible: &["bytes", "words"],
     },
 ];
 
@@ -595,20 +583,14 @@ fn run_parallel<J: Send, R: Send>(jobs: Vec<J>, run: impl Fn(J) -> R + Sync) -> 
     results.into_inner().unwrap()
 }
 
-/// Every spec a stand-in or a case names, with the arrays each case makes
-/// flexible.
+/// Every spec a stand-in or a case names.
 fn all_specs() -> BTreeMap<&'static str, Spec> {
-    let mut specs: BTreeMap<&'static str, Spec> = STAND_INS
+    STAND_INS
         .iter()
         .flat_map(|(_, specs)| specs.iter())
         .chain(CASES.iter().map(|c| &c.spec))
         .map(|&path| (path, load(path)))
-        .collect();
-    for case in CASES.iter().filter(|c| !c.flexible.is_empty()) {
-        let spec = c_members::with_flexible_arrays(&specs[case.spec], case.flexible);
-        specs.insert(case.spec, spec);
-    }
-    specs
+        .collect()
 }
 
 /// Every case on each target among `targets` (one compiler family's).

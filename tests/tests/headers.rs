@@ -54,19 +54,9 @@ fn is_spec(path: &Path) -> bool {
         && std::fs::read_to_string(path).is_ok_and(|text| text.lines().any(|l| l.trim() == "[abi]"))
 }
 
-/// Every spec of [`spec_paths`], and `kc_msg.toml` again with its payload
-/// arrays flexible, as the kernel's `__DECLARE_FLEX_ARRAY` has them (see
-/// [`c_members::with_flexible_arrays`]).
+/// Every spec of [`spec_paths`].
 fn all_specs() -> Vec<Spec> {
-    let mut specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
-    let flexible: Vec<Spec> = specs
-        .iter()
-        .filter(|s| s.abi.name == "kc_msg")
-        .map(|s| c_members::with_flexible_arrays(s, &["bytes", "words"]))
-        .collect();
-    assert!(!flexible.is_empty(), "tests/fixtures/headers/kc_msg.toml");
-    specs.extend(flexible);
-    specs
+    spec_paths().iter().map(|p| load(p)).collect()
 }
 
 fn load(path: &Path) -> Spec {

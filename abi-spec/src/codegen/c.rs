@@ -35,7 +35,7 @@
 mod body;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use super::cnames::CNames;
 use crate::layout::{self, BitPlace, Hole, Layout};
@@ -65,12 +65,9 @@ pub struct HeaderOptions<'a> {
 }
 
 /// Why a header cannot be generated.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodegenError {
     /// Two things the header defines would get the same C name.
-    #[error(
-        "the header would define `{name}` twice: for {first} and for {second}; rename one of them"
-    )]
     NameClash {
         /// The name.
         name: String,
@@ -82,7 +79,6 @@ pub enum CodegenError {
     /// An anonymous member with its own `align` whose type's size is no
     /// multiple of it: C can only align the member's (unnamed) type, which
     /// would also grow it.
-    #[error("member `{member}` of `{structure}` is an anonymous struct or union with align = {align}, which C can only give its type, and that would change its size; align the struct instead")]
     AnonymousAlign {
         /// The struct that holds the member.
         structure: String,
@@ -92,7 +88,6 @@ pub enum CodegenError {
         align: u64,
     },
     /// A version outside the spec's history was asked for.
-    #[error("version {version} is not in the spec's history, which runs from {first} to {newest}")]
     UnknownVersion {
         /// The version asked for.
         version: u32,
@@ -102,6 +97,41 @@ pub enum CodegenError {
         newest: u32,
     },
 }
+
+// By hand, as the crate's other errors: abi-spec keeps its dependencies to
+// what the proc-macro must compile.
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodegenError::NameClash {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "the header would define `{name}` twice: for {first} and for {second}; rename one of them"
+            ),
+            CodegenError::AnonymousAlign {
+                structure,
+                member,
+                align,
+            } => write!(
+                f,
+                "member `{member}` of `{structure}` is an anonymous struct or union with align = {align}, which C can only give its type, and that would change its size; align the struct instead"
+            ),
+            CodegenError::UnknownVersion {
+                version,
+                first,
+                newest,
+            } => write!(
+                f,
+                "version {version} is not in the spec's history, which runs from {first} to {newest}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CodegenError {}
 
 /// The C preprocessor condition that is true exactly when compiling for
 /// `target` with GCC or Clang on Linux.
