@@ -256,6 +256,10 @@ pub struct HeaderArgs {
     /// Header style.
     #[arg(long, value_enum, default_value_t = HeaderStyle::Uapi)]
     pub style: HeaderStyle,
+    /// Describe version N (fields, flag values, features and size macros up
+    /// to N), as a header of that version would; default the newest.
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -178,13 +178,17 @@ pub fn codegen(data: &[u8]) {
         let Ok(header) = abi_spec::codegen::c::header(&spec, &options) else {
             continue;
         };
-        for def in &spec.structs {
-            assert!(
-                header.contains(&format!(" {} {{", def.name)),
-                "struct `{}` is not defined in the header",
-                def.name
-            );
-            for field in &def.fields {
+        for (index, def) in spec.structs.iter().enumerate() {
+            // A struct used only as an anonymous member is written inline,
+            // untagged; an unnamed member has no name in C.
+            if !crate::c_members::inline_only(&spec, index) {
+                assert!(
+                    header.contains(&format!(" {} {{", def.name)),
+                    "struct `{}` is not defined in the header",
+                    def.name
+                );
+            }
+            for field in def.fields.iter().filter(|f| !f.unnamed) {
                 assert!(
                     declares(&header, &field.name),
                     "field `{}` is not declared in the header",

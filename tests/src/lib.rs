@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: real C compilers as oracles, and
 //! the `abi-check` binary.
 
+pub mod c_members;
 pub mod compare;
 pub mod fuzz_checks;
 pub mod oracle;

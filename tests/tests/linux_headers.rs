@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use abi_spec::codegen::cnames::CNames;
 use abi_spec::layout::layout;
 use abi_spec::{Spec, Target};
 use abi_tests::compare::{self, Outcome, ProbeStruct};
@@ -122,6 +123,16 @@ const STRUCTS: &[LinuxStruct] = &[
         skip: &[],
     },
     LinuxStruct {
+        file: "landlock_ruleset_attr.toml",
+        name: "landlock_path_beneath_attr",
+        header: "linux/landlock.h",
+        size_macro: None,
+        // Packed: 12 bytes everywhere, at every Landlock ABI version.
+        sizes: &[12, 12, 12, 12, 12, 12],
+        feature_sizes: None,
+        skip: &[],
+    },
+    LinuxStruct {
         file: "mnt_id_req.toml",
         name: "mnt_id_req",
         header: "linux/mount.h",
@@ -196,6 +207,34 @@ fn published_sizes_are_reproduced_on_every_target() {
                     );
                 }
                 checked += 1;
+            }
+        }
+        // The size macros the header generates, for a struct with
+        // `size_macro`, are Linux's: one per distinct size, numbered from 0.
+        let with_size_macro = spec
+            .struct_index(s.name)
+            .filter(|&i| spec.structs[i].size_macro.is_some());
+        if let (Some(prefix), Some(index)) = (s.size_macro, with_size_macro) {
+            let mut published: Vec<u64> = s.sizes.to_vec();
+            published.dedup();
+            let names = CNames::new(&spec);
+            for &target in &spec.abi.targets {
+                let generated: Vec<(String, u64)> = names
+                    .size_macros(index, target)
+                    .into_iter()
+                    .map(|m| {
+                        let (size, _) = engine_size(&spec, s.name, target, m.version)
+                            .unwrap_or_else(|| panic!("{}: {} has no layout", s.name, m.name));
+                        (m.name, size)
+                    })
+                    .collect();
+                let expected: Vec<(String, u64)> = published
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &size)| (format!("{prefix}{k}"), size))
+                    .collect();
+                assert_eq!(generated, expected, "{} on {target}: size macros", s.name);
+                checked += generated.len();
             }
         }
         // The spec's own size constants say the same.

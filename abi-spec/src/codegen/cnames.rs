@@ -92,6 +92,59 @@ impl<'s> CNames<'s> {
         format!("{}{}", set.prefix, value.name)
     }
 
+    /// The include guard of the header in Linux's uapi style:
+    /// `_UAPI_LINUX_TLABI_H`, from the ABI's name (not its prefix, which
+    /// may end in `_`).
+    pub fn include_guard_uapi(&self) -> String {
+        format!("_UAPI_LINUX_{}_H", self.spec.abi.name.to_ascii_uppercase())
+    }
+
+    /// The include guard of the portable header: `TLABI_H`.
+    pub fn include_guard_stdint(&self) -> String {
+        format!("{}_H", self.spec.abi.name.to_ascii_uppercase())
+    }
+
+    /// The macro that says which layout class a compiler targets, when the
+    /// spec's targets disagree: `__TLABI_LAYOUT`.
+    pub fn layout_selector(&self) -> String {
+        format!("__{}LAYOUT", self.prefix())
+    }
+
+    /// The static-assertion macro of the header: `__TLABI_STATIC_ASSERT`.
+    pub fn static_assert(&self) -> String {
+        format!("__{}STATIC_ASSERT", self.prefix())
+    }
+
+    /// The alignment-of macro of the header's assertions: `__TLABI_ALIGNOF`.
+    pub fn alignof(&self) -> String {
+        format!("__{}ALIGNOF", self.prefix())
+    }
+
+    /// One past the last byte of a member: `TLABI_OFFSETOFEND`.
+    pub fn offsetofend(&self) -> String {
+        self.prefixed("OFFSETOFEND")
+    }
+
+    /// Whether a length covers a member: `TLABI_FIELD_AVAILABLE`.
+    pub fn field_available(&self) -> String {
+        self.prefixed("FIELD_AVAILABLE")
+    }
+
+    /// The `n`th explicit padding member of a struct: `__pad0`. Numbered
+    /// through the whole struct, anonymous members included, whose members
+    /// share the struct's names.
+    pub fn padding_member(n: usize) -> String {
+        format!("__pad{n}")
+    }
+
+    /// The member that stands for a field's bytes in a version that only
+    /// reserved them (a later version claims them as `field`):
+    /// `__reserved_field`. Not the field's own name, which would invite
+    /// code written against that version to use bytes it must leave zero.
+    pub fn placeholder_member(field: &str) -> String {
+        format!("__reserved_{field}")
+    }
+
     /// A struct's macros start with its name upper-cased: `TLABI_AREA`.
     fn struct_prefix(def: &StructDef) -> String {
         def.name.to_ascii_uppercase()
@@ -120,13 +173,25 @@ impl<'s> CNames<'s> {
     /// (`PERF_ATTR_SIZE_VER0` for the first size, `..._VER1` for the next).
     /// Empty without `size_macro`.
     pub fn size_macros(&self, struct_index: usize, target: Target) -> Vec<SizeMacro> {
+        self.size_macros_until(struct_index, target, self.spec.abi.version)
+    }
+
+    /// [`Self::size_macros`] of the versions up to `newest` only: the size
+    /// macros of the spec's view at that version (`abi-check header
+    /// --version`).
+    pub fn size_macros_until(
+        &self,
+        struct_index: usize,
+        target: Target,
+        newest: u32,
+    ) -> Vec<SizeMacro> {
         let def = &self.spec.structs[struct_index];
         let Some(prefix) = &def.size_macro else {
             return Vec::new();
         };
         let mut out: Vec<SizeMacro> = Vec::new();
         let mut last = None;
-        for version in self.spec.versions() {
+        for version in self.spec.abi.first_version..=newest.min(self.spec.abi.version) {
             let Some(layout) = self.spec.layout(struct_index, target, version) else {
                 continue;
             };
