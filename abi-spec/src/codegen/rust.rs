@@ -38,12 +38,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use crate::codegen::cnames::CNames;
 use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout::{self, Layout};
-use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
+use crate::model::{Field, Spec, StructDef, StructKind, Type};
 pub use crate::names::rust_ident;
 use crate::target::Target;
 use crate::types::Scalar;
+
+mod accessors;
+mod bits;
+mod flags;
+
+pub use bits::{bitfield_runs, bitfields, BitAccess, BitRun, BitfieldAccess, Storage, StructBits};
 
 /// The `cfg` options that select a built-in target in Rust, as a
 /// conjunction of `key = "value"` pairs; `None` for sh4, which has no Rust
@@ -142,27 +149,6 @@ fn field_type(field: &Field, wrap: Option<u64>) -> String {
     }
 }
 
-/// The name of a per-version constant: `CLONE_ARGS_SIZE_VER0`, Linux style.
-pub fn size_const(def: &StructDef, what: &str, version: u32) -> String {
-    format!("{}_{what}_VER{version}", def.name.to_ascii_uppercase())
-}
-
-/// `TLABI_` for the ABI `tlabi`.
-fn prefix(spec: &Spec) -> String {
-    format!("{}_", spec.abi.name.to_ascii_uppercase())
-}
-
-/// A constant's Rust name: the ABI prefix, unless the name has it already.
-fn constant_name(spec: &Spec, name: &str) -> String {
-    let upper = name.to_ascii_uppercase();
-    let prefix = prefix(spec);
-    if upper.starts_with(&prefix) {
-        upper
-    } else {
-        format!("{prefix}{upper}")
-    }
-}
-
 /// One field as the assertions see it: which spec field, and the Rust
 /// name and type that hold it (the spec's for generated structs, the
 /// user's for a hand-written one).
@@ -174,6 +160,10 @@ pub struct FieldBinding {
     pub rust_name: String,
     /// The Rust field type, as written.
     pub rust_type: String,
+    /// For a field that stores bitfields, their indices into
+    /// [`StructDef::fields`] (a run, [`bitfield_runs`]): the field must
+    /// cover exactly the bytes they touch. Empty for any other field.
+    pub bits: Vec<usize>,
 }
 
 /// The layouts the generated code asserts: the spec's own, computed once
@@ -418,35 +408,64 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let layouts = Layouts::new(spec);
     let plan = plan_alignment(spec, &layouts)?;
     check_expressible(spec, &layouts, &plan)?;
+    flags::check(spec)?;
+    let bits = bits::plan_bits(spec, &plan)?;
+    let cx = accessors::Ctx::new(spec, &plan, &bits);
     let mut out = String::new();
     abi_constants(spec, &mut out);
+    flags::write(spec, &mut out);
     wrappers(&plan, &mut out);
-    for index in 0..spec.structs.len() {
-        struct_item(spec, index, &plan, &mut out);
+    let windows = bits
+        .iter()
+        .flat_map(|b| &b.runs)
+        .any(|r| matches!(r.storage, Storage::Bytes(_)));
+    if windows {
+        out.push_str(bits::WINDOW_HELPERS);
+    }
+    for (index, own_bits) in bits.iter().enumerate() {
+        struct_item(spec, index, &plan, &cx, &mut out);
         size_constants(spec, &layouts, index, &mut out);
-        impl_block(spec, index, &plan, &mut out);
+        bits::places(spec, index, own_bits, &mut out);
+        impl_block(spec, index, &plan, &cx, &mut out)?;
         let def = &spec.structs[index];
-        let bindings: Vec<FieldBinding> = def
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| FieldBinding {
-                index: i,
-                rust_name: rust_ident(&f.name),
-                rust_type: field_type(f, plan.wrap(index, i)),
-            })
-            .collect();
         write_assertions(
             spec,
             &layouts,
             index,
             spec.abi.version,
             &rust_ident(&def.name),
-            &bindings,
+            &bindings(spec, index, &plan, own_bits),
             &mut out,
         );
     }
     Ok(out)
+}
+
+/// The Rust fields of a generated struct, in order, each with the spec
+/// field it holds: a run of bitfields is one field of its storage type at
+/// the place of its first bitfield; a zero-width bitfield has none.
+fn bindings(spec: &Spec, index: usize, plan: &Alignment, bits: &StructBits) -> Vec<FieldBinding> {
+    let def = &spec.structs[index];
+    let mut out = Vec::with_capacity(def.fields.len());
+    for (i, f) in def.fields.iter().enumerate() {
+        match bits.run_of(i) {
+            Some((_, run)) if run.fields[0] == i => out.push(FieldBinding {
+                index: i,
+                rust_name: rust_ident(&run.name),
+                rust_type: run.storage.rust_type(),
+                bits: run.fields.clone(),
+            }),
+            Some(_) => {}
+            None if f.is_bitfield() => {}
+            None => out.push(FieldBinding {
+                index: i,
+                rust_name: rust_ident(&f.name),
+                rust_type: field_type(f, plan.wrap(index, i)),
+                bits: Vec::new(),
+            }),
+        }
+    }
+    out
 }
 
 /// [`generate`] with a header comment, as `abi-check rust` writes it. The
@@ -487,7 +506,7 @@ pub fn assertions(
 }
 
 fn abi_constants(spec: &Spec, out: &mut String) {
-    let p = prefix(spec);
+    let names = CNames::new(spec);
     let abi = &spec.abi;
     match &abi.doc {
         Some(d) => {
@@ -496,18 +515,20 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         }
         None => doc(out, "", "The newest version this code describes."),
     }
-    let _ = writeln!(out, "pub const {p}VERSION: u32 = {};", abi.version);
+    let _ = writeln!(out, "pub const {}: u32 = {};", names.version(), abi.version);
     doc(out, "", "The oldest version of the ABI.");
     let _ = writeln!(
         out,
-        "pub const {p}FIRST_VERSION: u32 = {};",
+        "pub const {}: u32 = {};",
+        names.first_version(),
         abi.first_version
     );
     if spec.has_features() {
         doc(out, "", "How many u64 feature words the ABI defines.");
         let _ = writeln!(
             out,
-            "pub const {p}FEATURE_WORDS: usize = {};",
+            "pub const {}: usize = {};",
+            names.feature_words(),
             abi.feature_words
         );
         doc(
@@ -517,10 +538,11 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         );
         let _ = writeln!(
             out,
-            "pub const {p}EXTENSION_BIT: u64 = 0x8000_0000_0000_0000;"
+            "pub const {}: u64 = 0x8000_0000_0000_0000;",
+            names.extension_bit()
         );
         for f in &spec.features {
-            let name = constant_name(spec, &format!("FEATURE_{}", f.name));
+            let name = names.feature(f);
             let mut text = f.doc.clone().unwrap_or_default();
             if !text.is_empty() {
                 text.push_str("\n\n");
@@ -548,13 +570,14 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         }
     }
     for c in &spec.constants {
-        if let Some(d) = &c.doc {
-            doc(out, "", d);
+        match &c.doc {
+            Some(d) => doc(out, "", d),
+            None => doc(out, "", &format!("The spec's constant `{}`.", c.name)),
         }
         let _ = writeln!(
             out,
             "pub const {}: {} = {};",
-            constant_name(spec, &c.name),
+            names.constant(c),
             scalar_type(c.ty),
             c.value
         );
@@ -582,8 +605,9 @@ fn wrappers(plan: &Alignment, out: &mut String) {
     }
 }
 
-fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
+fn struct_item(spec: &Spec, index: usize, plan: &Alignment, cx: &accessors::Ctx, out: &mut String) {
     let def = &spec.structs[index];
+    let bits = &cx.bits[index];
     if let Some(d) = &def.doc {
         doc(out, "", d);
         out.push_str("///\n");
@@ -598,14 +622,40 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
             def.name
         ),
     );
+    if def.kind == StructKind::Union && !cx.uniform[index] {
+        doc(
+            out,
+            "",
+            "\nIts members differ in size or hold padding: reading one after writing a shorter one\n\
+             would read bytes Rust considers uninitialized, so it has no safe accessors; read\n\
+             its fields with `unsafe`, knowing which member holds the value.",
+        );
+    }
     let mut repr = vec!["C".to_string()];
     if def.packed {
         repr.push("packed".into());
     }
-    if let Some(a) = plan.struct_align.get(&index).copied().or(def.align) {
+    let own = plan.struct_align.get(&index).copied().or(def.align);
+    if let Some(a) = own {
         repr.push(format!("align({a})"));
     }
     let _ = writeln!(out, "#[repr({})]", repr.join(", "));
+    // Bitfields stored in bytes align the C struct by their type: Rust
+    // asks for that alignment per group of targets.
+    let raise: Vec<(Target, u64)> = bits
+        .raise_align
+        .iter()
+        .copied()
+        .filter(|&(t, a)| target_cfg(t).is_some() && own.is_none_or(|o| a > o))
+        .collect();
+    for (a, members) in group_by(&raise, |(_, a)| a) {
+        let targets: Vec<Target> = members.iter().map(|(t, _)| *t).collect();
+        let _ = writeln!(
+            out,
+            "#[cfg_attr({}, repr(align({a})))]",
+            cfg_predicate(&targets)
+        );
+    }
     if def.kind == StructKind::Union || contains_union(spec, def) {
         out.push_str("#[derive(Clone, Copy)]\n");
     } else {
@@ -622,6 +672,21 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
         rust_ident(&def.name)
     );
     for (fi, field) in def.fields.iter().enumerate() {
+        if let Some((_, run)) = bits.run_of(fi) {
+            if run.fields[0] == fi {
+                doc(out, "    ", &run_facts(def, run));
+                let _ = writeln!(
+                    out,
+                    "    pub {}: {},",
+                    rust_ident(&run.name),
+                    run.storage.rust_type()
+                );
+            }
+            continue;
+        }
+        if field.is_bitfield() {
+            continue;
+        }
         if let Some(d) = &field.doc {
             doc(out, "    ", d);
             out.push_str("    ///\n");
@@ -635,6 +700,29 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
         );
     }
     out.push_str("}\n\n");
+}
+
+/// What a bitfield storage holds, for its doc comment.
+fn run_facts(def: &StructDef, run: &BitRun) -> String {
+    let listed: Vec<String> = run
+        .fields
+        .iter()
+        .map(|&i| {
+            let f = &def.fields[i];
+            let width = f.bits.unwrap_or(0);
+            if f.unnamed {
+                format!("{width} unnamed bit{}", if width == 1 { "" } else { "s" })
+            } else {
+                format!("`{}` ({width})", f.name)
+            }
+        })
+        .collect();
+    format!(
+        "The bits of the bitfields {}: read and write each with its accessors (`{}()`, `set_{}()`); the bit order within these bytes is the target's.",
+        listed.join(", "),
+        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
+        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
+    )
 }
 
 /// One line of facts about a field for its doc comment.
@@ -653,77 +741,127 @@ fn field_facts(field: &Field) -> String {
     facts
 }
 
-/// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>`: one constant when
-/// every target of the spec agrees, else one per group of Rust targets.
+/// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>` (or, for a struct
+/// with a `size_macro`, Linux's size numbering, [`CNames::size_macros`],
+/// instead of the per-version sizes): one constant when every Rust target
+/// agrees, else one per group of Rust targets.
 fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String) {
     let def = &spec.structs[index];
-    let rust = rust_targets();
+    let names = CNames::new(spec);
+    if def.size_macro.is_some() {
+        let mut macros: Vec<String> = Vec::new();
+        for t in rust_targets() {
+            for m in names.size_macros(index, t) {
+                if !macros.contains(&m.name) {
+                    macros.push(m.name);
+                }
+            }
+        }
+        for (number, name) in macros.iter().enumerate() {
+            let value = |t: Target| {
+                names
+                    .size_macros(index, t)
+                    .into_iter()
+                    .find(|m| m.name == *name)
+                    .and_then(|m| layouts.get(m.version, t, index))
+                    .map(|l| l.size)
+            };
+            size_constant(
+                spec,
+                out,
+                name,
+                &format!(
+                    "`sizeof` of `{}`'s size number {number}, counted from 0 in version order",
+                    def.name
+                ),
+                &format!("`{}`: size number {number}", def.name),
+                value,
+            );
+        }
+    }
     for version in spec.versions() {
-        for (what, label) in [
-            ("SIZE", "`sizeof`"),
-            (
-                "FEATURE_SIZE",
-                "the end of the last field (the length a caller announces)",
-            ),
-        ] {
+        for what in ["SIZE", "FEATURE_SIZE"] {
+            if what == "SIZE" && def.size_macro.is_some() {
+                continue;
+            }
             let value = |t: Target| {
                 layouts.get(version, t, index).map(|l| match what {
                     "SIZE" => l.size,
                     _ => l.feature_size,
                 })
             };
-            // The spec's own targets decide whether a declared constant can
-            // be checked; every Rust target gets a value, as every Rust
-            // target gets the layout assertions (a spec that promises only
-            // x86_64 still compiles, truthfully, for i686).
-            let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
-            let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
-            if everywhere.iter().all(Option::is_none) {
-                continue;
-            }
-            let name = size_const(def, what, version);
-            // A spec that names the constant itself (Linux's
-            // CLONE_ARGS_SIZE_VER0) keeps its own, checked against the engine.
-            let declared = spec
-                .constants
-                .iter()
-                .any(|c| constant_name(spec, &c.name) == name);
-            if declared {
-                if let (Some(Some(v)), true) =
-                    (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
-                {
-                    let message = format!(
-                        "the spec's constant `{name}` is not {v}, the {} of `{}` in version {version}",
-                        what.to_ascii_lowercase().replace('_', " "),
-                        def.name
-                    );
-                    let _ = writeln!(
-                        out,
-                        "const _: () = assert!({name} as u64 == {v}, {message:?});"
-                    );
-                }
-                continue;
-            }
-            doc(
+            let (name, label) = match what {
+                "SIZE" => (names.size(def, version), "`sizeof`"),
+                _ => (
+                    names.feature_size(def, version),
+                    "the end of the last field (the length a caller announces)",
+                ),
+            };
+            size_constant(
+                spec,
                 out,
-                "",
-                &format!("`{}` in version {version}: {label}.", def.name),
+                &name,
+                &format!("`{}` in version {version}: {label}", def.name),
+                &format!(
+                    "the {} of `{}` in version {version}",
+                    what.to_ascii_lowercase().replace('_', " "),
+                    def.name
+                ),
+                value,
             );
-            if everywhere.windows(2).all(|w| w[0] == w[1]) {
-                if let Some(Some(v)) = everywhere.first() {
-                    let _ = writeln!(out, "pub const {name}: usize = {v};");
-                }
-                continue;
-            }
-            for (v, members) in group_by(&rust, value) {
-                if let Some(v) = v {
-                    let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
-                    let _ = writeln!(out, "pub const {name}: usize = {v};");
-                }
-            }
         }
     }
     out.push('\n');
+}
+
+/// One size constant `name`, valued per target by `value`: defined with a
+/// doc comment saying `label`, or, when the spec declares a constant of
+/// that C name itself (Linux's `CLONE_ARGS_SIZE_VER0`), asserted to equal
+/// the engine's number (`what`) on the spec's targets.
+fn size_constant(
+    spec: &Spec,
+    out: &mut String,
+    name: &str,
+    label: &str,
+    what: &str,
+    value: impl Fn(Target) -> Option<u64>,
+) {
+    let names = CNames::new(spec);
+    let rust = rust_targets();
+    // The spec's own targets decide whether a declared constant can be
+    // checked; every Rust target gets a value, as every Rust target gets
+    // the layout assertions (a spec that promises only x86_64 still
+    // compiles, truthfully, for i686).
+    let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
+    let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
+    if everywhere.iter().all(Option::is_none) {
+        return;
+    }
+    let declared = spec.constants.iter().any(|c| names.constant(c) == name);
+    if declared {
+        if let (Some(Some(v)), true) = (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
+        {
+            let message = format!("the spec's constant `{name}` is not {v}, {what}");
+            let _ = writeln!(
+                out,
+                "const _: () = assert!({name} as u64 == {v}, {message:?});"
+            );
+        }
+        return;
+    }
+    doc(out, "", &format!("{label}."));
+    if everywhere.windows(2).all(|w| w[0] == w[1]) {
+        if let Some(Some(v)) = everywhere.first() {
+            let _ = writeln!(out, "pub const {name}: usize = {v};");
+        }
+        return;
+    }
+    for (v, members) in group_by(&rust, &value) {
+        if let Some(v) = v {
+            let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
+            let _ = writeln!(out, "pub const {name}: usize = {v};");
+        }
+    }
 }
 
 /// The zero value of a field type, without `unsafe`.
@@ -738,9 +876,17 @@ fn zero_value(ty: &Type) -> String {
     }
 }
 
-fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
+fn impl_block(
+    spec: &Spec,
+    index: usize,
+    plan: &Alignment,
+    cx: &accessors::Ctx,
+    out: &mut String,
+) -> Result<(), SpecError> {
     let def = &spec.structs[index];
     let name = rust_ident(&def.name);
+    // Accessors are named after the spec's fields (`set___reserved_1`).
+    out.push_str("#[allow(non_snake_case)]\n");
     let _ = writeln!(out, "impl {name} {{");
     doc(out, "    ", "Every field zero.");
     match def.kind {
@@ -752,127 +898,30 @@ fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
         }
         StructKind::Struct => {
             out.push_str("    pub const ZERO: Self = Self {\n");
-            for (fi, f) in def.fields.iter().enumerate() {
-                let zero = zero_value(&f.ty);
-                let value = match plan.wrap(index, fi) {
-                    Some(a) => format!("Aligned{a}({zero})"),
-                    None => zero,
+            for binding in bindings(spec, index, plan, &cx.bits[index]) {
+                let zero = match cx.bits[index].run_of(binding.index) {
+                    Some((_, run)) => bits::zero(run),
+                    None => {
+                        let f = &def.fields[binding.index];
+                        let zero = zero_value(&f.ty);
+                        match plan.wrap(index, binding.index) {
+                            Some(a) => format!("Aligned{a}({zero})"),
+                            None => zero,
+                        }
+                    }
                 };
-                let _ = writeln!(out, "        {}: {value},", rust_ident(&f.name));
+                let _ = writeln!(out, "        {}: {zero},", binding.rust_name);
             }
             out.push_str("    };\n");
-            // Unions have no safe field reads: their accessors are left out.
-            for (fi, f) in def.fields.iter().enumerate() {
-                accessor(spec, def, f, plan.wrap(index, fi).is_some(), out);
-            }
         }
     }
+    accessors::write(cx, index, out)?;
     out.push_str("}\n\n");
     let _ = writeln!(
         out,
         "impl ::core::default::Default for {name} {{\n    fn default() -> Self {{\n        Self::ZERO\n    }}\n}}\n"
     );
-}
-
-/// `read_<field>(&self, length[, features]) -> Option<T>`: the field when
-/// it is on under the agreement (the contract's negotiation model: the
-/// version that introduced it fits in `length`, and its feature, if any, is
-/// agreed), read with one volatile load when the kernel may write it.
-fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut String) {
-    if f.reserved || f.ty.is_flexible() {
-        return;
-    }
-    let ty = rust_type(&f.ty);
-    // Through the `AlignedN` wrapper to the value, so callers get a `u64`.
-    let field = if wrapped {
-        format!("{}.0", rust_ident(&f.name))
-    } else {
-        rust_ident(&f.name)
-    };
-    let features = spec.has_features();
-    let mut text = format!(
-        "`{}` when it is on: version {}'s feature_size is within the agreed `length`",
-        f.name, f.since
-    );
-    if let Some(feat) = f.feature.as_deref().and_then(|n| spec.feature(n)) {
-        let _ = write!(
-            text,
-            ", and feature `{}` is set in the agreed `features` (both sides' words ANDed)",
-            feat.name
-        );
-    }
-    text.push('.');
-    let read = if def.packed {
-        text.push_str(" A packed field: read by copy, without single-copy atomicity.");
-        // A copy into a local: a reference to a packed field is an error,
-        // and `{ self.x }` would draw `unused_braces`.
-        format!("self.{field}")
-    } else if f.writer == Writer::User {
-        format!("self.{field}")
-    } else {
-        text.push_str(if f.ty.scalar().is_some() && matches!(f.ty, Type::Scalar(_)) {
-            " The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word."
-        } else {
-            " The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole)."
-        });
-        format!("unsafe {{ ::core::ptr::read_volatile(::core::ptr::addr_of!(self.{field})) }}")
-    };
-    doc(out, "    ", &text);
-    out.push_str("    #[inline]\n");
-    let params = if features {
-        "length: usize, features: &[u64]"
-    } else {
-        "length: usize"
-    };
-    let _ = writeln!(
-        out,
-        "    pub fn read_{}(&self, {params}) -> ::core::option::Option<{ty}> {{",
-        f.name
-    );
-    let bound = size_const(def, "FEATURE_SIZE", f.since);
-    // A constant the spec declares itself has the spec's type.
-    let bound = if spec
-        .constants
-        .iter()
-        .any(|c| constant_name(spec, &c.name) == bound)
-    {
-        format!("{bound} as usize")
-    } else {
-        bound
-    };
-    let _ = writeln!(
-        out,
-        "        if length < {bound} {{\n            return ::core::option::Option::None;\n        }}"
-    );
-    match f.feature.as_deref().and_then(|n| spec.feature(n)) {
-        Some(feat) => {
-            // `first()` for word 0: what clippy asks of code that includes this.
-            let word = match feat.word() {
-                0 => "features.first()".to_string(),
-                n => format!("features.get({n})"),
-            };
-            let _ = writeln!(
-                out,
-                "        match {word} {{\n            ::core::option::Option::Some(word) if word & {:#x} != 0 => {{}}\n            _ => return ::core::option::Option::None,\n        }}",
-                1u64 << feat.position()
-            );
-        }
-        None if features => out.push_str("        let _ = features;\n"),
-        None => {}
-    }
-    if read.starts_with("unsafe") {
-        out.push_str(
-            "        // SAFETY: `self` is a valid, aligned reference; the field is plain data.\n",
-        );
-    }
-    if def.packed {
-        let _ = writeln!(
-            out,
-            "        let value = {read};\n        ::core::option::Option::Some(value)\n    }}"
-        );
-    } else {
-        let _ = writeln!(out, "        ::core::option::Option::Some({read})\n    }}");
-    }
+    Ok(())
 }
 
 /// One `const` block per group of Rust targets on which the struct lays
@@ -929,32 +978,45 @@ fn write_assertions(
             )
         );
         for binding in fields {
-            let Some(fl) = layout.field(binding.index) else {
-                continue;
-            };
             let spec_name = def
                 .fields
                 .get(binding.index)
                 .map_or("?", |f| f.name.as_str());
+            // A bitfield storage covers the bytes its bitfields touch.
+            let (what, offset, size) = if binding.bits.is_empty() {
+                let Some(fl) = layout.field(binding.index) else {
+                    continue;
+                };
+                (format!("`{}.{spec_name}`", def.name), fl.offset, fl.size)
+            } else {
+                let placed: Vec<_> = binding
+                    .bits
+                    .iter()
+                    .filter_map(|&i| layout.field(i))
+                    .collect();
+                let (Some(lo), Some(hi)) = (
+                    placed.iter().map(|f| f.offset).min(),
+                    placed.iter().map(|f| f.end()).max(),
+                ) else {
+                    continue;
+                };
+                (
+                    format!("`{}`: the bitfields from `{spec_name}`", def.name),
+                    lo,
+                    hi - lo,
+                )
+            };
             let _ = writeln!(
                 out,
-                "    assert!(::core::mem::offset_of!({rust_type}, {}) == {}, {:?});",
+                "    assert!(::core::mem::offset_of!({rust_type}, {}) == {offset}, {:?});",
                 binding.rust_name,
-                fl.offset,
-                format!(
-                    "`{}.{spec_name}`: offset is not {} as the spec says",
-                    def.name, fl.offset
-                )
+                format!("{what}: offset is not {offset} as the spec says")
             );
             let _ = writeln!(
                 out,
-                "    assert!(::core::mem::size_of::<{}>() == {}, {:?});",
+                "    assert!(::core::mem::size_of::<{}>() == {size}, {:?});",
                 binding.rust_type,
-                fl.size,
-                format!(
-                    "`{}.{spec_name}`: size is not {} as the spec says",
-                    def.name, fl.size
-                )
+                format!("{what}: size is not {size} as the spec says")
             );
         }
         out.push_str("};\n");
