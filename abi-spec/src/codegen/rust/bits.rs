@@ -195,37 +195,60 @@ type RunSpans = (Vec<usize>, Vec<(u64, u64)>);
 fn runs_in(spec: &Spec, struct_index: usize, version: u32, layouts: &[&Layout]) -> Vec<RunSpans> {
     let def = &spec.structs[struct_index];
     let mut runs = Vec::new();
-    let mut current: Option<RunSpans> = None;
+    // The run being gathered, with the first bit after it per class.
+    let mut current: Option<(RunSpans, Vec<u64>)> = None;
     for (index, field, _) in def.view(version) {
-        match field.bits {
-            Some(0) => {}
-            Some(_) => {
-                let places: Vec<(u64, u64)> = layouts
-                    .iter()
-                    .map(|l| l.field(index).map_or((0, 0), |f| (f.offset, f.end())))
-                    .collect();
-                match &mut current {
-                    Some((fields, spans))
-                        if places
-                            .iter()
-                            .zip(spans.iter())
-                            .any(|(p, s)| p.0 < s.1 && s.0 < p.1) =>
-                    {
-                        fields.push(index);
-                        for (s, p) in spans.iter_mut().zip(&places) {
-                            *s = (s.0.min(p.0), s.1.max(p.1));
-                        }
-                    }
-                    _ => {
-                        runs.extend(current.take());
-                        current = Some((vec![index], places));
-                    }
+        let Some(width) = field.bits else {
+            runs.extend(current.take().map(|(r, _)| r));
+            continue;
+        };
+        if width == 0 {
+            continue;
+        }
+        // Per class: its bytes, its first bit, and whether that bit starts
+        // a unit of its type (where C starts a new storage unit).
+        let places: Vec<((u64, u64), u64, bool)> = layouts
+            .iter()
+            .map(|l| {
+                let placed = l.field(index);
+                let bytes = placed.map_or((0, 0), |f| (f.offset, f.end()));
+                let start = placed.and_then(|f| f.bits).map_or(0, |b| b.offset);
+                let unit = field.ty.scalar().map_or(8, |s| l.target.scalar_size(s) * 8);
+                (bytes, start, start % unit == 0)
+            })
+            .collect();
+        let joins = current.as_ref().is_some_and(|((_, spans), ends)| {
+            places
+                .iter()
+                .zip(spans.iter().zip(ends))
+                .any(|(&(p, start, new_unit), (s, &end))| {
+                    let shares_a_byte = p.0 < s.1 && s.0 < p.1;
+                    let continues = start == end && !new_unit;
+                    shares_a_byte || continues
+                })
+        });
+        let ends: Vec<u64> = places
+            .iter()
+            .map(|&(_, start, _)| start + u64::from(width))
+            .collect();
+        match &mut current {
+            Some(((fields, spans), run_ends)) if joins => {
+                fields.push(index);
+                for (s, &(p, _, _)) in spans.iter_mut().zip(&places) {
+                    *s = (s.0.min(p.0), s.1.max(p.1));
+                }
+                for (e, n) in run_ends.iter_mut().zip(ends) {
+                    *e = (*e).max(n);
                 }
             }
-            None => runs.extend(current.take()),
+            _ => {
+                runs.extend(current.take().map(|(r, _)| r));
+                let spans = places.iter().map(|&(p, _, _)| p).collect();
+                current = Some(((vec![index], spans), ends));
+            }
         }
     }
-    runs.extend(current);
+    runs.extend(current.map(|(r, _)| r));
     runs
 }
 
@@ -290,9 +313,10 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
                 diagnostics.push(
                     Diagnostic::error(
                         format!(
-                            "`{}`: the bitfields from `{}` cover {len} bytes on {} and {} on {}: one Rust field cannot hold them on every target",
+                            "`{}`: the bitfields from `{}` cover {} on {} and {} on {}: one Rust field cannot hold them on every target",
                             def.name,
                             first.name,
+                            bytes(len),
                             classes[0].rep,
                             hi - lo,
                             classes[ci].rep
@@ -514,7 +538,8 @@ fn verify(
                         raised = true;
                         continue;
                     }
-                    let Some(problem) = difference(spec, si, c, r, &slots[si], mine, ci) else {
+                    let Some((problem, blame)) = difference(spec, si, c, r, &slots[si], mine, ci)
+                    else {
                         continue;
                     };
                     if mine.iter().any(|d| matches!(d.storage, Storage::Int(_))) {
@@ -523,11 +548,10 @@ fn verify(
                         }
                         continue 'choice;
                     }
-                    let first = mine.first().map(|d| d.fields[0]);
                     return Err(error(
                         spec,
                         si,
-                        first,
+                        blame,
                         format!(
                             "`{}` has bitfields Rust cannot lay out as C does on {}: {problem}",
                             spec.structs[si].name, class.rep
@@ -552,19 +576,24 @@ fn difference(
     slots: &[Slot],
     drafts: &[Draft],
     class: usize,
-) -> Option<String> {
+) -> Option<(String, Option<usize>)> {
     let def = &spec.structs[si];
+    let first_run = drafts.first().map(|d| d.fields[0]);
     if r.align != c.align {
-        return Some(format!(
-            "Rust's alignment would be {}, C's is {}",
-            r.align, c.align
+        return Some((
+            format!("Rust's alignment would be {}, C's is {}", r.align, c.align),
+            first_run,
         ));
     }
     for placed in &r.fields {
-        let (name, want) = match slots.get(placed.index)? {
+        let (name, want, blame) = match slots.get(placed.index)? {
             Slot::Field(fi) => {
                 let f = c.field(*fi)?;
-                (format!("`{}`", def.fields[*fi].name), (f.offset, f.size))
+                (
+                    format!("`{}`", def.fields[*fi].name),
+                    (f.offset, f.size),
+                    *fi,
+                )
             }
             Slot::Run(ri) => {
                 let d = &drafts[*ri];
@@ -575,17 +604,34 @@ fn difference(
                         def.fields[d.fields[0]].name
                     ),
                     (lo, hi - lo),
+                    d.fields[0],
                 )
             }
         };
         if (placed.offset, placed.size) != want {
-            return Some(format!(
-                "{name} would lie at offset {} ({} bytes), C puts it at {} ({} bytes)",
-                placed.offset, placed.size, want.0, want.1
+            return Some((
+                format!(
+                    "{name} would lie at offset {} ({}), C puts it at {} ({})",
+                    placed.offset,
+                    bytes(placed.size),
+                    want.0,
+                    bytes(want.1)
+                ),
+                Some(blame),
             ));
         }
     }
-    (r.size != c.size).then(|| format!("Rust's size would be {}, C's is {}", r.size, c.size))
+    (r.size != c.size).then(|| {
+        (
+            format!("Rust's size would be {}, C's is {}", r.size, c.size),
+            first_run,
+        )
+    })
+}
+
+/// `1 byte`, `3 bytes`.
+fn bytes(n: u64) -> String {
+    format!("{n} byte{}", if n == 1 { "" } else { "s" })
 }
 
 fn error(spec: &Spec, si: usize, field: Option<usize>, message: String) -> SpecError {
