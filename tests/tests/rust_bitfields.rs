@@ -832,6 +832,86 @@ mod run_time {
         );
     }
 
+    mod perf {
+        #![allow(dead_code)]
+        abi_derive::generate!("nostd/specs/perf.toml");
+    }
+
+    /// The generated `perf_event_attr` and `perf_branch_entry` against
+    /// Linux's own header: the same members set through the accessors and
+    /// through C designated initialisers give the same bytes.
+    #[test]
+    #[cfg_attr(no_gcc, ignore = "needs gcc")]
+    #[cfg_attr(no_uapi_headers, ignore = "needs the Linux uapi headers")]
+    fn generated_perf_event_attr_is_the_headers() {
+        let source = "#include <linux/perf_event.h>\n\
+            const struct perf_event_attr attr = { .type = PERF_TYPE_HARDWARE, .size = PERF_ATTR_SIZE_VER7,\n\
+              .config = 2, .sample_freq = 4000, .sample_type = 0x107, .read_format = 3,\n\
+              .disabled = 1, .exclude_kernel = 1, .precise_ip = 2, .freq = 1, .sample_id_all = 1,\n\
+              .exclude_callchain_user = 1, .sigtrap = 1, .wakeup_watermark = 9, .bp_type = 3,\n\
+              .config1 = 0xfeed, .config2 = 5, .branch_sample_type = 6, .clockid = -7,\n\
+              .sample_max_stack = 127, .aux_sample_size = 11, .sig_data = 42 };\n\
+            const struct perf_branch_entry entry = { .from = 1, .to = 2, .predicted = 1,\n\
+              .cycles = 0xabcd, .type = 9, .spec = 2, .new_type = 5, .priv = 6 };\n";
+        let object = oracle::compile(Target::X86_64, source, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let c_attr = oracle::symbol_bytes(&object, "attr").unwrap_or_else(|e| panic!("{e}"));
+        let c_entry = oracle::symbol_bytes(&object, "entry").unwrap_or_else(|e| panic!("{e}"));
+        let rust_attr = with::<perf::perf_event_attr>(|a| {
+            a.r#type = perf::PerfTypeId::HARDWARE.bits();
+            a.size = perf::PERF_ATTR_SIZE_VER7 as u32;
+            a.config = 2;
+            a.set_sample_freq(4000);
+            a.sample_type = 0x107;
+            a.read_format = 3;
+            a.set_disabled(1);
+            a.set_exclude_kernel(1);
+            a.set_precise_ip(2);
+            a.set_freq(1);
+            a.set_sample_id_all(1);
+            a.set_exclude_callchain_user(1);
+            a.set_sigtrap(1);
+            a.set_wakeup_watermark(9);
+            a.bp_type = 3;
+            a.set_config1(0xfeed);
+            a.set_config2(5);
+            a.branch_sample_type = 6;
+            a.clockid = -7;
+            a.sample_max_stack = 127;
+            a.aux_sample_size = 11;
+            a.sig_data = 42;
+        });
+        assert_eq!(rust_attr, c_attr);
+        let rust_entry = with::<perf::perf_branch_entry>(|e| {
+            e.from = 1;
+            e.to = 2;
+            e.set_predicted(1);
+            e.set_cycles(0xabcd);
+            e.set_type(9);
+            e.set_spec(2);
+            e.set_new_type(5);
+            e.set_priv(6);
+        });
+        assert_eq!(rust_entry, c_entry);
+        // And back: the getters read C's bytes.
+        let mut attr = perf::perf_event_attr::ZERO;
+        // SAFETY: perf_event_attr is plain data of exactly these bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                c_attr.as_ptr(),
+                std::ptr::addr_of_mut!(attr).cast::<u8>(),
+                c_attr.len(),
+            );
+        }
+        assert_eq!(attr.precise_ip(), 2);
+        assert_eq!(attr.sigtrap(), 1);
+        assert_eq!(attr.inherit(), 0);
+        assert_eq!(attr.sample_period(), 4000);
+        assert_eq!(attr.wakeup_events(), 9);
+        assert_eq!(attr.bp_addr(), 0xfeed);
+        assert_eq!(attr.read_sig_data(perf::PERF_ATTR_SIZE_VER7), Some(42));
+        assert_eq!(attr.read_sig_data(perf::PERF_ATTR_SIZE_VER6), None);
+    }
+
     #[test]
     fn signed_values_round_trip_and_setters_keep_the_low_bits() {
         let mut v = g::signed_bits::ZERO;

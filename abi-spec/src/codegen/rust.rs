@@ -424,7 +424,9 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     }
     for (index, own_bits) in bits.iter().enumerate() {
         struct_item(spec, index, &plan, &cx, &mut out);
-        size_constants(spec, &layouts, index, &mut out);
+        if !cx.member_only[index] {
+            size_constants(spec, &layouts, index, &mut out);
+        }
         bits::places(spec, index, own_bits, &mut out);
         impl_block(spec, index, &plan, &cx, &mut out)?;
         let def = &spec.structs[index];

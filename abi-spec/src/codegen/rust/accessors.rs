@@ -33,16 +33,38 @@ pub(super) struct Ctx<'s> {
     /// Per struct: a union whose members may be read safely (see the
     /// module docs); false for structs.
     pub uniform: Vec<bool>,
+    /// Per struct: the type of anonymous members only (C has no name for
+    /// it, nor size macros): never negotiated on its own, so it has no
+    /// size constants and no `read_*` of its own; the enclosing struct
+    /// reads its members.
+    pub member_only: Vec<bool>,
 }
 
 impl<'s> Ctx<'s> {
     pub fn new(spec: &'s Spec, plan: &'s Alignment, bits: &'s [StructBits]) -> Ctx<'s> {
         let uniform = uniform_unions(spec, bits);
+        let mut anonymous = vec![false; spec.structs.len()];
+        let mut named = vec![false; spec.structs.len()];
+        for field in spec.structs.iter().flat_map(|s| &s.fields) {
+            if let Some(i) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
+                if field.is_anonymous_member() {
+                    anonymous[i] = true;
+                } else {
+                    named[i] = true;
+                }
+            }
+        }
+        let member_only = anonymous
+            .iter()
+            .zip(&named)
+            .map(|(&a, &n)| a && !n)
+            .collect();
         Ctx {
             spec,
             plan,
             bits,
             uniform,
+            member_only,
         }
     }
 }
@@ -244,7 +266,7 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
             getter(cx, &own, out);
             setter(cx, &own, out);
         }
-        if !field.reserved && !field.ty.is_flexible() {
+        if !field.reserved && !field.ty.is_flexible() && !cx.member_only[si] {
             claim(format!("read_{}", field.name), own.leaf);
             reader(cx, si, &own, out);
         }
@@ -257,7 +279,7 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
             claim(format!("set_{}", f.name), member.leaf);
             getter(cx, member, out);
             setter(cx, member, out);
-            if !member.fields(spec).any(|f| f.reserved) {
+            if !cx.member_only[si] && !member.fields(spec).any(|f| f.reserved) {
                 claim(format!("read_{}", f.name), member.leaf);
                 reader(cx, si, member, out);
             }
@@ -528,10 +550,20 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     } else {
         bound
     };
-    let _ = writeln!(
-        out,
-        "        if length < {bound} {{\n            return ::core::option::Option::None;\n        }}"
-    );
+    // A bound of 0 everywhere (a field of no bytes at the start) holds for
+    // any length, and `length < 0` is a comparison clippy refuses.
+    let zero = super::rust_targets().into_iter().all(|t| {
+        spec.layout(si, t, since)
+            .is_some_and(|l| l.feature_size == 0)
+    });
+    if zero {
+        out.push_str("        let _ = length;\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "        if length < {bound} {{\n            return ::core::option::Option::None;\n        }}"
+        );
+    }
     for feat in &features {
         // `first()` for word 0: what clippy asks of code that includes this.
         let word = match feat.word() {
