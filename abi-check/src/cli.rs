@@ -1,4 +1,6 @@
-//! The command line, as `../shared/CONTRACT.md` §2 fixes it.
+//! The command line: the commands, options and formats that scripts rely
+//! on (docs/ci.md lists the exit codes and output shapes). Additions are
+//! fine; renaming or removing anything here breaks someone's pipeline.
 
 use std::path::PathBuf;
 
@@ -75,9 +77,16 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// What `--deny` makes fatal.
@@ -146,9 +155,16 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// Output formats of `compat` and `matrix`.
@@ -186,6 +202,11 @@ pub struct CompatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompatFormat::Text)]
     pub format: CompatFormat,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// `abi-check matrix`.
@@ -222,7 +243,7 @@ pub enum MatrixAnnounces {
 pub enum HeaderStyle {
     /// As Linux writes include/uapi: `<linux/types.h>`, `__u32`, `__aligned_u64`.
     Uapi,
-    /// Portable C: `<stdint.h>`, `uint32_t`, `_Alignas`.
+    /// Portable C: `<stdint.h>`, `uint32_t`, `__attribute__((aligned(N)))`.
     Stdint,
 }
 
@@ -295,6 +316,11 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// Output formats of `dump`.
@@ -478,9 +504,16 @@ pub struct ChangedArgs {
     /// Also append the Markdown report to FILE (`$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// `abi-check completions`.

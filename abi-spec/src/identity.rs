@@ -124,10 +124,11 @@ pub fn pair(old_def: &StructDef, new_def: &StructDef, pairs: &[(&Layout, &Layout
                 let g = &new_def.fields[ni];
                 old_def.field(&g.name).is_none()
                     && g.ty == field.ty
+                    && g.bits == field.bits
                     && g.since == field.since
                     && g.was_reserved == field.was_reserved
                     && pairs.iter().all(|(o, n)| match (o.field(oi), n.field(ni)) {
-                        (Some(a), Some(b)) => (a.offset, a.size) == (b.offset, b.size),
+                        (Some(a), Some(b)) => a.bit_range() == b.bit_range(),
                         _ => false,
                     })
             });

@@ -387,6 +387,14 @@ impl Field {
         self.bits.is_some()
     }
 
+    /// The type as messages show it: `u32`, or `u64:1` for a bitfield.
+    pub fn type_text(&self) -> String {
+        match self.bits {
+            Some(bits) => format!("{}:{bits}", self.ty),
+            None => self.ty.to_string(),
+        }
+    }
+
     /// True for a member C writes without a name whose members belong to
     /// the enclosing struct (an anonymous struct or union).
     pub fn is_anonymous_member(&self) -> bool {

@@ -129,6 +129,17 @@ fn findings_are_well_formed(findings: &[Finding], specs: &[&abi_spec::Spec]) {
                 "a finding on no feature of its specs: {f:?}"
             );
         }
+        if let Some(flag) = &f.flag {
+            assert!(
+                specs.iter().any(
+                    |s| s.flags.iter().any(|set| set
+                        .values
+                        .iter()
+                        .any(|v| format!("{}{}", set.prefix, v.name) == *flag))
+                ),
+                "a finding on no flag value of its specs: {f:?}"
+            );
+        }
         for t in &f.targets {
             assert!(
                 specs.iter().any(|s| s.abi.targets.contains(t)),

@@ -34,6 +34,8 @@ pub struct FieldM {
     /// The field's own `writer`, when it overrides the struct's.
     pub writer: Option<&'static str>,
     pub align: Option<u64>,
+    /// A bitfield's width.
+    pub bits: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +86,9 @@ impl Model {
             if let Some(w) = f.writer {
                 s += &format!("writer = \"{w}\"\n");
             }
+            if let Some(b) = f.bits {
+                s += &format!("bits = {b}\n");
+            }
             if let Some(a) = f.align {
                 s += &format!("align = {a}\n");
             }
@@ -117,6 +122,7 @@ pub fn field(name: String, ty: &str) -> FieldM {
         reserved: false,
         was_reserved: None,
         writer: None,
+        bits: None,
         align: None,
     }
 }
@@ -136,9 +142,27 @@ pub fn slot() -> impl Strategy<Value = Vec<&'static str>> {
     ]
 }
 
+/// [`slot`], or a flags word as perf_event_attr's: bitfields and reserved
+/// bits filling one u64.
+pub fn slot_with_bits() -> impl Strategy<Value = Vec<&'static str>> {
+    prop_oneof![
+        4 => slot(),
+        1 => Just(vec!["u64:1", "u64:3", "reserved u64:60"]),
+    ]
+}
+
 pub fn model() -> impl Strategy<Value = Model> {
+    model_of(slot().boxed())
+}
+
+/// A model whose slots may hold bitfields.
+pub fn model_with_bits() -> impl Strategy<Value = Model> {
+    model_of(slot_with_bits().boxed())
+}
+
+fn model_of(slots: BoxedStrategy<Vec<&'static str>>) -> impl Strategy<Value = Model> {
     (
-        prop::collection::vec(slot(), 1..5),
+        prop::collection::vec(slots, 1..5),
         0usize..3,
         prop::collection::vec(any::<Index>(), 16),
     )
@@ -161,7 +185,10 @@ pub fn model() -> impl Strategy<Value = Model> {
                     },
                     None => field(format!("f{n}"), ty),
                 };
-                if f.ty.ends_with("64") {
+                if let Some((t, bits)) = f.ty.clone().split_once(':') {
+                    f.ty = t.to_string();
+                    f.bits = bits.parse().ok();
+                } else if f.ty.ends_with("64") {
                     f.align = Some(8);
                 }
                 if !f.reserved && !features.is_empty() {
@@ -173,11 +200,14 @@ pub fn model() -> impl Strategy<Value = Model> {
             if fields.iter().all(|f| f.reserved) {
                 fields.push(field("last".into(), "u32"));
             }
+            // Bitfields align a struct differently on m68k (not at all) and
+            // Arm; an explicit alignment keeps every target's size alike.
+            let align = fields.iter().any(|f| f.bits.is_some()).then_some(8);
             Model {
                 version: 1,
                 features,
                 fields,
-                align: None,
+                align,
                 writer: None,
                 targets: None,
             }
@@ -331,8 +361,11 @@ pub fn claim_unreserved(base: &Model, live_index: usize) -> (Model, Rule) {
     // The last field of a run of reserved bytes, so that growing it reaches
     // bytes that were never reserved.
     let n = base.fields.len();
-    let reserved =
-        (0..n).find(|&r| base.fields[r].reserved && (r + 1 == n || !base.fields[r + 1].reserved));
+    let reserved = (0..n).find(|&r| {
+        base.fields[r].reserved
+            && base.fields[r].bits.is_none()
+            && (r + 1 == n || !base.fields[r + 1].reserved)
+    });
     let (i, ty, rule) = match reserved {
         Some(r) => (r, "[u8; 12]", Rule::RESERVED_CLAIMED_UNSAFELY),
         None => (live_index, "[u8; 1]", Rule::FIELD_INSERTED),
@@ -343,6 +376,7 @@ pub fn claim_unreserved(base: &Model, live_index: usize) -> (Model, Rule) {
     f.since = 2;
     f.reserved = false;
     f.was_reserved = Some(1);
+    f.bits = None;
     f.align = None;
     f.feature = Some("claim".into());
     (new, rule)
@@ -384,6 +418,14 @@ pub enum Change {
     /// A `u32` is appended, gated by a new feature: the struct may end in
     /// tail padding.
     AppendSmall,
+    /// A one-bit flag claims the first bit of reserved bits, gated by a
+    /// new feature (perf_event_attr's way of growing).
+    ClaimBitNewGate,
+    /// The same, gated by a feature the older version has.
+    ClaimBitOldGate,
+    /// A bitfield is one bit wider, taking a bit of the reserved bits after
+    /// it.
+    WidenBits,
     /// A feature is added.
     AddFeature,
     /// A feature gets another name (same bit, same history).
@@ -411,6 +453,9 @@ pub fn change() -> impl Strategy<Value = Change> {
         Just(Change::AppendUngated),
         Just(Change::AppendReserved),
         Just(Change::AppendSmall),
+        Just(Change::ClaimBitNewGate),
+        Just(Change::ClaimBitOldGate),
+        Just(Change::WidenBits),
         Just(Change::AddFeature),
         Just(Change::RenameFeature),
         Just(Change::RetireFeature),
@@ -426,6 +471,7 @@ pub fn growth() -> impl Strategy<Value = Change> {
         Just(Change::ClaimNewGate),
         Just(Change::AppendReserved),
         Just(Change::AppendSmall),
+        Just(Change::ClaimBitNewGate),
         Just(Change::AddFeature),
     ]
 }
@@ -557,6 +603,41 @@ pub fn evolve(model: &Model, change: Change, version: u32, at: Index) -> Option<
                 ..field(format!("small{n}"), "u32")
             });
         }
+        Change::ClaimBitNewGate | Change::ClaimBitOldGate => {
+            let reserved_bits: Vec<usize> = (0..new.fields.len())
+                .filter(|&i| new.fields[i].reserved && new.fields[i].bits.is_some_and(|b| b >= 2))
+                .collect();
+            let j = *reserved_bits.get(at.index(reserved_bits.len().max(1)))?;
+            let feature = match change {
+                Change::ClaimBitOldGate => new.feature_by(version - 1, None, at)?,
+                _ => new.new_feature(version),
+            };
+            let reserved = new.fields[j].clone();
+            new.fields[j].bits = reserved.bits.map(|b| b - 1);
+            let n = new.fields.len();
+            new.fields.insert(
+                j,
+                FieldM {
+                    since: version,
+                    was_reserved: Some(reserved.since),
+                    feature: Some(feature),
+                    bits: Some(1),
+                    ..field(format!("flag{n}"), &reserved.ty)
+                },
+            );
+        }
+        Change::WidenBits => {
+            let i = (0..new.fields.len()).find(|&i| {
+                !new.fields[i].reserved
+                    && new.fields[i].bits.is_some()
+                    && new
+                        .fields
+                        .get(i + 1)
+                        .is_some_and(|r| r.reserved && r.bits.is_some_and(|b| b >= 2))
+            })?;
+            new.fields[i].bits = new.fields[i].bits.map(|b| b + 1);
+            new.fields[i + 1].bits = new.fields[i + 1].bits.map(|b| b - 1);
+        }
         Change::AddFeature => {
             new.new_feature(version);
         }
@@ -593,7 +674,7 @@ pub fn evolve(model: &Model, change: Change, version: u32, at: Index) -> Option<
 /// layout class, which is where layouts can differ.
 pub fn based_model() -> impl Strategy<Value = Model> {
     (
-        model(),
+        model_with_bits(),
         prop::collection::vec((growth(), any::<Index>()), 0..3),
         prop_oneof![Just(None), Just(Some("kernel")), Just(Some("user"))],
         prop::collection::vec(

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use abi_dwarf::compare::{self, Verdict};
 use abi_dwarf::{CStruct, Format};
+use abi_spec::finding::Run;
 use serde_json::{json, Value};
 
 use crate::cli::VerifyArgs;
@@ -44,13 +45,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         }
         let index = spec.struct_index(spec_name).ok_or_else(|| {
             Failure::msg(format!(
-                "{file}: no struct `{}`; the spec defines {}",
+                "{file}: no struct `{}`; {}",
                 spec_name.escape_debug(),
-                spec.structs
-                    .iter()
-                    .map(|s| format!("`{}`", s.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                output::known_structs(&spec, spec_name)
             ))
         })?;
         if c_names.iter().any(|c| c.is_empty()) {
@@ -105,7 +102,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
             rows.push((label.clone(), dump.target.name().to_string(), verdict));
         }
     }
-    output::settle(&mut findings, &spec);
+    output::settle(&mut findings, &spec, Run::Verify, args.strict_waivers);
     let summary = table(&rows, &spec);
     let binaries: Vec<Value> = rows
         .iter()

@@ -607,6 +607,67 @@ fn wrappers(plan: &Alignment, out: &mut String) {
     }
 }
 
+/// The paragraph of a struct's documentation that says how the generated
+/// API is used: rustdoc of the generated code is where users learn it.
+fn struct_usage(spec: &Spec, index: usize, cx: &accessors::Ctx) -> String {
+    let def = &spec.structs[index];
+    let names = CNames::new(spec);
+    let feature_size = names.feature_size(def, 0).replace("VER0", "VER<n>");
+    let mut text = String::from(
+        "\nStart from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. ",
+    );
+    match &def.size_macro {
+        // Linux's numbering: one per distinct size, not per version.
+        Some(prefix) => {
+            let _ = write!(
+                text,
+                "`{prefix}<k>` is the k-th distinct `sizeof`, counted from 0 in version order, and \
+`{feature_size}` the end of the last field of version n, the length a caller of version n announces."
+            );
+        }
+        None => {
+            let _ = write!(
+                text,
+                "`{}` is `sizeof` in version n and `{feature_size}` the end of its last field, the \
+length a caller of version n announces.",
+                names.size(def, 0).replace("VER0", "VER<n>")
+            );
+        }
+    }
+    if def.kind == StructKind::Struct || cx.uniform[index] {
+        text.push_str(if spec.has_features() {
+            " Read a field with its `read_<field>(length, features)`, which gives `Some` only when \
+the field is on: `length` is the length both sides agreed on (the smaller of the two they \
+announced) and `features` the feature words both set (ANDed, word 0 first). Reading the field \
+directly skips that check."
+        } else {
+            " Read a field with its `read_<field>(length)`, which gives `Some` only when the field \
+is on: `length` is the length both sides agreed on (the smaller of the two they announced). \
+Reading the field directly skips that check."
+        });
+    }
+    let mut reached = Vec::new();
+    if def.fields.iter().any(|f| f.is_bitfield() && !f.unnamed) {
+        reached.push("its bitfields");
+    }
+    if def.fields.iter().any(Field::is_anonymous_member) {
+        reached.push("the members of its anonymous structs and unions");
+    }
+    if cx.uniform[index] {
+        reached.push("its fields (a union: reading a field directly needs `unsafe`)");
+    }
+    if !reached.is_empty() {
+        let list = reached.join(" and ");
+        let _ = write!(
+            text,
+            " {}{} have a getter `<name>()` and a setter `set_<name>()` too.",
+            list[..1].to_ascii_uppercase(),
+            &list[1..]
+        );
+    }
+    text
+}
+
 fn struct_item(spec: &Spec, index: usize, plan: &Alignment, cx: &accessors::Ctx, out: &mut String) {
     let def = &spec.structs[index];
     let bits = &cx.bits[index];
@@ -624,6 +685,9 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, cx: &accessors::Ctx,
             def.name
         ),
     );
+    if !cx.member_only[index] {
+        doc(out, "", &struct_usage(spec, index, cx));
+    }
     if def.kind == StructKind::Union && !cx.uniform[index] {
         doc(
             out,
@@ -890,7 +954,12 @@ fn impl_block(
     // Accessors are named after the spec's fields (`set___reserved_1`).
     out.push_str("#[allow(non_snake_case)]\n");
     let _ = writeln!(out, "impl {name} {{");
-    doc(out, "    ", "Every field zero.");
+    doc(
+        out,
+        "    ",
+        "Every field zero, reserved bytes included (they must be zero): the value to start \
+from in any version. `Default::default()` is the same.",
+    );
     match def.kind {
         StructKind::Union => {
             out.push_str(

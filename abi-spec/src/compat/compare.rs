@@ -82,14 +82,16 @@ pub(crate) fn is_reserved(def: &StructDef, f: &FieldLayout) -> bool {
     !identity::is_live(def, f)
 }
 
-/// The bytes that `layout` keeps reserved (must be zero).
+/// The bits that `layout` keeps reserved (must be zero), in allocation
+/// order: every range below counts bits, so that bitfields and bytes are
+/// judged alike.
 pub(crate) fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64)> {
     merged(
         layout
             .fields
             .iter()
             .filter(|f| is_reserved(def, f))
-            .map(|f| (f.offset, f.end()))
+            .map(FieldLayout::bit_range)
             .collect(),
     )
 }
@@ -214,7 +216,7 @@ impl StructComparison<'_, '_> {
                     if self.kept_reserved(old_fl.index) {
                         for ((o, _), r) in self.pairs.iter().zip(retired.iter_mut()) {
                             if let Some(f) = o.field(old_fl.index) {
-                                r.push((f.offset, f.end()));
+                                r.push(f.bit_range());
                             }
                         }
                         self.field_retired(old_fl.index, out);
@@ -286,17 +288,18 @@ impl StructComparison<'_, '_> {
             let Some(f) = o.field(old_index) else {
                 return false;
             };
-            let range = (f.offset, f.end());
+            let range = f.bit_range();
             let stayed = n
                 .fields
                 .iter()
                 .filter(|g| is_reserved(self.new_def, g))
                 .all(|g| {
-                    let overlapping = g.offset < range.1 && range.0 < g.end();
+                    let (start, end) = g.bit_range();
+                    let overlapping = start < range.1 && range.0 < end;
                     let name = &self.new_def.fields[g.index].name;
                     !overlapping
                         || o.fields.iter().all(|h| {
-                            self.old_def.fields[h.index].name != *name || h.offset == g.offset
+                            self.old_def.fields[h.index].name != *name || h.bit_range().0 == start
                         })
                 });
             stayed && contained(range, &reserved_ranges(self.new_def, n))
@@ -379,19 +382,20 @@ impl StructComparison<'_, '_> {
         let finding = |rule: Rule, message: String| {
             Finding::new(rule, message).on_struct(name).on_field(field)
         };
-        if old_field.ty != new_field.ty {
+        if old_field.ty != new_field.ty || old_field.bits != new_field.bits {
             out.push(
                 finding(
                     Rule::FIELD_RETYPED,
                     format!(
                         "`{name}.{field}` changed type from `{}` to `{}` {context}",
-                        old_field.ty, new_field.ty
+                        old_field.type_text(),
+                        new_field.type_text()
                     ),
                 )
                 .at(new_spec, new_field.type_span)
                 .with_help(format!(
                     "keep `{}`; add a new field, gated by a feature, for the new type",
-                    old_field.ty
+                    old_field.type_text()
                 )),
             );
         }
@@ -461,7 +465,7 @@ impl StructComparison<'_, '_> {
             .pairs
             .iter()
             .map(|(o, n)| match (o.field(oi), n.field(ni)) {
-                (Some(a), Some(b)) => a.offset != b.offset,
+                (Some(a), Some(b)) => a.bit_range().0 != b.bit_range().0,
                 _ => false,
             })
             .collect();
@@ -475,9 +479,9 @@ impl StructComparison<'_, '_> {
                 finding(
                     Rule::FIELD_MOVED,
                     format!(
-                        "`{name}.{field}` moved from offset {} to {}{} {context}",
-                        a.offset,
-                        b.offset,
+                        "`{name}.{field}` moved from {} to {}{} {context}",
+                        place(a),
+                        place(b),
                         on_targets(&targets)
                     ),
                 )
@@ -516,7 +520,8 @@ impl StructComparison<'_, '_> {
                     |((_, n), (reserved, retired))| {
                         let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
                         let bytes = merged(reserved.iter().chain(retired).copied().collect());
-                        nf.size == 0 || contained((nf.offset, nf.end()), &bytes)
+                        let (start, end) = nf.bit_range();
+                        start == end || contained((start, end), &bytes)
                     },
                 );
                 if covered {
@@ -681,7 +686,8 @@ impl StructComparison<'_, '_> {
                     if pairing.new[nf.index].is_some() {
                         continue;
                     }
-                    if !contained((nf.offset, nf.end()), &reserved) && nf.size > 0 {
+                    let bits = nf.bit_range();
+                    if bits.0 < bits.1 && !contained(bits, &reserved) {
                         any = true;
                         if !lacking_names.contains(&field.name.as_str()) {
                             lacking_names.push(&field.name);
@@ -729,6 +735,14 @@ impl StructComparison<'_, '_> {
     }
 }
 
+/// Where a field lies, for messages: `offset 8`, or `bit 3 of byte 40`.
+fn place(f: &FieldLayout) -> String {
+    match f.bits {
+        Some(b) => format!("bit {} of byte {}", b.offset % 8, b.offset / 8),
+        None => format!("offset {}", f.offset),
+    }
+}
+
 /// `reserved` is what OLD's layout `o` keeps reserved.
 fn placement(
     reserved: &[(u64, u64)],
@@ -738,15 +752,15 @@ fn placement(
     nf: FieldLayout,
     protocol: Protocol,
 ) -> Placement {
-    let range = (nf.offset, nf.end());
+    let range = nf.bit_range();
     if contained(range, reserved) {
         return Placement::Claimed;
     }
     if range.0 < range.1 && overlaps(range, reserved) {
         return Placement::BeyondReserved;
     }
-    if range.0 >= o.feature_size {
-        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < o.size;
+    if range.0 >= o.feature_size * 8 {
+        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < o.size * 8;
         if on_padding && o.size >= n.feature_size {
             return Placement::OnPadding;
         }

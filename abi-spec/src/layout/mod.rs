@@ -123,18 +123,33 @@ pub struct LayoutError {
 }
 
 /// Why a type has no size on a target.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 enum TypeSizeError {
     /// An array whose size overflows.
-    #[error("`{0}` would be larger than {max} bytes", max = MAX_OBJECT_SIZE)]
     TooLarge(Type),
     /// A struct name the spec does not define.
-    #[error("unknown struct `{0}`")]
     UnknownStruct(String),
     /// A struct that has no field in this version, or is not laid out yet.
-    #[error("struct `{0}` has no field in this version yet")]
     NotLaidOut(String),
 }
+
+// By hand, not derived: the layout engine is compiled into the proc-macro,
+// which a derive would make wait for syn (benches/derive-build-time.sh).
+impl std::fmt::Display for TypeSizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeSizeError::TooLarge(ty) => {
+                write!(f, "`{ty}` would be larger than {MAX_OBJECT_SIZE} bytes")
+            }
+            TypeSizeError::UnknownStruct(name) => write!(f, "unknown struct `{name}`"),
+            TypeSizeError::NotLaidOut(name) => {
+                write!(f, "struct `{name}` has no field in this version yet")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TypeSizeError {}
 
 /// Size and alignment of a type, given the sizes of the structs already laid
 /// out for this target and version.

@@ -197,6 +197,10 @@ struct SideField {
     /// the kernel's spec renamed ([`identity::pair`]).
     identity: String,
     span: FieldSpan,
+    /// Its bits, `[start, end)` in allocation order.
+    bits: (usize, usize),
+    /// A bitfield shares its bytes with other fields.
+    bitfield: bool,
     writer: Writer,
     /// Reserved bytes: must be zero, nobody reads them.
     reserved: bool,
@@ -285,6 +289,8 @@ fn views(
                             .cloned()
                             .unwrap_or_else(|| field.name.clone()),
                         span: f.span,
+                        bits: f.bits,
+                        bitfield: f.bitfield,
                         writer: field.writer,
                         reserved: f.reserved,
                         feature: field.feature.as_deref().map(feature_identity),
@@ -382,6 +388,75 @@ fn pattern(identity: &str, writer: Side, index: usize) -> u8 {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// Memory is addressed by bit, in allocation order, so that bitfields and
+// bytes are handled alike: bit `i` of a struct is bit `i % 8` of its byte
+// `i / 8`. Both sides of a cell use the same convention (the target's own
+// byte order decides only which end of a byte a C compiler allocates
+// first, which changes nothing here).
+
+fn get_bit(memory: &[u8], base: usize, i: usize) -> bool {
+    memory[base + i / 8] >> (i % 8) & 1 == 1
+}
+
+fn set_bit(memory: &mut [u8], base: usize, i: usize, value: bool) {
+    let byte = &mut memory[base + i / 8];
+    if value {
+        *byte |= 1 << (i % 8);
+    } else {
+        *byte &= !(1 << (i % 8));
+    }
+}
+
+impl SideField {
+    /// The bytes the field touches.
+    fn bytes(&self) -> std::ops::Range<usize> {
+        self.bits.0 / 8..self.bits.1.div_ceil(8)
+    }
+
+    /// The value `writer` puts in bit `k` of this field: the bits of
+    /// [`pattern`]'s bytes, the first bit set for a bitfield so that even
+    /// one bit tells a write from a zero.
+    fn pattern_bit(&self, writer: Side, k: usize) -> bool {
+        (self.bitfield && k == 0) || pattern(&self.identity, writer, k / 8) >> (k % 8) & 1 == 1
+    }
+
+    /// Writes `writer`'s pattern into the field's bits of the struct at `base`.
+    fn write_pattern(&self, memory: &mut [u8], base: usize, writer: Side) {
+        for (k, i) in (self.bits.0..self.bits.1).enumerate() {
+            set_bit(memory, base, i, self.pattern_bit(writer, k));
+        }
+    }
+
+    /// Zeroes the field's bits of the struct at `base`.
+    fn zero(&self, memory: &mut [u8], base: usize) {
+        for i in self.bits.0..self.bits.1 {
+            set_bit(memory, base, i, false);
+        }
+    }
+
+    /// True when the field's bits of the struct at `base` hold `writer`'s
+    /// pattern (`Some`) or zero (`None`).
+    fn holds(&self, memory: &[u8], base: usize, writer: Option<Side>) -> bool {
+        (self.bits.0..self.bits.1).enumerate().all(|(k, i)| {
+            get_bit(memory, base, i) == writer.is_some_and(|w| self.pattern_bit(w, k))
+        })
+    }
+
+    /// What the field's bits hold, for messages: hex for whole bytes, the
+    /// bits (first first) for a bitfield.
+    fn shown(&self, memory: &[u8], base: usize) -> String {
+        if self.bitfield {
+            (self.bits.0..self.bits.1)
+                .map(|i| if get_bit(memory, base, i) { '1' } else { '0' })
+                .collect::<String>()
+                + "b"
+        } else {
+            let range = self.bytes();
+            hex(&memory[base + range.start..base + range.end])
+        }
+    }
 }
 
 fn empty_cell(
@@ -489,14 +564,12 @@ fn registration(
     let mut memory = vec![GUARD; guard + size + guard];
     memory[guard..guard + size].fill(GARBAGE);
     for field in &libc.fields {
-        memory[guard + field.span.offset..guard + field.span.end].fill(0);
+        field.zero(&mut memory, guard);
     }
     let libc_agreement = libc_agreed.agreement();
     for field in libc.fields.iter().filter(|f| f.user_writes()) {
         if libc_agreement.is_on(field.span.bound, field.span.feature) {
-            for i in field.span.offset..field.span.end {
-                memory[guard + i] = pattern(&field.identity, Side::Libc, i - field.span.offset);
-            }
+            field.write_pattern(&mut memory, guard, Side::Libc);
         }
     }
     let limit = announcement.length.min(kernel_own.feature_size);
@@ -518,27 +591,20 @@ fn registration(
         if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
-        let Some(bytes) = memory.get(guard + field.span.offset..guard + field.span.end) else {
+        let Some(bytes) = memory.get(guard + field.bytes().start..guard + field.bytes().end) else {
             continue;
         };
-        let libc_field = libc.field(&field.identity).filter(|l| {
-            l.user_writes()
-                && (l.span.offset, l.span.end) == (field.span.offset, field.span.end)
-                && libc_on(l, Some(field))
-        });
-        let expected: Vec<u8> = match libc_field {
-            Some(_) => (0..bytes.len())
-                .map(|i| pattern(&field.identity, Side::Libc, i))
-                .collect(),
-            None => vec![0; bytes.len()],
-        };
-        if bytes != expected.as_slice() {
+        let libc_field = libc
+            .field(&field.identity)
+            .filter(|l| l.user_writes() && l.bits == field.bits && libc_on(l, Some(field)));
+        let expected = libc_field.map(|_| Side::Libc);
+        if !field.holds(&memory, guard, expected) {
             let what = if bytes.contains(&GARBAGE) {
                 "the C library's padding".to_string()
             } else if bytes.contains(&GUARD) {
                 "beyond the C library's buffer".to_string()
             } else {
-                format!("{}, not the C library's value", hex(bytes))
+                format!("{}, not the C library's value", field.shown(&memory, guard))
             };
             cell.problems.push(format!(
                 "the kernel read `{}` (bytes {}..{}) from {what}: the C library speaking version {} announced {} bytes",
@@ -552,18 +618,14 @@ fn registration(
         if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
-        for i in field.span.offset..field.span.end {
-            match memory.get_mut(guard + i) {
-                Some(byte) => *byte = pattern(&field.identity, Side::Kernel, i - field.span.offset),
-                None => {
-                    cell.problems.push(format!(
-                        "the kernel wrote `{}` past the end of memory",
-                        field.name
-                    ));
-                    break;
-                }
-            }
+        if guard + field.bytes().end > memory.len() {
+            cell.problems.push(format!(
+                "the kernel wrote `{}` past the end of memory",
+                field.name
+            ));
+            continue;
         }
+        field.write_pattern(&mut memory, guard, Side::Kernel);
     }
     let outside = memory[..guard]
         .iter()
@@ -587,33 +649,28 @@ fn registration(
     for field in libc.fields.iter().filter(|f| f.kernel_writes()) {
         let kernel_field = kernel.field(&field.identity).filter(|k| k.kernel_writes());
         let expected_on = libc_on(field, kernel_field);
-        let read = libc_agreement
-            .is_on(field.span.bound, field.span.feature)
-            .then(|| &memory[guard + field.span.offset..guard + field.span.end]);
+        let read = libc_agreement.is_on(field.span.bound, field.span.feature);
         let ok = match read {
-            Some(bytes) => {
-                expected_on
-                    && bytes
-                        .iter()
-                        .enumerate()
-                        .all(|(i, &b)| b == pattern(&field.identity, Side::Kernel, i))
-            }
-            None => !expected_on,
+            true => expected_on && field.holds(&memory, guard, Some(Side::Kernel)),
+            false => !expected_on,
         };
         if !ok {
             let what = match read {
-                None => "reads None, but the model turns it on".to_string(),
-                Some(_) if !expected_on => {
+                false => "reads None, but the model turns it on".to_string(),
+                true if !expected_on => {
                     "is on for the C library, but the model turns it off".to_string()
                 }
-                Some(bytes) => format!("reads {}, not the kernel's value", hex(bytes)),
+                true => format!(
+                    "reads {}, not the kernel's value",
+                    field.shown(&memory, guard)
+                ),
             };
             cell.problems.push(format!("field `{}` {what}", field.name));
         }
         cell.fields.push(FieldResult {
             name: field.name.clone(),
             expected_on,
-            on: read.is_some(),
+            on: read,
             ok,
         });
     }
@@ -677,14 +734,9 @@ fn kernel_copy_in(kernel: &SideView, kernel_size: usize, src: &[u8]) -> CopyInCa
     let mut dst = vec![STALE; kernel_size];
     let result = copy_in(&kernel.table(), kernel.version(), &mut dst, src).and_then(|agreement| {
         for field in kernel.fields.iter().filter(|f| f.reserved) {
-            if let Some(i) = dst[field.span.offset..field.span.end]
-                .iter()
-                .position(|&b| b != 0)
-            {
+            if let Some(i) = (field.bits.0..field.bits.1).find(|&i| get_bit(&dst, 0, i)) {
                 // Linux answers a non-zero reserved field with EINVAL.
-                return Err(NegotiationError::ReservedNotZero {
-                    offset: field.span.offset + i,
-                });
+                return Err(NegotiationError::ReservedNotZero { offset: i / 8 });
             }
         }
         Ok(agreement.length)
@@ -711,12 +763,7 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
             .iter()
             .filter(|f| f.user_writes() && f.span.since <= upto)
         {
-            for (i, byte) in bytes[field.span.offset..field.span.end]
-                .iter_mut()
-                .enumerate()
-            {
-                *byte = pattern(&field.identity, Side::Libc, i);
-            }
+            field.write_pattern(&mut bytes, 0, Side::Libc);
         }
         bytes
     };
@@ -725,13 +772,13 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
     let known = |field: &SideField| {
         kernel
             .field(&field.identity)
-            .is_some_and(|k| k.span.offset == field.span.offset && k.span.end == field.span.end)
+            .is_some_and(|k| k.bits == field.bits)
     };
-    let kernel_reserved = |offset: usize, end: usize| {
+    let kernel_reserved = |(start, end): (usize, usize)| {
         kernel
             .fields
             .iter()
-            .any(|k| k.reserved && k.span.offset < end && offset < k.span.end)
+            .any(|k| k.reserved && k.bits.0 < end && start < k.bits.1)
     };
     // What the model expects of a call that sets the fields up to `upto`.
     let expectation = |upto: u32| -> Result<(), i32> {
@@ -740,12 +787,9 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
             .iter()
             .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
             .collect();
-        if unknown.iter().any(|f| f.span.end > kernel_own.size) {
+        if unknown.iter().any(|f| f.bits.1 > kernel_own.size * 8) {
             Err(super::negotiate::E2BIG)
-        } else if unknown
-            .iter()
-            .any(|f| kernel_reserved(f.span.offset, f.span.end))
-        {
+        } else if unknown.iter().any(|f| kernel_reserved(f.bits)) {
             Err(super::negotiate::EINVAL)
         } else {
             Ok(())
@@ -793,9 +837,10 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
                     .iter()
                     .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
                 {
-                    let covered = kernel.fields.iter().any(|k| {
-                        !k.reserved && k.span.offset < f.span.end && f.span.offset < k.span.end
-                    });
+                    let covered = kernel
+                        .fields
+                        .iter()
+                        .any(|k| !k.reserved && k.bits.0 < f.bits.1 && f.bits.0 < k.bits.1);
                     if !covered {
                         cell.problems.push(format!(
                             "{what}: the kernel ignores the C library's `{}` (bytes {}..{}): padding to the kernel",
@@ -807,24 +852,16 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
         }
         let length = call.result.as_ref().ok().copied();
         for field in kernel.fields.iter().filter(|f| f.user_writes()) {
-            let bytes = &call.kernel_bytes[field.span.offset..field.span.end];
-            let set = libc.field(&field.identity).filter(|l| {
-                l.user_writes()
-                    && l.span.since <= upto
-                    && (l.span.offset, l.span.end) == (field.span.offset, field.span.end)
-            });
-            let expected: Vec<u8> = match set {
-                Some(_) => (0..bytes.len())
-                    .map(|i| pattern(&field.identity, Side::Libc, i))
-                    .collect(),
-                None => vec![0; bytes.len()],
-            };
-            let ok = bytes == expected.as_slice();
+            let bytes = &call.kernel_bytes[field.bytes()];
+            let set = libc
+                .field(&field.identity)
+                .filter(|l| l.user_writes() && l.span.since <= upto && l.bits == field.bits);
+            let ok = field.holds(&call.kernel_bytes, 0, set.map(|_| Side::Libc));
             if !ok {
                 let what_read = if bytes.contains(&STALE) {
                     "stale kernel memory".to_string()
                 } else {
-                    hex(bytes)
+                    field.shown(&call.kernel_bytes, 0)
                 };
                 cell.problems.push(format!(
                     "{what}: the kernel reads `{}` as {what_read}, not {}",

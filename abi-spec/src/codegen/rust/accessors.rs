@@ -515,7 +515,7 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
             feat.name
         );
     }
-    text.push('.');
+    text.push_str(". `None` when it is off: its bytes then hold nothing the other side wrote.");
     let p = place(cx, member);
     let kernel = member.fields(spec).any(|x| x.writer != Writer::User);
     let volatile = kernel && !p.packed;

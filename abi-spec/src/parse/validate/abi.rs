@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::values::{c_prefix, identifier, version_value};
+use super::values::{c_prefix, identifier, target_help, version_value};
 use crate::limits::{MAX_FEATURE_WORDS, MAX_VERSION_COUNT};
 use crate::model::Abi;
 use crate::parse::ctxt::{shown, Ctxt};
@@ -74,10 +74,7 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec) -> Option<Abi> {
                 None => cx.error(
                     format!("unknown target `{}`", shown(t.get_ref())),
                     span(t),
-                    format!(
-                        "built-in targets: {}",
-                        Target::ALL.map(Target::name).join(", ")
-                    ),
+                    target_help(t.get_ref()),
                 ),
             }
         }

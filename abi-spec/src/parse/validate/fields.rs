@@ -11,6 +11,8 @@ use crate::model::{Abi, Feature, Field, StructKind, Type, Writer};
 use crate::parse::ctxt::{shown, Ctxt};
 use crate::parse::raw::{span, RawStruct, WasReserved};
 use crate::parse::types::{parse_type, type_help};
+use crate::suggest;
+use crate::types::Scalar;
 
 /// Checks the fields of one struct; the fields returned are those whose name
 /// and type passed.
@@ -54,13 +56,24 @@ pub(super) fn validate(
         if let Some(ty) = &ty {
             if let Some(name) = ty.struct_name() {
                 if !struct_names.contains(name) {
+                    let known = struct_names
+                        .iter()
+                        .copied()
+                        .chain(Scalar::ALL.map(Scalar::name));
                     cx.error(
                         format!("unknown type `{name}`"),
                         span(&fr.ty),
-                        format!(
-                            "it is neither a built-in type nor a struct of this spec; {}",
-                            type_help()
-                        ),
+                        c_spelling(name)
+                            .map(|s| {
+                                format!("did you mean `{s}`? spec types are spelled as in Rust")
+                            })
+                            .or_else(|| suggest::did_you_mean(name, known))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "it is neither a built-in type nor a struct of this spec; {}",
+                                    type_help()
+                                )
+                            }),
                     );
                 }
             }
@@ -179,6 +192,11 @@ pub(super) fn validate(
                     span(feature),
                     if features.is_empty() {
                         "this ABI defines no [[feature]]: add one, or remove `feature`".to_string()
+                    } else if let Some(hint) = suggest::did_you_mean(
+                        feature.get_ref(),
+                        features.iter().map(|x| x.name.as_str()),
+                    ) {
+                        hint
                     } else {
                         format!(
                             "known features: {}",
@@ -204,14 +222,27 @@ pub(super) fn validate(
         if !reserved && was_reserved.is_none() && fr.was_reserved.is_none() {
             if let Some((newest_since, newest_name)) = &newest {
                 if since < *newest_since {
-                    cx.error(
-                        format!(
-                            "field `{}` (since {since}) comes after `{newest_name}` (since {newest_since})",
-                            fr.name.get_ref()
-                        ),
-                        since_span,
-                        "new fields are appended: move this field before the newer ones, or mark claimed bytes with `was_reserved`",
-                    );
+                    // Without `since` a field counts from the first
+                    // version: what is missing is the key, not the order.
+                    let name = fr.name.get_ref();
+                    let (message, help) = if fr.since.is_none() {
+                        (
+                            format!(
+                                "field `{name}` has no `since`, so it counts from version {since}, but comes after `{newest_name}` (since {newest_since})"
+                            ),
+                            format!(
+                                "add `since = N` to `{name}`, N the version that introduced it ({newest_since} or later); a field of version {since} belongs before `{newest_name}`"
+                            ),
+                        )
+                    } else {
+                        (
+                            format!(
+                                "field `{name}` (since {since}) comes after `{newest_name}` (since {newest_since})"
+                            ),
+                            "new fields are appended: move this field before the newer ones, or mark claimed bytes with `was_reserved`".to_string(),
+                        )
+                    };
+                    cx.error(message, since_span, help);
                 }
             }
             if newest.as_ref().is_none_or(|(s, _)| since >= *s) {
@@ -267,5 +298,32 @@ fn bitfield_width(cx: &mut Ctxt, bits: &Spanned<i64>, ty: Option<&Type>) -> Opti
             );
             None
         }
+    }
+}
+
+/// The spec's name of a scalar that a C header spells `uint32_t` or
+/// `__u32` (or `float`, `double`): the first spelling people try.
+fn c_spelling(name: &str) -> Option<&'static str> {
+    let bits = |digits: &str| ["8", "16", "32", "64"].iter().position(|b| *b == digits);
+    let unsigned = ["u8", "u16", "u32", "u64"];
+    let signed = ["i8", "i16", "i32", "i64"];
+    if let Some(n) = name
+        .strip_prefix("uint")
+        .and_then(|r| r.strip_suffix("_t"))
+        .or_else(|| name.strip_prefix("__u"))
+    {
+        return bits(n).map(|i| unsigned[i]);
+    }
+    if let Some(n) = name
+        .strip_prefix("int")
+        .and_then(|r| r.strip_suffix("_t"))
+        .or_else(|| name.strip_prefix("__s"))
+    {
+        return bits(n).map(|i| signed[i]);
+    }
+    match name {
+        "float" => Some("f32"),
+        "double" => Some("f64"),
+        _ => None,
     }
 }

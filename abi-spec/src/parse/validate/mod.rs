@@ -32,6 +32,7 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
     let flags = flags::validate(cx, &raw, abi.as_ref(), &structs);
     let dependency_order = order::dependency_order(cx, &structs);
     order::nested_versions(cx, &structs);
+    order::anonymous_members(cx, &structs);
     let waivers = waivers::validate(cx, &raw, &structs);
     let abi = abi?;
     if !cx.is_ok() {

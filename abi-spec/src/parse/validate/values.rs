@@ -150,3 +150,27 @@ pub(super) fn since(
     }
     (v, s)
 }
+
+/// A `help:` line for an unknown name: `did you mean ...?` when a known
+/// name is close, `otherwise` when none is.
+pub(super) fn with_suggestion<'a>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'a str>,
+    otherwise: impl Into<String>,
+) -> String {
+    crate::suggest::did_you_mean(unknown, known).unwrap_or_else(|| otherwise.into())
+}
+
+/// The `help:` line for an unknown target name.
+pub(super) fn target_help(unknown: &str) -> String {
+    with_suggestion(
+        unknown,
+        crate::target::Target::ALL.map(crate::target::Target::name),
+        format!(
+            "built-in targets: {}",
+            crate::target::Target::ALL
+                .map(crate::target::Target::name)
+                .join(", ")
+        ),
+    )
+}

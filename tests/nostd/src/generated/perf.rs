@@ -329,7 +329,7 @@ pub union perf_event_attr_sample {
 
 #[allow(non_snake_case)]
 impl perf_event_attr_sample {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     // SAFETY: every field type of a spec is valid when all its bytes are zero.
     pub const ZERO: Self = unsafe { ::core::mem::zeroed() };
     /// `sample_period`: its value, whatever the negotiation agreed.
@@ -410,7 +410,7 @@ pub union perf_event_attr_wakeup {
 
 #[allow(non_snake_case)]
 impl perf_event_attr_wakeup {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     // SAFETY: every field type of a spec is valid when all its bytes are zero.
     pub const ZERO: Self = unsafe { ::core::mem::zeroed() };
     /// `wakeup_events`: its value, whatever the negotiation agreed.
@@ -483,7 +483,7 @@ pub union perf_event_attr_config1 {
 
 #[allow(non_snake_case)]
 impl perf_event_attr_config1 {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     // SAFETY: every field type of a spec is valid when all its bytes are zero.
     pub const ZERO: Self = unsafe { ::core::mem::zeroed() };
     /// `bp_addr`: its value, whatever the negotiation agreed.
@@ -600,7 +600,7 @@ pub union perf_event_attr_config2 {
 
 #[allow(non_snake_case)]
 impl perf_event_attr_config2 {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     // SAFETY: every field type of a spec is valid when all its bytes are zero.
     pub const ZERO: Self = unsafe { ::core::mem::zeroed() };
     /// `bp_len`: its value, whatever the negotiation agreed.
@@ -701,6 +701,8 @@ const _: () = {
 /// What to count or sample and how; its `size` says which version the caller speaks.
 ///
 /// The newest view (version 7) of `struct perf_event_attr`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `PERF_ATTR_SIZE_VER<k>` is the k-th distinct `sizeof`, counted from 0 in version order, and `PERF_EVENT_ATTR_FEATURE_SIZE_VER<n>` the end of the last field of version n, the length a caller of version n announces. Read a field with its `read_<field>(length)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced). Reading the field directly skips that check. Its bitfields and the members of its anonymous structs and unions have a getter `<name>()` and a setter `set_<name>()` too.
 #[repr(C)]
 #[derive(Clone, Copy)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -878,7 +880,7 @@ mod __perf_event_attr_bits {
 
 #[allow(non_snake_case)]
 impl perf_event_attr {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
         r#type: 0,
         size: 0,
@@ -903,7 +905,7 @@ impl perf_event_attr {
         __reserved_3: 0,
         sig_data: 0,
     };
-    /// `type` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `type` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_type(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -911,7 +913,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.r#type)
     }
-    /// `size` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `size` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_size(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -920,7 +922,7 @@ impl perf_event_attr {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.size)) })
     }
-    /// `config` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `config` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_config(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -928,7 +930,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.config)
     }
-    /// `sample` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `sample` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample(&self, length: usize) -> ::core::option::Option<perf_event_attr_sample> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -947,7 +949,7 @@ impl perf_event_attr {
     pub fn set_sample_period(&mut self, value: u64) {
         self.sample.sample_period = value;
     }
-    /// `sample_period` (in the anonymous union `sample`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `sample_period` (in the anonymous union `sample`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_sample_period(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -967,7 +969,7 @@ impl perf_event_attr {
     pub fn set_sample_freq(&mut self, value: u64) {
         self.sample.sample_freq = value;
     }
-    /// `sample_freq` (in the anonymous union `sample`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `sample_freq` (in the anonymous union `sample`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_sample_freq(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -976,7 +978,7 @@ impl perf_event_attr {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.sample.sample_freq)) })
     }
-    /// `sample_type` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `sample_type` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_type(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -984,7 +986,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.sample_type)
     }
-    /// `read_format` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `read_format` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_read_format(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1004,7 +1006,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::disabled)) | ((value & 0x1) << __perf_event_attr_bits::disabled);
     }
-    /// `disabled` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `disabled` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_disabled(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1025,7 +1027,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::inherit)) | ((value & 0x1) << __perf_event_attr_bits::inherit);
     }
-    /// `inherit` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `inherit` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_inherit(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1046,7 +1048,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::pinned)) | ((value & 0x1) << __perf_event_attr_bits::pinned);
     }
-    /// `pinned` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `pinned` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_pinned(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1067,7 +1069,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclusive)) | ((value & 0x1) << __perf_event_attr_bits::exclusive);
     }
-    /// `exclusive` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclusive` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclusive(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1088,7 +1090,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_user)) | ((value & 0x1) << __perf_event_attr_bits::exclude_user);
     }
-    /// `exclude_user` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_user` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_user(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1109,7 +1111,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_kernel)) | ((value & 0x1) << __perf_event_attr_bits::exclude_kernel);
     }
-    /// `exclude_kernel` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_kernel` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_kernel(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1130,7 +1132,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_hv)) | ((value & 0x1) << __perf_event_attr_bits::exclude_hv);
     }
-    /// `exclude_hv` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_hv` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_hv(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1151,7 +1153,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_idle)) | ((value & 0x1) << __perf_event_attr_bits::exclude_idle);
     }
-    /// `exclude_idle` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_idle` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_idle(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1172,7 +1174,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::mmap)) | ((value & 0x1) << __perf_event_attr_bits::mmap);
     }
-    /// `mmap` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `mmap` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_mmap(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1193,7 +1195,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::comm)) | ((value & 0x1) << __perf_event_attr_bits::comm);
     }
-    /// `comm` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `comm` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_comm(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1214,7 +1216,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::freq)) | ((value & 0x1) << __perf_event_attr_bits::freq);
     }
-    /// `freq` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `freq` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_freq(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1235,7 +1237,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::inherit_stat)) | ((value & 0x1) << __perf_event_attr_bits::inherit_stat);
     }
-    /// `inherit_stat` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `inherit_stat` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_inherit_stat(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1256,7 +1258,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::enable_on_exec)) | ((value & 0x1) << __perf_event_attr_bits::enable_on_exec);
     }
-    /// `enable_on_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `enable_on_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_enable_on_exec(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1277,7 +1279,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::task)) | ((value & 0x1) << __perf_event_attr_bits::task);
     }
-    /// `task` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `task` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_task(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1298,7 +1300,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::watermark)) | ((value & 0x1) << __perf_event_attr_bits::watermark);
     }
-    /// `watermark` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `watermark` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_watermark(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1319,7 +1321,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x3 << __perf_event_attr_bits::precise_ip)) | ((value & 0x3) << __perf_event_attr_bits::precise_ip);
     }
-    /// `precise_ip` (bitfield: 2 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `precise_ip` (bitfield: 2 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_precise_ip(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1340,7 +1342,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::mmap_data)) | ((value & 0x1) << __perf_event_attr_bits::mmap_data);
     }
-    /// `mmap_data` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `mmap_data` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_mmap_data(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1361,7 +1363,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::sample_id_all)) | ((value & 0x1) << __perf_event_attr_bits::sample_id_all);
     }
-    /// `sample_id_all` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `sample_id_all` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_id_all(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1382,7 +1384,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_host)) | ((value & 0x1) << __perf_event_attr_bits::exclude_host);
     }
-    /// `exclude_host` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_host` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_host(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1403,7 +1405,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_guest)) | ((value & 0x1) << __perf_event_attr_bits::exclude_guest);
     }
-    /// `exclude_guest` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_guest` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_guest(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1424,7 +1426,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_callchain_kernel)) | ((value & 0x1) << __perf_event_attr_bits::exclude_callchain_kernel);
     }
-    /// `exclude_callchain_kernel` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_callchain_kernel` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_callchain_kernel(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1445,7 +1447,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::exclude_callchain_user)) | ((value & 0x1) << __perf_event_attr_bits::exclude_callchain_user);
     }
-    /// `exclude_callchain_user` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `exclude_callchain_user` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_exclude_callchain_user(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1466,7 +1468,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::mmap2)) | ((value & 0x1) << __perf_event_attr_bits::mmap2);
     }
-    /// `mmap2` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `mmap2` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_mmap2(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1487,7 +1489,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::comm_exec)) | ((value & 0x1) << __perf_event_attr_bits::comm_exec);
     }
-    /// `comm_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `comm_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_comm_exec(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1508,7 +1510,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::use_clockid)) | ((value & 0x1) << __perf_event_attr_bits::use_clockid);
     }
-    /// `use_clockid` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `use_clockid` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_use_clockid(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1529,7 +1531,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::context_switch)) | ((value & 0x1) << __perf_event_attr_bits::context_switch);
     }
-    /// `context_switch` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `context_switch` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_context_switch(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1550,7 +1552,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::write_backward)) | ((value & 0x1) << __perf_event_attr_bits::write_backward);
     }
-    /// `write_backward` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `write_backward` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_write_backward(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1571,7 +1573,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::namespaces)) | ((value & 0x1) << __perf_event_attr_bits::namespaces);
     }
-    /// `namespaces` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `namespaces` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_namespaces(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1592,7 +1594,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::ksymbol)) | ((value & 0x1) << __perf_event_attr_bits::ksymbol);
     }
-    /// `ksymbol` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `ksymbol` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_ksymbol(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1613,7 +1615,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::bpf_event)) | ((value & 0x1) << __perf_event_attr_bits::bpf_event);
     }
-    /// `bpf_event` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `bpf_event` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_bpf_event(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1634,7 +1636,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::aux_output)) | ((value & 0x1) << __perf_event_attr_bits::aux_output);
     }
-    /// `aux_output` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `aux_output` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_aux_output(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1655,7 +1657,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::cgroup)) | ((value & 0x1) << __perf_event_attr_bits::cgroup);
     }
-    /// `cgroup` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `cgroup` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_cgroup(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1676,7 +1678,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::text_poke)) | ((value & 0x1) << __perf_event_attr_bits::text_poke);
     }
-    /// `text_poke` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `text_poke` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_text_poke(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1697,7 +1699,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::build_id)) | ((value & 0x1) << __perf_event_attr_bits::build_id);
     }
-    /// `build_id` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `build_id` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_build_id(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1718,7 +1720,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::inherit_thread)) | ((value & 0x1) << __perf_event_attr_bits::inherit_thread);
     }
-    /// `inherit_thread` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `inherit_thread` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_inherit_thread(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1739,7 +1741,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::remove_on_exec)) | ((value & 0x1) << __perf_event_attr_bits::remove_on_exec);
     }
-    /// `remove_on_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `remove_on_exec` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_remove_on_exec(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1760,7 +1762,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x1 << __perf_event_attr_bits::sigtrap)) | ((value & 0x1) << __perf_event_attr_bits::sigtrap);
     }
-    /// `sigtrap` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`.
+    /// `sigtrap` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sigtrap(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1781,7 +1783,7 @@ impl perf_event_attr {
         let raw = self.disabled_bits;
         self.disabled_bits = (raw & !(0x3ffffff << __perf_event_attr_bits::__reserved_1)) | ((value & 0x3ffffff) << __perf_event_attr_bits::__reserved_1);
     }
-    /// `wakeup` when it is on: version 0's feature_size is within the agreed `length`.
+    /// `wakeup` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_wakeup(&self, length: usize) -> ::core::option::Option<perf_event_attr_wakeup> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1800,7 +1802,7 @@ impl perf_event_attr {
     pub fn set_wakeup_events(&mut self, value: u32) {
         self.wakeup.wakeup_events = value;
     }
-    /// `wakeup_events` (in the anonymous union `wakeup`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `wakeup_events` (in the anonymous union `wakeup`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_wakeup_events(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1820,7 +1822,7 @@ impl perf_event_attr {
     pub fn set_wakeup_watermark(&mut self, value: u32) {
         self.wakeup.wakeup_watermark = value;
     }
-    /// `wakeup_watermark` (in the anonymous union `wakeup`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `wakeup_watermark` (in the anonymous union `wakeup`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_wakeup_watermark(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER0 {
@@ -1829,7 +1831,7 @@ impl perf_event_attr {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.wakeup.wakeup_watermark)) })
     }
-    /// `bp_type` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `bp_type` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_bp_type(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1837,7 +1839,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.bp_type)
     }
-    /// `config1_u` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `config1_u` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_config1_u(&self, length: usize) -> ::core::option::Option<perf_event_attr_config1> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1856,7 +1858,7 @@ impl perf_event_attr {
     pub fn set_bp_addr(&mut self, value: u64) {
         self.config1_u.bp_addr = value;
     }
-    /// `bp_addr` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `bp_addr` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_bp_addr(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1876,7 +1878,7 @@ impl perf_event_attr {
     pub fn set_kprobe_func(&mut self, value: u64) {
         self.config1_u.kprobe_func = value;
     }
-    /// `kprobe_func` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `kprobe_func` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_kprobe_func(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1896,7 +1898,7 @@ impl perf_event_attr {
     pub fn set_uprobe_path(&mut self, value: u64) {
         self.config1_u.uprobe_path = value;
     }
-    /// `uprobe_path` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `uprobe_path` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_uprobe_path(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1916,7 +1918,7 @@ impl perf_event_attr {
     pub fn set_config1(&mut self, value: u64) {
         self.config1_u.config1 = value;
     }
-    /// `config1` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `config1` (in the anonymous union `config1_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_config1(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1925,7 +1927,7 @@ impl perf_event_attr {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.config1_u.config1)) })
     }
-    /// `config2_u` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `config2_u` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_config2_u(&self, length: usize) -> ::core::option::Option<perf_event_attr_config2> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1944,7 +1946,7 @@ impl perf_event_attr {
     pub fn set_bp_len(&mut self, value: u64) {
         self.config2_u.bp_len = value;
     }
-    /// `bp_len` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `bp_len` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_bp_len(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1964,7 +1966,7 @@ impl perf_event_attr {
     pub fn set_kprobe_addr(&mut self, value: u64) {
         self.config2_u.kprobe_addr = value;
     }
-    /// `kprobe_addr` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `kprobe_addr` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_kprobe_addr(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -1984,7 +1986,7 @@ impl perf_event_attr {
     pub fn set_probe_offset(&mut self, value: u64) {
         self.config2_u.probe_offset = value;
     }
-    /// `probe_offset` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `probe_offset` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_probe_offset(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -2004,7 +2006,7 @@ impl perf_event_attr {
     pub fn set_config2(&mut self, value: u64) {
         self.config2_u.config2 = value;
     }
-    /// `config2` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `config2` (in the anonymous union `config2_u`) when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_config2(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER1 {
@@ -2013,7 +2015,7 @@ impl perf_event_attr {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.config2_u.config2)) })
     }
-    /// `branch_sample_type` when it is on: version 2's feature_size is within the agreed `length`.
+    /// `branch_sample_type` when it is on: version 2's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_branch_sample_type(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER2 {
@@ -2021,7 +2023,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.branch_sample_type)
     }
-    /// `sample_regs_user` when it is on: version 3's feature_size is within the agreed `length`.
+    /// `sample_regs_user` when it is on: version 3's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_regs_user(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER3 {
@@ -2029,7 +2031,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.sample_regs_user)
     }
-    /// `sample_stack_user` when it is on: version 3's feature_size is within the agreed `length`.
+    /// `sample_stack_user` when it is on: version 3's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_stack_user(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER3 {
@@ -2037,7 +2039,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.sample_stack_user)
     }
-    /// `clockid` when it is on: version 5's feature_size is within the agreed `length`.
+    /// `clockid` when it is on: version 5's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_clockid(&self, length: usize) -> ::core::option::Option<i32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER5 {
@@ -2045,7 +2047,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.clockid)
     }
-    /// `sample_regs_intr` when it is on: version 4's feature_size is within the agreed `length`.
+    /// `sample_regs_intr` when it is on: version 4's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_regs_intr(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER4 {
@@ -2053,7 +2055,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.sample_regs_intr)
     }
-    /// `aux_watermark` when it is on: version 5's feature_size is within the agreed `length`.
+    /// `aux_watermark` when it is on: version 5's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_aux_watermark(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER5 {
@@ -2061,7 +2063,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.aux_watermark)
     }
-    /// `sample_max_stack` when it is on: version 6's feature_size is within the agreed `length`.
+    /// `sample_max_stack` when it is on: version 6's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sample_max_stack(&self, length: usize) -> ::core::option::Option<u16> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER6 {
@@ -2069,7 +2071,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.sample_max_stack)
     }
-    /// `aux_sample_size` when it is on: version 6's feature_size is within the agreed `length`.
+    /// `aux_sample_size` when it is on: version 6's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_aux_sample_size(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER6 {
@@ -2077,7 +2079,7 @@ impl perf_event_attr {
         }
         ::core::option::Option::Some(self.aux_sample_size)
     }
-    /// `sig_data` when it is on: version 7's feature_size is within the agreed `length`.
+    /// `sig_data` when it is on: version 7's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_sig_data(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_EVENT_ATTR_FEATURE_SIZE_VER7 {
@@ -2247,6 +2249,8 @@ const _: () = {
 /// One branch of a PERF_SAMPLE_BRANCH_STACK sample, as the kernel writes it.
 ///
 /// The newest view (version 7) of `struct perf_branch_entry`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `PERF_BRANCH_ENTRY_SIZE_VER<n>` is `sizeof` in version n and `PERF_BRANCH_ENTRY_FEATURE_SIZE_VER<n>` the end of its last field, the length a caller of version n announces. Read a field with its `read_<field>(length)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced). Reading the field directly skips that check. Its bitfields have a getter `<name>()` and a setter `set_<name>()` too.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -2330,13 +2334,13 @@ mod __perf_branch_entry_bits {
 
 #[allow(non_snake_case)]
 impl perf_branch_entry {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
         from: 0,
         to: 0,
         mispred_bits: 0,
     };
-    /// `from` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `from` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_from(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2345,7 +2349,7 @@ impl perf_branch_entry {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.from)) })
     }
-    /// `to` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `to` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_to(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2366,7 +2370,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x1 << __perf_branch_entry_bits::mispred)) | ((value & 0x1) << __perf_branch_entry_bits::mispred);
     }
-    /// `mispred` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `mispred` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_mispred(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2388,7 +2392,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x1 << __perf_branch_entry_bits::predicted)) | ((value & 0x1) << __perf_branch_entry_bits::predicted);
     }
-    /// `predicted` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `predicted` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_predicted(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2410,7 +2414,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x1 << __perf_branch_entry_bits::in_tx)) | ((value & 0x1) << __perf_branch_entry_bits::in_tx);
     }
-    /// `in_tx` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `in_tx` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_in_tx(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2432,7 +2436,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x1 << __perf_branch_entry_bits::abort)) | ((value & 0x1) << __perf_branch_entry_bits::abort);
     }
-    /// `abort` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `abort` (bitfield: 1 bit of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_abort(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2454,7 +2458,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0xffff << __perf_branch_entry_bits::cycles)) | ((value & 0xffff) << __perf_branch_entry_bits::cycles);
     }
-    /// `cycles` (bitfield: 16 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `cycles` (bitfield: 16 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_cycles(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2476,7 +2480,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0xf << __perf_branch_entry_bits::r#type)) | ((value & 0xf) << __perf_branch_entry_bits::r#type);
     }
-    /// `type` (bitfield: 4 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `type` (bitfield: 4 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_type(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2498,7 +2502,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x3 << __perf_branch_entry_bits::spec)) | ((value & 0x3) << __perf_branch_entry_bits::spec);
     }
-    /// `spec` (bitfield: 2 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `spec` (bitfield: 2 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_spec(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2520,7 +2524,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0xf << __perf_branch_entry_bits::new_type)) | ((value & 0xf) << __perf_branch_entry_bits::new_type);
     }
-    /// `new_type` (bitfield: 4 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `new_type` (bitfield: 4 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_new_type(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2542,7 +2546,7 @@ impl perf_branch_entry {
         let raw = self.mispred_bits;
         self.mispred_bits = (raw & !(0x7 << __perf_branch_entry_bits::r#priv)) | ((value & 0x7) << __perf_branch_entry_bits::r#priv);
     }
-    /// `priv` (bitfield: 3 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `priv` (bitfield: 3 bits of `u64`) when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_priv(&self, length: usize) -> ::core::option::Option<u64> {
         if length < PERF_BRANCH_ENTRY_FEATURE_SIZE_VER0 {
@@ -2612,6 +2616,8 @@ const _: () = {
 /// No member: a GNU C empty struct, size 0 (not perf's; the generator's empty struct, char and zero-length array).
 ///
 /// The newest view (version 7) of `struct perf_empty`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `PERF_EMPTY_SIZE_VER<n>` is `sizeof` in version n and `PERF_EMPTY_FEATURE_SIZE_VER<n>` the end of its last field, the length a caller of version n announces. Read a field with its `read_<field>(length)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced). Reading the field directly skips that check.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -2653,7 +2659,7 @@ pub const PERF_EMPTY_FEATURE_SIZE_VER7: usize = 0;
 
 #[allow(non_snake_case)]
 impl perf_empty {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
     };
 }
@@ -2674,6 +2680,8 @@ const _: () = {
 /// A name and a tail: `char`, GNU C's zero-length array and an empty struct (not perf's).
 ///
 /// The newest view (version 7) of `struct perf_name`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `PERF_NAME_SIZE_VER<n>` is `sizeof` in version n and `PERF_NAME_FEATURE_SIZE_VER<n>` the end of its last field, the length a caller of version n announces. Read a field with its `read_<field>(length)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced). Reading the field directly skips that check.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -2723,14 +2731,14 @@ pub const PERF_NAME_FEATURE_SIZE_VER7: usize = 20;
 
 #[allow(non_snake_case)]
 impl perf_name {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
         name: [0; 16],
         nothing: perf_empty::ZERO,
         len: 0,
         data: [0; 0],
     };
-    /// `name` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
+    /// `name` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
     #[inline]
     pub fn read_name(&self, length: usize) -> ::core::option::Option<[::core::ffi::c_char; 16]> {
         if length < PERF_NAME_FEATURE_SIZE_VER0 {
@@ -2739,7 +2747,7 @@ impl perf_name {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.name)) })
     }
-    /// `nothing` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
+    /// `nothing` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
     #[inline]
     pub fn read_nothing(&self, length: usize) -> ::core::option::Option<perf_empty> {
         if length < PERF_NAME_FEATURE_SIZE_VER0 {
@@ -2748,7 +2756,7 @@ impl perf_name {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.nothing)) })
     }
-    /// `len` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `len` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_len(&self, length: usize) -> ::core::option::Option<u32> {
         if length < PERF_NAME_FEATURE_SIZE_VER0 {
@@ -2757,7 +2765,7 @@ impl perf_name {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.len)) })
     }
-    /// `data` when it is on: version 0's feature_size is within the agreed `length`. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
+    /// `data` when it is on: version 0's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole).
     #[inline]
     pub fn read_data(&self, length: usize) -> ::core::option::Option<[u8; 0]> {
         if length < PERF_NAME_FEATURE_SIZE_VER0 {
