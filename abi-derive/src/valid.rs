@@ -155,7 +155,7 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
                         cx.error(
                             f.ident.span(),
                             format!(
-                                "field `{}` is a bitfield of {context}: declare the field that stores it and the bitfields that share its bytes, `#[abi(bits({}))]`",
+                                "field `{}` is a bitfield of {context}: declare the field that stores its run, `#[abi(bits({}))]`",
                                 view[p].1.name,
                                 names.join(", ")
                             ),
@@ -239,7 +239,7 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
             Slot::Run(members) => {
                 let names: Vec<&str> = members.iter().map(|&m| view[m].1.name.as_str()).collect();
                 format!(
-                    "missing {}: {context} has them {place}, sharing bytes; store them in one field marked `#[abi(bits({}))]`",
+                    "missing {}: {context} has them {place}, one run stored by one field; declare it with `#[abi(bits({}))]`",
                     describe(slot),
                     names.join(", ")
                 )
@@ -410,7 +410,7 @@ fn check_bits(
                 format!("`{text}` is a zero-width bitfield: it holds no bits, leave it out")
             }
             Some(p) if view[p].1.is_bitfield() => format!(
-                "bitfield `{text}` shares no byte with `{first}` on any target: {context} stores it apart, in a field of its own"
+                "bitfield `{text}` is not in the run of `{first}` (it shares neither a byte nor a unit of its type with it on any target): it needs a field of its own"
             ),
             Some(_) => format!("`{text}` is not a bitfield of {context}: it is a field of its own"),
             None if placeholder => {
@@ -445,11 +445,14 @@ fn check_bits(
         .map(|j| format!("`{}`", view[members[j]].1.name))
         .collect();
     if !missing.is_empty() {
-        let all: Vec<&str> = members.iter().map(|&m| view[m].1.name.as_str()).collect();
+        let all: Vec<String> = members
+            .iter()
+            .map(|&m| format!("`{}`", view[m].1.name))
+            .collect();
         cx.error(
             attr.at,
             format!(
-                "missing bitfield{} {} in `bits(...)`: in {context} the bitfields {} share bytes, in that order, and one field stores them all",
+                "missing bitfield{} {} in `bits(...)`: in {context}, {} are one run (they share bytes or a unit of their type), stored by one field, listed in that order",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
                 all.join(", ")
