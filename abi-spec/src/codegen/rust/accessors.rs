@@ -13,6 +13,7 @@
 //! reading any member is sound. Another union keeps its fields for
 //! `unsafe` reads, and no accessor reaches through it.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::codegen::cnames::CNames;
@@ -38,15 +39,32 @@ pub(super) struct Ctx<'s> {
     /// size constants and no `read_*` of its own; the enclosing struct
     /// reads its members.
     pub member_only: Vec<bool>,
+    /// Per struct: how many members it reaches through anonymous members.
+    reach: Vec<u64>,
+    /// Per struct and field: the struct the field's type names, by index.
+    inner: Vec<Vec<Option<usize>>>,
+    /// How many fields the spec's structs have together: no struct can
+    /// reach more members without reaching one twice.
+    fields_in_spec: u64,
+    /// The names of the spec's constants: one that spells a feature-size
+    /// constant replaces it, with the spec's type.
+    declared: HashSet<String>,
 }
 
 impl<'s> Ctx<'s> {
     pub fn new(spec: &'s Spec, plan: &'s Alignment, bits: &'s [StructBits]) -> Ctx<'s> {
-        let uniform = uniform_unions(spec, bits);
+        let by_name: HashMap<&str, usize> = spec
+            .structs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.as_str(), i))
+            .collect();
+        let inner_of = |field: &Field| field.ty.struct_name().and_then(|n| by_name.get(n)).copied();
+        let uniform = uniform_unions(spec, bits, &inner_of);
         let mut anonymous = vec![false; spec.structs.len()];
         let mut named = vec![false; spec.structs.len()];
         for field in spec.structs.iter().flat_map(|s| &s.fields) {
-            if let Some(i) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
+            if let Some(i) = inner_of(field) {
                 if field.is_anonymous_member() {
                     anonymous[i] = true;
                 } else {
@@ -59,12 +77,44 @@ impl<'s> Ctx<'s> {
             .zip(&named)
             .map(|(&a, &n)| a && !n)
             .collect();
+        // How many members each struct reaches through its anonymous ones,
+        // counted before they are listed: each (struct, field) reached twice
+        // is a name C sees twice, and a struct holding the next one twice,
+        // 32 deep, would reach 2^32 of them.
+        let mut reach = vec![0u64; spec.structs.len()];
+        for &si in &spec.dependency_order {
+            let mut total = 0u64;
+            for field in spec.structs[si]
+                .fields
+                .iter()
+                .filter(|f| f.is_anonymous_member())
+            {
+                if let Some(inner) = inner_of(field) {
+                    if spec.structs[inner].kind == StructKind::Struct || uniform[inner] {
+                        total = total
+                            .saturating_add(spec.structs[inner].fields.len() as u64)
+                            .saturating_add(reach[inner]);
+                    }
+                }
+            }
+            reach[si] = total;
+        }
+        let inner: Vec<Vec<Option<usize>>> = spec
+            .structs
+            .iter()
+            .map(|d| d.fields.iter().map(&inner_of).collect())
+            .collect();
+        let names = CNames::new(spec);
         Ctx {
             spec,
             plan,
             bits,
             uniform,
             member_only,
+            reach,
+            inner,
+            fields_in_spec: spec.structs.iter().map(|d| d.fields.len() as u64).sum(),
+            declared: spec.constants.iter().map(|c| names.constant(c)).collect(),
         }
     }
 }
@@ -73,7 +123,11 @@ impl<'s> Ctx<'s> {
 /// and exactly as large as the union on every target. Computed in
 /// dependency order, with whether each struct's Rust type is free of
 /// padding (no hole on any target, every field free of padding).
-fn uniform_unions(spec: &Spec, bits: &[StructBits]) -> Vec<bool> {
+fn uniform_unions(
+    spec: &Spec,
+    bits: &[StructBits],
+    inner_of: &dyn Fn(&Field) -> Option<usize>,
+) -> Vec<bool> {
     let newest = spec.abi.version;
     let reps: Vec<Target> = layout::classes(&Target::ALL)
         .into_iter()
@@ -91,14 +145,9 @@ fn uniform_unions(spec: &Spec, bits: &[StructBits]) -> Vec<bool> {
         if layouts.len() != reps.len() {
             continue;
         }
-        let type_dense = |ty: &Type| match ty.element() {
-            Type::Struct(name) => spec.struct_index(name).is_some_and(|i| dense[i]),
-            _ => true,
-        };
-        let fields_dense = def
-            .fields
-            .iter()
-            .all(|f| f.is_bitfield() || type_dense(&f.ty));
+        let fields_dense = def.fields.iter().all(|f| {
+            f.is_bitfield() || f.ty.struct_name().is_none() || inner_of(f).is_some_and(|i| dense[i])
+        });
         match def.kind {
             StructKind::Struct => {
                 dense[si] = fields_dense && layouts.iter().all(|l| l.holes.is_empty());
@@ -175,7 +224,7 @@ fn members_inside(cx: &Ctx, si: usize, path: &mut Vec<(usize, usize)>, out: &mut
         if !field.is_anonymous_member() {
             continue;
         }
-        let Some(inner) = field.ty.struct_name().and_then(|n| cx.spec.struct_index(n)) else {
+        let Some(inner) = cx.inner[si][fi] else {
             continue;
         };
         let inner_def = &cx.spec.structs[inner];
@@ -247,10 +296,24 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
     if union && !cx.uniform[si] {
         return Ok(());
     }
+    if cx.reach[si] > cx.fields_in_spec {
+        return Err(SpecError {
+            source: spec.source.clone(),
+            diagnostics: vec![Diagnostic::error(
+                format!(
+                    "`{}` reaches the same members through more than one anonymous member: C would see their names twice",
+                    def.name
+                ),
+                Some(def.name_span),
+            )
+            .with_help("an anonymous struct or union's members belong to the enclosing struct: each may appear once")],
+        });
+    }
     let mut names: Vec<(String, usize, usize)> = vec![("ZERO".into(), si, usize::MAX)];
     let mut claim = |name: String, leaf: (usize, usize)| names.push((name, leaf.0, leaf.1));
     let mut inside = Vec::new();
     members_inside(cx, si, &mut Vec::new(), &mut inside);
+    let mut next = 0;
     for (fi, field) in def.fields.iter().enumerate() {
         if field.unnamed && field.is_bitfield() {
             continue;
@@ -270,7 +333,16 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
             claim(format!("read_{}", field.name), own.leaf);
             reader(cx, si, &own, out);
         }
-        for member in inside.iter().filter(|m| m.path.first() == Some(&(si, fi))) {
+        // `inside` is in field order of the first anonymous member on the
+        // way: this field's members are the next ones.
+        let mine = inside
+            .iter()
+            .skip(next)
+            .take_while(|m| m.path.first() == Some(&(si, fi)))
+            .count();
+        let members = &inside[next..next + mine];
+        next += mine;
+        for member in members {
             let f = member.field(spec);
             if f.ty.is_flexible() {
                 continue;
@@ -286,8 +358,9 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
         }
     }
     let mut diagnostics = Vec::new();
-    for (i, (name, s, f)) in names.iter().enumerate() {
-        if let Some((_, s0, f0)) = names[..i].iter().find(|(n, ..)| n == name) {
+    let mut first: HashMap<&str, (usize, usize)> = HashMap::with_capacity(names.len());
+    for (name, s, f) in &names {
+        if let Some(&(s0, f0)) = first.get(name.as_str()) {
             let what = |s: usize, f: usize| {
                 spec.structs[s]
                     .fields
@@ -301,13 +374,15 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
                     format!(
                         "`{}`: the Rust accessors of {} and {} would both be named `{name}`",
                         def.name,
-                        what(*s0, *f0),
+                        what(s0, f0),
                         what(*s, *f)
                     ),
                     spec.structs[*s].fields.get(*f).map(|x| x.name_span),
                 )
                 .with_help("rename one of the fields"),
             );
+        } else {
+            first.insert(name, (*s, *f));
         }
     }
     if diagnostics.is_empty() {
@@ -343,10 +418,7 @@ fn describe(cx: &Ctx, member: &Member) -> String {
     }
     for &(s, fi) in member.path.iter().rev() {
         let d = &cx.spec.structs[s].fields[fi];
-        let kind =
-            d.ty.struct_name()
-                .and_then(|n| cx.spec.struct_def(n))
-                .map_or("struct", |x| x.kind.keyword());
+        let kind = cx.inner[s][fi].map_or("struct", |i| cx.spec.structs[i].kind.keyword());
         notes.push(format!("in the anonymous {kind} `{}`", d.name));
     }
     if notes.is_empty() {
@@ -545,7 +617,7 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     let names = CNames::new(spec);
     let bound = names.feature_size(def, since);
     // A constant the spec declares itself has the spec's type.
-    let bound = if spec.constants.iter().any(|c| names.constant(c) == bound) {
+    let bound = if cx.declared.contains(&bound) {
         format!("{bound} as usize")
     } else {
         bound

@@ -11,6 +11,7 @@
 //! bitfield through it and compares the bytes with what a C compiler wrote
 //! for every target (tests/rust_bitfields.rs).
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
@@ -155,15 +156,16 @@ pub struct StructBits {
     /// its Rust fields and `repr` give (a `[u8; N]` storage for bitfields
     /// of a wider type): the alignment, asked with `repr(align(N))`.
     pub raise_align: Vec<(Target, u64)>,
+    /// The run of each field that is in one, by field index: asked for
+    /// every field, so not a search.
+    by_field: BTreeMap<usize, usize>,
 }
 
 impl StructBits {
     /// The run that holds a field, with its index.
     pub fn run_of(&self, field: usize) -> Option<(usize, &BitRun)> {
-        self.runs
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.fields.contains(&field))
+        let run = *self.by_field.get(&field)?;
+        self.runs.get(run).map(|r| (run, r))
     }
 }
 
@@ -293,7 +295,7 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
             drafts.push(Vec::new());
             continue;
         }
-        let mut taken: Vec<String> = def
+        let mut taken: HashSet<String> = def
             .fields
             .iter()
             .filter(|f| !f.is_bitfield())
@@ -306,7 +308,7 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
             while taken.contains(&name) {
                 name.push('_');
             }
-            taken.push(name.clone());
+            taken.insert(name.clone());
             let len = spans[0].1 - spans[0].0;
             if let Some((ci, &(lo, hi))) = spans.iter().enumerate().find(|(_, s)| s.1 - s.0 != len)
             {
@@ -401,7 +403,16 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
             }
         }
         raise_align.sort();
-        out[si] = StructBits { runs, raise_align };
+        let by_field = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| r.fields.iter().map(move |&f| (f, ri)))
+            .collect();
+        out[si] = StructBits {
+            runs,
+            raise_align,
+            by_field,
+        };
     }
     Ok(out)
 }
@@ -430,12 +441,13 @@ fn candidate(
     for (si, def) in spec.structs.iter().enumerate() {
         let mut fields = Vec::with_capacity(def.fields.len());
         let mut mine = Vec::with_capacity(def.fields.len());
+        let run_of: HashMap<usize, usize> = drafts[si]
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, d)| d.fields.iter().map(move |&f| (f, ri)))
+            .collect();
         for (fi, field) in def.fields.iter().enumerate() {
-            if let Some((ri, d)) = drafts[si]
-                .iter()
-                .enumerate()
-                .find(|(_, d)| d.fields.contains(&fi))
-            {
+            if let Some((ri, d)) = run_of.get(&fi).map(|&ri| (ri, &drafts[si][ri])) {
                 if d.fields[0] == fi {
                     let ty = match d.storage {
                         Storage::Int(n) => Type::Scalar(match n {
