@@ -629,6 +629,68 @@ fn accessors_write_what_c_writes(targets: &[Target]) {
 
 abi_tests::test_each_family!(accessors_write_what_c_writes);
 
+/// The generated getter of a `char` bitfield sign-extends where `c_char`
+/// is signed, that is where the target's C `char` is: the compilers read a
+/// plain `char` bitfield with the signedness of `char` (unsigned on Arm,
+/// PowerPC, s390x, RISC-V), a `signed char` one signed everywhere. C has
+/// no constant expression that reads a bitfield, C++ does: each target's
+/// C++ compiler judges `static_assert`s (the m68k and sh4 cross
+/// compilers here have no C++).
+fn char_bitfields_are_as_signed_as_char(compiler: &std::path::Path, args: &[String]) {
+    let source = "struct s { char c : 3; signed char sc : 3; unsigned char uc : 3; };\n\
+        constexpr s x{char(-1), (signed char)-1, 7};\n\
+        static_assert((x.c < 0) == (char(-1) < 0), \"a char bitfield is signed as char is\");\n\
+        static_assert(x.sc < 0, \"a signed char bitfield is signed\");\n\
+        static_assert(x.uc > 0, \"an unsigned char bitfield is unsigned\");\n";
+    let dir = abi_tests::scratch_dir("char-bitfields");
+    let file = dir.join("char.cc");
+    std::fs::write(&file, source).expect("write");
+    let out = std::process::Command::new(compiler)
+        .args(args)
+        .args(["-x", "c++", "-std=c++17", "-fsyntax-only"])
+        .arg(&file)
+        .output()
+        .expect("the compiler runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{} {args:?}: {}",
+        compiler.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[cfg_attr(no_clang, ignore = "needs clang")]
+fn char_bitfields_clang() {
+    let clang = abi_tests::require("clang");
+    for target in oracle::targets_of(oracle::Family::Clang) {
+        char_bitfields_are_as_signed_as_char(&clang, &[format!("--target={}", target.triple())]);
+    }
+}
+
+#[test]
+#[cfg_attr(no_clang19, ignore = "needs clang-19 (loongarch64)")]
+fn char_bitfields_clang19() {
+    let clang = abi_tests::require("clang19");
+    for target in oracle::targets_of(oracle::Family::Clang19) {
+        char_bitfields_are_as_signed_as_char(&clang, &[format!("--target={}", target.triple())]);
+    }
+}
+
+#[test]
+#[cfg_attr(no_gxx, ignore = "needs g++")]
+fn char_bitfields_gxx() {
+    let gxx = abi_tests::require("gxx");
+    for flags in [
+        &[][..],
+        &["-m32".to_string()][..],
+        &["-mx32".to_string()][..],
+    ] {
+        char_bitfields_are_as_signed_as_char(&gxx, flags);
+    }
+}
+
 /// Specs the generator refuses, each with the reason it gives: bitfields
 /// Rust cannot hold in one field that lies where C puts them on every
 /// target.
