@@ -34,6 +34,14 @@
 //!   equal the engine's size.
 //! - `generate!` expands to items in the caller's module, so two specs in
 //!   one module collide (`Aligned8`, constants): give each its own module.
+//! - Rust has no bitfields: each run of them is one storage field, each
+//!   bitfield a getter and a setter whose shifts differ per target
+//!   (`rust/bits.rs`, [`bitfields`]). Rust has no anonymous members: the
+//!   member is a named field, its members are reached by their names from
+//!   the enclosing struct (`rust/accessors.rs`). A union is read without
+//!   `unsafe` only when no value of it can hold uninitialized bytes.
+//!   Constants carry the C header's names ([`CNames`]); `[[flags]]` sets
+//!   are newtypes (`rust/flags.rs`). docs/rust.md tells the user's side.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
