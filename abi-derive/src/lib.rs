@@ -136,6 +136,77 @@
 //! }
 //! ```
 //!
+//! # Bitfields, anonymous unions and flag sets
+//!
+//! Rust has none of the first two; the generated code stands in for them
+//! (the spec here is `doc/bits.toml`, the start of `perf_event_attr`):
+//!
+//! - Each run of bitfields (that share bytes, or a unit of their type, on
+//!   some target) is one field, `<first bitfield>_bits`: an unsigned
+//!   integer when its bytes are one aligned integer on every target, else
+//!   `[u8; N]`. Each named bitfield has `<name>()`, `set_<name>(value)`
+//!   (which keeps the low bits, as C's assignment does) and
+//!   `read_<name>(...)`; a signed one sign-extends. Where the bits lie
+//!   differs between targets (big-endian ones allocate from the most
+//!   significant bit): each target's shifts are written under its
+//!   `#[cfg]`, from the layout engine's placement, which is checked
+//!   against every compiler.
+//! - A member of an anonymous struct or union (C11) is reached by its own
+//!   name from the enclosing struct, which holds the member under the
+//!   spec's name for it. A union's fields are read safely only when every
+//!   member is as large as the union and free of padding (then no value of
+//!   it has uninitialized bytes); other unions keep `unsafe` reads.
+//! - A `[[flags]]` set is a `#[repr(transparent)]` newtype with a constant
+//!   per value, named without the set's prefix; bits it has no name for
+//!   are kept.
+//!
+//! ```
+//! mod perf {
+//!     abi_derive::generate!("doc/bits.toml");
+//! }
+//! use perf::*;
+//!
+//! let mut attr = attr::ZERO;
+//! attr.set_sample_freq(4000); // in the anonymous union `sample`
+//! attr.set_freq(1);
+//! attr.set_precise_ip(2);
+//! assert_eq!(attr.sample_period(), 4000);
+//! assert_eq!(attr.precise_ip(), 2);
+//! assert_eq!(attr.read_precise_ip(ATTR_FEATURE_SIZE_VER1), Some(2));
+//! # #[cfg(target_endian = "little")]
+//! assert_eq!(attr.disabled_bits, 0b1010); // freq is bit 1, precise_ip bits 2 and 3
+//!
+//! let flags = PerfFlags::FD_CLOEXEC | PerfFlags::from_bits_retain(1 << 40);
+//! assert!(flags.contains(PerfFlags::FD_CLOEXEC));
+//! assert_eq!(flags.bits(), 1 << 3 | 1 << 40); // the unknown bit is kept
+//! ```
+//!
+//! A hand-written struct stores a run in a field of its own, marked with
+//! the bitfields it holds: every one of the run, unnamed ones by their
+//! spec name, in order. The derive checks the list against the spec and
+//! asserts that the field covers exactly the run's bytes:
+//!
+//! ```
+//! use abi_derive::AbiLayout;
+//!
+//! #[repr(C)]
+//! #[derive(Clone, Copy)]
+//! union Period {
+//!     sample_period: u64,
+//!     sample_freq: u64,
+//! }
+//!
+//! #[derive(AbiLayout)]
+//! #[abi(spec = "doc/bits.toml", name = "attr")]
+//! #[repr(C)]
+//! struct Attr {
+//!     config: u64,
+//!     sample: Period, // the anonymous union, by the spec's name for it
+//!     #[abi(bits(disabled, freq, precise_ip, __reserved_1))]
+//!     flags: u64,
+//! }
+//! ```
+//!
 //! The generated code needs nothing but `core`: it builds in a
 //! `#![no_std]` crate. `abi-check rust SPEC -o FILE` writes the same code
 //! to a file, for projects that check generated code in.
@@ -166,8 +237,9 @@ pub fn generate(input: TokenStream) -> TokenStream {
 /// `#[abi(spec = "spec.toml", name = "tlabi_area", version = N)]` on a
 /// hand-written `#[repr(C)]` struct: checks field names, order and types
 /// against the spec's view at version N (`name` defaults to the struct's
-/// name, `version` to the newest), reports every mistake at once, and emits
-/// the same layout assertions as `generate!`.
+/// name, `version` to the newest), and the bitfields each field marked
+/// `#[abi(bits(a, b, ...))]` stores; reports every mistake at once, and
+/// emits the same layout assertions as `generate!`.
 #[proc_macro_derive(AbiLayout, attributes(abi))]
 pub fn derive_abi_layout(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

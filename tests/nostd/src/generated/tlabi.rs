@@ -111,6 +111,7 @@ pub const TLABI_AREA_SIZE_VER4: usize = 32;
 /// `tlabi_area` in version 4: the end of the last field (the length a caller announces).
 pub const TLABI_AREA_FEATURE_SIZE_VER4: usize = 32;
 
+#[allow(non_snake_case)]
 impl tlabi_area {
     /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
@@ -285,6 +286,7 @@ pub const TLABI_REGISTRATION_SIZE_VER4: usize = 16;
 /// `tlabi_registration` in version 4: the end of the last field (the length a caller announces).
 pub const TLABI_REGISTRATION_FEATURE_SIZE_VER4: usize = 16;
 
+#[allow(non_snake_case)]
 impl tlabi_registration {
     /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
