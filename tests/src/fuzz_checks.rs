@@ -231,7 +231,7 @@ pub fn codegen(data: &[u8]) {
 /// before `;`, `[` or a space (an attribute follows).
 fn declares(code: &str, name: &str) -> bool {
     code.match_indices(name).any(|(i, _)| {
-        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' '])
+        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' ', ':'])
     })
 }
 
@@ -482,5 +482,6 @@ mod tests {
         assert!(declares("struct s {\n\t__u32 cpu_id;\n};", "cpu_id"));
         assert!(declares("\t__u8 name[4];", "name"));
         assert!(!declares("\t__u32 cpu_id_start;", "cpu_id"));
+        assert!(declares("\t__u64 disabled:1;", "disabled"));
     }
 }
