@@ -54,8 +54,14 @@ pub(super) fn size_constants(cx: &mut Ctxt, spec: &Spec) {
         return;
     }
     let classes = layout::classes(&spec.abi.targets);
-    // (constant, what it names, per class: the layout's value)
-    let mut wrong: Vec<(&crate::model::Constant, String, Vec<(Target, u64)>)> = Vec::new();
+    /// A declared constant that disagrees: what its name stands for, and
+    /// the layout's value per class.
+    struct Wrong<'s> {
+        constant: &'s crate::model::Constant,
+        what: String,
+        values: Vec<(Target, u64)>,
+    }
+    let mut wrong: Vec<Wrong<'_>> = Vec::new();
     for (index, def) in spec.structs.iter().enumerate() {
         for class in &classes {
             let t = class.rep;
@@ -94,7 +100,12 @@ pub(super) fn size_constants(cx: &mut Ctxt, spec: &Spec) {
             }
         }
     }
-    for (c, what, values) in wrong {
+    for Wrong {
+        constant: c,
+        what,
+        values,
+    } in wrong
+    {
         let on: Vec<String> = if values.windows(2).all(|w| w[0].1 == w[1].1) {
             vec![values[0].1.to_string()]
         } else {
