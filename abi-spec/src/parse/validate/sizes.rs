@@ -92,10 +92,14 @@ pub(super) fn size_constants(cx: &mut Ctxt, spec: &Spec) {
                 }
                 match wrong
                     .iter_mut()
-                    .find(|w| std::ptr::eq(w.0, c) && w.1 == what)
+                    .find(|w| std::ptr::eq(w.constant, c) && w.what == what)
                 {
-                    Some(w) => w.2.push((t, value)),
-                    None => wrong.push((c, what, vec![(t, value)])),
+                    Some(w) => w.values.push((t, value)),
+                    None => wrong.push(Wrong {
+                        constant: c,
+                        what,
+                        values: vec![(t, value)],
+                    }),
                 }
             }
         }
