@@ -112,6 +112,56 @@ const CATALOG: &[Entry] = &[
         c_only: &[],
     },
     Entry {
+        file: "io_uring_getevents_arg.toml",
+        structs: &["io_uring_getevents_arg"],
+        header: "linux/io_uring.h",
+        entry: "io_uring_enter(2), IORING_ENTER_EXT_ARG",
+        negotiation: "size argument (`argsz`), which must equal sizeof; `IORING_FEAT_*` bits",
+        releases: &[(0, "5.11"), (1, "6.12")],
+        linux_6_1: Some(0),
+        linux_6_18: Some(1),
+        c_only: &[],
+    },
+    Entry {
+        file: "io_uring_params.toml",
+        structs: &["io_uring_params", "io_sqring_offsets", "io_cqring_offsets"],
+        header: "linux/io_uring.h",
+        entry: "io_uring_setup(2)",
+        negotiation: "`IORING_SETUP_*` flags in, `IORING_FEAT_*` bits out; fixed size, reserved words claimed in place",
+        releases: &[
+            (0, "5.1"),
+            (1, "5.4"),
+            (2, "5.5"),
+            (3, "5.6"),
+            (4, "5.7"),
+            (5, "5.8"),
+            (6, "5.9"),
+            (7, "5.10"),
+            (8, "5.11"),
+            (9, "5.12"),
+            (10, "5.13"),
+            (11, "5.17"),
+            (12, "5.18"),
+            (13, "5.19"),
+            (14, "6.0"),
+            (15, "6.1"),
+            (16, "6.3"),
+            (17, "6.5"),
+            (18, "6.6"),
+            (19, "6.10"),
+            (20, "6.12"),
+            (21, "6.13"),
+            (22, "6.14"),
+            (23, "6.15"),
+            (24, "6.18"),
+            (25, "6.19"),
+            (26, "7.0"),
+        ],
+        linux_6_1: Some(15),
+        linux_6_18: Some(24),
+        c_only: &[],
+    },
+    Entry {
         file: "landlock_net_port_attr.toml",
         structs: &["landlock_net_port_attr"],
         header: "linux/landlock.h",
@@ -148,6 +198,17 @@ const CATALOG: &[Entry] = &[
         releases: &[(1, "5.13"), (4, "6.7"), (6, "6.12")],
         linux_6_1: Some(2),
         linux_6_18: Some(6),
+        c_only: &[],
+    },
+    Entry {
+        file: "logical_block_metadata_cap.toml",
+        structs: &["logical_block_metadata_cap"],
+        header: "linux/fs.h",
+        entry: "ioctl(FS_IOC_GETLBMD_CAP)",
+        negotiation: "size in the ioctl number, `LBMD_SIZE_VER0`",
+        releases: &[(0, "6.17")],
+        linux_6_1: None,
+        linux_6_18: Some(0),
         c_only: &[],
     },
     Entry {
@@ -191,6 +252,28 @@ const CATALOG: &[Entry] = &[
         negotiation: "size argument, `MOUNT_ATTR_SIZE_VER0`",
         releases: &[(0, "5.12")],
         linux_6_1: Some(0),
+        linux_6_18: Some(0),
+        c_only: &[],
+    },
+    Entry {
+        file: "ns_id_req.toml",
+        structs: &["ns_id_req"],
+        header: "linux/nsfs.h",
+        entry: "listns(2)",
+        negotiation: "size member, `NS_ID_REQ_SIZE_VER0`",
+        releases: &[(0, "6.19")],
+        linux_6_1: None,
+        linux_6_18: None,
+        c_only: &[],
+    },
+    Entry {
+        file: "nsfs_file_handle.toml",
+        structs: &["nsfs_file_handle"],
+        header: "linux/nsfs.h",
+        entry: "name_to_handle_at(2), open_by_handle_at(2) on nsfs (FILEID_NSFS)",
+        negotiation: "`handle_bytes` of struct file_handle, `NSFS_FILE_HANDLE_SIZE_VER0`",
+        releases: &[(0, "6.18")],
+        linux_6_1: None,
         linux_6_18: Some(0),
         c_only: &[],
     },
@@ -721,10 +804,10 @@ fn flatten(
 }
 
 /// Names Linux gives reserved bytes, which an imported spec keeps as
-/// members.
+/// members (`resv` is io_uring's).
 fn reserved_name(name: &str) -> bool {
     let bare = name.trim_start_matches('_');
-    ["pad", "reserved", "spare"]
+    ["pad", "reserved", "resv", "spare"]
         .iter()
         .any(|p| bare.starts_with(p))
 }
@@ -877,6 +960,10 @@ fn catalog_markdown() -> String {
            bytes on i386, sh4 and m68k and 88 elsewhere (TARGET_LAYOUT_DIVERGES, waived: the \
            kernel returns the end of the member in use, never sizeof); 6.16's `reserved2` \
            made it 88 everywhere.\n\
+           - **io_uring_params, Linux 5.4 and 5.8**: `features` and `cq_off.flags`, which \
+           the kernel writes, claimed reserved words with no feature bit or size to say so: \
+           CLAIM_AMBIGUOUS (the spec waives both: older kernels leave 0 there, which user \
+           space reads as no feature bits and no flags word).\n\
            - **pm_scan_arg, Linux 6.7**: a `size` member that must equal sizeof: versioned \
            in form only, it cannot grow without a kernel change first.\n\n\
            ## Pictures\n\n\
