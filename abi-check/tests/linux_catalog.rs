@@ -46,6 +46,61 @@ struct Entry {
 
 const CATALOG: &[Entry] = &[
     Entry {
+        file: "bpf_btf_info.toml",
+        structs: &["bpf_btf_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a BTF object",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[(0, "4.18"), (1, "5.11")],
+        linux_6_1: Some(1),
+        linux_6_18: Some(1),
+        c_only: &[],
+    },
+    Entry {
+        file: "bpf_map_info.toml",
+        structs: &["bpf_map_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a map",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[
+            (0, "4.13"),
+            (1, "4.15"),
+            (2, "4.16"),
+            (3, "4.17"),
+            (4, "4.18"),
+            (5, "5.6"),
+            (6, "5.16"),
+            (7, "6.9"),
+            (8, "6.18"),
+        ],
+        linux_6_1: Some(6),
+        linux_6_18: Some(8),
+        c_only: &[],
+    },
+    Entry {
+        file: "bpf_prog_info.toml",
+        structs: &["bpf_prog_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a program",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[
+            (0, "4.13"),
+            (1, "4.15"),
+            (2, "4.16"),
+            (3, "4.17"),
+            (4, "4.18"),
+            (5, "5.0"),
+            (6, "5.1"),
+            (7, "5.2"),
+            (8, "5.12"),
+            (9, "5.16"),
+            (10, "6.0"),
+        ],
+        linux_6_1: Some(10),
+        linux_6_18: Some(10),
+        c_only: &[],
+    },
+    Entry {
         file: "cachestat_range.toml",
         structs: &["cachestat_range", "cachestat"],
         header: "linux/mman.h",
@@ -841,6 +896,43 @@ fn the_7_1_pidfd_info_move_is_caught() {
     );
 }
 
+/// bpf_prog_info from Linux 4.13 to 4.17 without the waivers: `check`
+/// refuses 4.16's plain `__u64 netns_dev` after `__u32 ifindex`, which
+/// 32-bit x86 (and sh4, m68k) put at 84 and the others at 88, and 4.17's
+/// `__u32 :32`, which moved it there.
+#[test]
+fn the_4_16_bpf_prog_info_hole_is_caught() {
+    let o = run(&[
+        "check",
+        "tests/fixtures/linux/bpf_prog_info-4.17.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    let of = |rule: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["rule"] == rule && f["field"] == "netns_dev")
+            .collect()
+    };
+    let diverges = of("TARGET_LAYOUT_DIVERGES");
+    assert_eq!(diverges.len(), 1, "{v:#}");
+    let message = diverges[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("84 on i386, sh4, m68k") && message.contains("(version 2)"),
+        "{message}"
+    );
+    let moved = of("FIELD_MOVED");
+    assert_eq!(moved.len(), 1, "{v:#}");
+    let message = moved[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("from offset 84 to offset 88 on i386, sh4, m68k"),
+        "{message}"
+    );
+}
+
 // ---------------------------------------------------------------- docs
 
 /// sizeof of a struct at a version on each target, grouped: the common
@@ -960,6 +1052,15 @@ fn catalog_markdown() -> String {
            bytes on i386, sh4 and m68k and 88 elsewhere (TARGET_LAYOUT_DIVERGES, waived: the \
            kernel returns the end of the member in use, never sizeof); 6.16's `reserved2` \
            made it 88 everywhere.\n\
+           - **bpf_prog_info and bpf_map_info, Linux 4.16**: a plain `__u64 netns_dev` \
+           after `__u32 ifindex`, at 84 in bpf_prog_info (44 in bpf_map_info) on i386, sh4 and m68k, \
+           88 (48) elsewhere: \
+           TARGET_LAYOUT_DIVERGES; 4.17's `__u32 :32` moved it on those targets: FIELD_MOVED \
+           ([fixture](../tests/fixtures/linux/bpf_prog_info-4.17.toml)).\n\
+           - **bpf_prog_info, Linux 4.18**: a merge took `__u32 gpl_compatible:1` in place \
+           of that `:32`, and m68k's packed bitfields put netns_dev at 86 until 5.2's \
+           `__u32 :31`: TARGET_LAYOUT_DIVERGES, then FIELD_MOVED on m68k (both specs waive \
+           all of it, naming the commits).\n\
            - **io_uring_params, Linux 5.4 and 5.8**: `features` and `cq_off.flags`, which \
            the kernel writes, claimed reserved words with no feature bit or size to say so: \
            CLAIM_AMBIGUOUS (the spec waives both: older kernels leave 0 there, which user \
