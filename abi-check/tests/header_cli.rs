@@ -186,6 +186,7 @@ fn svg_renders() {
         let png = dir.join("out.png");
         let status = Command::new(&rsvg)
             .arg(dir.join("in.svg").tap_write(&svg))
+            .args(["--zoom", &zoom_to_fit(&svg).to_string()])
             .arg("-o")
             .arg(&png)
             .status()
@@ -199,6 +200,26 @@ fn svg_renders() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The zoom that keeps a picture within librsvg's 32767 pixels a side: 1,
+/// or less for the tallest ones (every version of bpf_link_info's 26
+/// structs on 20 targets is some 50,000 pixels high).
+fn zoom_to_fit(svg: &str) -> f64 {
+    const LIMIT: f64 = 32_000.0;
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    let side = |name: &str| {
+        doc.root_element()
+            .attribute(name)
+            .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let largest = side("width").max(side("height"));
+    if largest > LIMIT {
+        LIMIT / largest
+    } else {
+        1.0
+    }
 }
 
 /// Writes text to a path and hands the path back, for one-line use in an

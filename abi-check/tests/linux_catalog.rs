@@ -46,6 +46,86 @@ struct Entry {
 
 const CATALOG: &[Entry] = &[
     Entry {
+        file: "bpf_btf_info.toml",
+        structs: &["bpf_btf_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a BTF object",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[(0, "4.18"), (1, "5.11")],
+        linux_6_1: Some(1),
+        linux_6_18: Some(1),
+        c_only: &[],
+    },
+    Entry {
+        file: "bpf_link_info.toml",
+        structs: &["bpf_link_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a link",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[
+            (0, "5.8"),
+            (1, "5.9"),
+            (2, "5.10"),
+            (3, "5.13"),
+            (4, "6.1"),
+            (5, "6.4"),
+            (6, "6.6"),
+            (7, "6.7"),
+            (8, "6.8"),
+            (9, "6.9"),
+            (10, "6.10"),
+            (11, "6.16"),
+            (12, "6.17"),
+        ],
+        linux_6_1: Some(4),
+        linux_6_18: Some(12),
+        c_only: &[],
+    },
+    Entry {
+        file: "bpf_map_info.toml",
+        structs: &["bpf_map_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a map",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[
+            (0, "4.13"),
+            (1, "4.15"),
+            (2, "4.16"),
+            (3, "4.17"),
+            (4, "4.18"),
+            (5, "5.6"),
+            (6, "5.16"),
+            (7, "6.9"),
+            (8, "6.18"),
+        ],
+        linux_6_1: Some(6),
+        linux_6_18: Some(8),
+        c_only: &[],
+    },
+    Entry {
+        file: "bpf_prog_info.toml",
+        structs: &["bpf_prog_info"],
+        header: "linux/bpf.h",
+        entry: "bpf(BPF_OBJ_GET_INFO_BY_FD) on a program",
+        negotiation: "`info_len` in union bpf_attr, in and out; tail must be zero",
+        releases: &[
+            (0, "4.13"),
+            (1, "4.15"),
+            (2, "4.16"),
+            (3, "4.17"),
+            (4, "4.18"),
+            (5, "5.0"),
+            (6, "5.1"),
+            (7, "5.2"),
+            (8, "5.12"),
+            (9, "5.16"),
+            (10, "6.0"),
+        ],
+        linux_6_1: Some(10),
+        linux_6_18: Some(10),
+        c_only: &[],
+    },
+    Entry {
         file: "cachestat_range.toml",
         structs: &["cachestat_range", "cachestat"],
         header: "linux/mman.h",
@@ -112,6 +192,56 @@ const CATALOG: &[Entry] = &[
         c_only: &[],
     },
     Entry {
+        file: "io_uring_getevents_arg.toml",
+        structs: &["io_uring_getevents_arg"],
+        header: "linux/io_uring.h",
+        entry: "io_uring_enter(2), IORING_ENTER_EXT_ARG",
+        negotiation: "size argument (`argsz`), which must equal sizeof; `IORING_FEAT_*` bits",
+        releases: &[(0, "5.11"), (1, "6.12")],
+        linux_6_1: Some(0),
+        linux_6_18: Some(1),
+        c_only: &[],
+    },
+    Entry {
+        file: "io_uring_params.toml",
+        structs: &["io_uring_params", "io_sqring_offsets", "io_cqring_offsets"],
+        header: "linux/io_uring.h",
+        entry: "io_uring_setup(2)",
+        negotiation: "`IORING_SETUP_*` flags in, `IORING_FEAT_*` bits out; fixed size, reserved words claimed in place",
+        releases: &[
+            (0, "5.1"),
+            (1, "5.4"),
+            (2, "5.5"),
+            (3, "5.6"),
+            (4, "5.7"),
+            (5, "5.8"),
+            (6, "5.9"),
+            (7, "5.10"),
+            (8, "5.11"),
+            (9, "5.12"),
+            (10, "5.13"),
+            (11, "5.17"),
+            (12, "5.18"),
+            (13, "5.19"),
+            (14, "6.0"),
+            (15, "6.1"),
+            (16, "6.3"),
+            (17, "6.5"),
+            (18, "6.6"),
+            (19, "6.10"),
+            (20, "6.12"),
+            (21, "6.13"),
+            (22, "6.14"),
+            (23, "6.15"),
+            (24, "6.18"),
+            (25, "6.19"),
+            (26, "7.0"),
+        ],
+        linux_6_1: Some(15),
+        linux_6_18: Some(24),
+        c_only: &[],
+    },
+    Entry {
         file: "landlock_net_port_attr.toml",
         structs: &["landlock_net_port_attr"],
         header: "linux/landlock.h",
@@ -148,6 +278,17 @@ const CATALOG: &[Entry] = &[
         releases: &[(1, "5.13"), (4, "6.7"), (6, "6.12")],
         linux_6_1: Some(2),
         linux_6_18: Some(6),
+        c_only: &[],
+    },
+    Entry {
+        file: "logical_block_metadata_cap.toml",
+        structs: &["logical_block_metadata_cap"],
+        header: "linux/fs.h",
+        entry: "ioctl(FS_IOC_GETLBMD_CAP)",
+        negotiation: "size in the ioctl number, `LBMD_SIZE_VER0`",
+        releases: &[(0, "6.17")],
+        linux_6_1: None,
+        linux_6_18: Some(0),
         c_only: &[],
     },
     Entry {
@@ -191,6 +332,28 @@ const CATALOG: &[Entry] = &[
         negotiation: "size argument, `MOUNT_ATTR_SIZE_VER0`",
         releases: &[(0, "5.12")],
         linux_6_1: Some(0),
+        linux_6_18: Some(0),
+        c_only: &[],
+    },
+    Entry {
+        file: "ns_id_req.toml",
+        structs: &["ns_id_req"],
+        header: "linux/nsfs.h",
+        entry: "listns(2)",
+        negotiation: "size member, `NS_ID_REQ_SIZE_VER0`",
+        releases: &[(0, "6.19")],
+        linux_6_1: None,
+        linux_6_18: None,
+        c_only: &[],
+    },
+    Entry {
+        file: "nsfs_file_handle.toml",
+        structs: &["nsfs_file_handle"],
+        header: "linux/nsfs.h",
+        entry: "name_to_handle_at(2), open_by_handle_at(2) on nsfs (FILEID_NSFS)",
+        negotiation: "`handle_bytes` of struct file_handle, `NSFS_FILE_HANDLE_SIZE_VER0`",
+        releases: &[(0, "6.18")],
+        linux_6_1: None,
         linux_6_18: Some(0),
         c_only: &[],
     },
@@ -721,10 +884,10 @@ fn flatten(
 }
 
 /// Names Linux gives reserved bytes, which an imported spec keeps as
-/// members.
+/// members (`resv` is io_uring's).
 fn reserved_name(name: &str) -> bool {
     let bare = name.trim_start_matches('_');
-    ["pad", "reserved", "spare"]
+    ["pad", "reserved", "resv", "spare"]
         .iter()
         .any(|p| bare.starts_with(p))
 }
@@ -755,6 +918,43 @@ fn the_7_1_pidfd_info_move_is_caught() {
             .is_some_and(|m| m.contains("from offset 72 to offset 80")),
         "{}",
         moved[0]["message"]
+    );
+}
+
+/// bpf_prog_info from Linux 4.13 to 4.17 without the waivers: `check`
+/// refuses 4.16's plain `__u64 netns_dev` after `__u32 ifindex`, which
+/// 32-bit x86 (and sh4, m68k) put at 84 and the others at 88, and 4.17's
+/// `__u32 :32`, which moved it there.
+#[test]
+fn the_4_16_bpf_prog_info_hole_is_caught() {
+    let o = run(&[
+        "check",
+        "tests/fixtures/linux/bpf_prog_info-4.17.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    let findings = v["findings"].as_array().expect("findings");
+    let of = |rule: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["rule"] == rule && f["field"] == "netns_dev")
+            .collect()
+    };
+    let diverges = of("TARGET_LAYOUT_DIVERGES");
+    assert_eq!(diverges.len(), 1, "{v:#}");
+    let message = diverges[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("84 on i386, sh4, m68k") && message.contains("(version 2)"),
+        "{message}"
+    );
+    let moved = of("FIELD_MOVED");
+    assert_eq!(moved.len(), 1, "{v:#}");
+    let message = moved[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("from offset 84 to offset 88 on i386, sh4, m68k"),
+        "{message}"
     );
 }
 
@@ -877,6 +1077,19 @@ fn catalog_markdown() -> String {
            bytes on i386, sh4 and m68k and 88 elsewhere (TARGET_LAYOUT_DIVERGES, waived: the \
            kernel returns the end of the member in use, never sizeof); 6.16's `reserved2` \
            made it 88 everywhere.\n\
+           - **bpf_prog_info and bpf_map_info, Linux 4.16**: a plain `__u64 netns_dev` \
+           after `__u32 ifindex`, at 84 in bpf_prog_info (44 in bpf_map_info) on i386, sh4 and m68k, \
+           88 (48) elsewhere: \
+           TARGET_LAYOUT_DIVERGES; 4.17's `__u32 :32` moved it on those targets: FIELD_MOVED \
+           ([fixture](../tests/fixtures/linux/bpf_prog_info-4.17.toml)).\n\
+           - **bpf_prog_info, Linux 4.18**: a merge took `__u32 gpl_compatible:1` in place \
+           of that `:32`, and m68k's packed bitfields put netns_dev at 86 until 5.2's \
+           `__u32 :31`: TARGET_LAYOUT_DIVERGES, then FIELD_MOVED on m68k (both specs waive \
+           all of it, naming the commits).\n\
+           - **io_uring_params, Linux 5.4 and 5.8**: `features` and `cq_off.flags`, which \
+           the kernel writes, claimed reserved words with no feature bit or size to say so: \
+           CLAIM_AMBIGUOUS (the spec waives both: older kernels leave 0 there, which user \
+           space reads as no feature bits and no flags word).\n\
            - **pm_scan_arg, Linux 6.7**: a `size` member that must equal sizeof: versioned \
            in form only, it cannot grow without a kernel change first.\n\n\
            ## Pictures\n\n\
