@@ -35,8 +35,9 @@
 //! file_attr, procmap_query, pm_scan_arg, xattr_args, mnt_ns_info,
 //! cachestat, lsm_ctx, epoll_params, landlock_net_port_attr,
 //! coredump_req/ack) with their macros, as the named upstream release
-//! declares them, and nothing else of those files. Their programs are
-//! written against that text.
+//! declares them, and nothing else of those files; and futex_waitv and
+//! ptrace_syscall_info as 6.16 declares them, for a second program each
+//! that uses 6.16's names. The programs are written against that text.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -130,10 +131,21 @@ const CASES: &[Case] = &[
         program: "futex_waitv",
         spec: "examples/linux/futex_waitv.toml",
         real: Real::Installed,
-        // Linux 6.7's names of values 6.1 spells FUTEX_32 and
-        // FUTEX_PRIVATE_FLAG (constants of the spec): a flag value has one
-        // name in a spec, whatever the release.
-        not_in_real: &["FUTEX2_SIZE_U32", "FUTEX2_PRIVATE"],
+        not_in_real: &[
+            // Linux 6.7's names of values 6.1 spells FUTEX_32 and
+            // FUTEX_PRIVATE_FLAG (constants of the spec): a flag value has
+            // one name in a spec, whatever the release.
+            "FUTEX2_SIZE_U32",
+            "FUTEX2_PRIVATE",
+            // Linux 6.7; a constant has no release in a spec.
+            "FUTEX2_SIZE_MASK",
+        ],
+    },
+    Case {
+        program: "futex_waitv_futex2",
+        spec: "examples/linux/futex_waitv.toml",
+        real: Real::Fixture,
+        not_in_real: &[],
     },
     Case {
         program: "ptrace_syscall_info",
@@ -151,6 +163,17 @@ const CASES: &[Case] = &[
             "reserved",
             // Linux 6.16.
             "PTRACE_SET_SYSCALL_INFO",
+        ],
+    },
+    Case {
+        program: "ptrace_syscall_info_set",
+        spec: "examples/linux/ptrace_syscall_info.toml",
+        real: Real::Fixture,
+        // Anonymous in C: the union's three members.
+        not_in_real: &[
+            "struct ptrace_syscall_info_entry",
+            "struct ptrace_syscall_info_exit",
+            "struct ptrace_syscall_info_seccomp",
         ],
     },
     Case {
