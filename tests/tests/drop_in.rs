@@ -36,8 +36,9 @@
 //! cachestat, lsm_ctx, epoll_params, landlock_net_port_attr,
 //! coredump_req/ack) with their macros, as the named upstream release
 //! declares them, and nothing else of those files; and futex_waitv and
-//! ptrace_syscall_info as 6.16 declares them, for a second program each
-//! that uses 6.16's names. The programs are written against that text.
+//! ptrace_syscall_info as 6.16 declares them, Landlock as 6.12 does and
+//! uffdio_api as 6.8 does, for a second program each that uses the newer
+//! names. The programs are written against that text.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -122,6 +123,12 @@ const CASES: &[Case] = &[
         not_in_real: &[],
     },
     Case {
+        program: "landlock_scoped",
+        spec: "examples/linux/landlock_ruleset_attr.toml",
+        real: Real::Fixture,
+        not_in_real: &[],
+    },
+    Case {
         program: "landlock_path_beneath_attr",
         spec: "examples/linux/landlock_path_beneath_attr.toml",
         real: Real::Installed,
@@ -187,6 +194,12 @@ const CASES: &[Case] = &[
         program: "uffdio_api",
         spec: "examples/linux/uffdio_api.toml",
         real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "uffdio_api_move",
+        spec: "examples/linux/uffdio_api.toml",
+        real: Real::Fixture,
         not_in_real: &[],
     },
     Case {
