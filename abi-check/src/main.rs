@@ -157,6 +157,10 @@ mod tests {
             FailureFormat::Github
         );
         assert_eq!(
+            requested_format(&args("abi-check compat k l --format markdown")),
+            FailureFormat::Markdown
+        );
+        assert_eq!(
             requested_format(&args("abi-check check --format")),
             FailureFormat::Text
         );

@@ -203,6 +203,9 @@ pub enum FailureFormat {
     Sarif,
     /// `::error ...::` workflow commands.
     Github,
+    /// A Markdown report of the errors, for a job summary or a pull-request
+    /// comment.
+    Markdown,
 }
 
 impl FailureFormat {
@@ -217,6 +220,9 @@ impl FailureFormat {
             ) => FailureFormat::Json { verdict },
             ("check" | "diff" | "verify" | "changed", "sarif") => FailureFormat::Sarif,
             ("check" | "diff" | "verify" | "changed", "github") => FailureFormat::Github,
+            ("check" | "diff" | "verify" | "compat" | "changed", "markdown") => {
+                FailureFormat::Markdown
+            }
             _ => FailureFormat::Text,
         }
     }
@@ -291,7 +297,41 @@ pub fn emit_errors(errors: &[ErrorItem], format: FailureFormat) {
             serde_json::to_string_pretty(&crate::sarif::failure_log(errors)).unwrap_or_default()
         )),
         FailureFormat::Github => print(&github_error_lines(errors)),
+        FailureFormat::Markdown => print(&markdown_errors(errors)),
     }
+}
+
+/// The errors as a Markdown report: the verdict a reviewer sees first,
+/// then a table of places and messages.
+fn markdown_errors(errors: &[ErrorItem]) -> String {
+    use crate::render::report_markdown::{escape as md, table, Align};
+    let rows: Vec<Vec<String>> = errors
+        .iter()
+        .map(|e| {
+            let place = match (&e.file, e.line, e.column) {
+                (Some(f), Some(l), Some(c)) => format!("{}:{l}:{c}", md(f)),
+                (Some(f), Some(l), None) => format!("{}:{l}", md(f)),
+                (Some(f), None, _) => md(f),
+                (None, _, _) => String::new(),
+            };
+            let mut message = md(&e.message);
+            if let Some(help) = &e.help {
+                message.push_str(&format!(" (help: {})", md(help)));
+            }
+            vec![e.level.as_str().to_string(), place, message]
+        })
+        .collect();
+    format!(
+        "## abi-check: error (exit 2)\n\nThe run could not be completed: nothing was judged.\n\n{}",
+        table(
+            &[
+                ("level", Align::Left),
+                ("where", Align::Left),
+                ("message", Align::Left)
+            ],
+            &rows
+        )
+    )
 }
 
 // ------------------------------------------------ user text on a terminal

@@ -297,3 +297,28 @@ fn verify_markdown_has_the_binaries_table() {
     );
     assert_eq!(json["binaries"][0]["implements"], 1);
 }
+
+#[test]
+fn a_spec_error_is_a_markdown_report_too() {
+    // A job summary of a failed run must say why, at the spec's place,
+    // with user text literal.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let name = "bad_*spec*.toml";
+    std::fs::write(
+        tmp.path().join(name),
+        "[abi]\nname = \"demo\"\nversion = 1\n\n[[struct]]\nname = \"s\"\n\n[[struct.field]]\nname = \"a\"\ntype = \"u33\"\n",
+    )
+    .expect("write");
+    for args in [vec!["check", name], vec!["diff", name, name]] {
+        let (md, doc) = markdown_of(tmp.path(), &args, 2);
+        assert!(doc.html.is_empty(), "HTML in {md}");
+        assert!(doc.code.is_empty(), "code spans in {md}");
+        assert_eq!(doc.markup, 0, "emphasis or links in {md}");
+        assert_eq!(doc.headings, ["abi-check: error (exit 2)"], "{md}");
+        let table = doc.table("level");
+        assert_eq!(table.len(), 2, "{md}");
+        assert_eq!(table[1][0], "error");
+        assert_eq!(table[1][1], format!("{name}:10:8"), "{md}");
+        assert!(table[1][2].contains("u33"), "{md}");
+    }
+}
