@@ -35,7 +35,7 @@
 //! - `generate!` expands to items in the caller's module, so two specs in
 //!   one module collide (`Aligned8`, constants): give each its own module.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
@@ -204,30 +204,61 @@ fn doc(out: &mut String, indent: &str, text: &str) {
     }
 }
 
-/// True when a struct contains a union, through nested structs and arrays:
-/// it cannot derive `Debug` or `PartialEq`.
-fn contains_union(spec: &Spec, def: &StructDef) -> bool {
-    if def.kind == StructKind::Union {
-        return true;
-    }
-    def.fields.iter().any(|f| {
-        f.ty.struct_name()
-            .and_then(|n| spec.struct_def(n))
-            .is_some_and(|inner| contains_union(spec, inner))
-    })
+/// What each struct's Rust type carries from the structs inside it,
+/// computed once per spec in dependency order (contained structs first).
+/// A recursion over nested types instead visits every path: a struct that
+/// contains the next one twice, 30 levels deep, has 2^30 of them.
+struct Nesting<'s> {
+    /// Struct indices by name.
+    by_name: HashMap<&'s str, usize>,
+    /// Per struct: a union, or a struct with a union inside (through
+    /// nested structs and arrays), which cannot derive `Debug` or
+    /// `PartialEq`.
+    contains_union: Vec<bool>,
+    /// Per struct: its Rust type carries a `repr(align)`, itself or
+    /// inside, which Rust refuses inside a packed struct.
+    carries_align: Vec<bool>,
 }
 
-/// True when a struct's Rust type carries a `repr(align)`, itself or
-/// inside: Rust refuses such a type inside a packed struct.
-fn carries_align(spec: &Spec, def: &StructDef) -> bool {
-    def.align.is_some()
-        || def.fields.iter().any(|f| {
-            f.align.is_some_and(|a| a > 1)
-                || f.ty
-                    .struct_name()
-                    .and_then(|n| spec.struct_def(n))
-                    .is_some_and(|inner| carries_align(spec, inner))
-        })
+impl<'s> Nesting<'s> {
+    fn of(spec: &'s Spec) -> Nesting<'s> {
+        let by_name: HashMap<&'s str, usize> = spec
+            .structs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let count = spec.structs.len();
+        let mut nesting = Nesting {
+            by_name,
+            contains_union: vec![false; count],
+            carries_align: vec![false; count],
+        };
+        for &index in &spec.dependency_order {
+            let def = &spec.structs[index];
+            let mut union = def.kind == StructKind::Union;
+            let mut align = def.align.is_some();
+            for field in &def.fields {
+                align |= field.align.is_some_and(|a| a > 1);
+                if let Some(inner) = nesting.inner(field) {
+                    union |= nesting.contains_union[inner];
+                    align |= nesting.carries_align[inner];
+                }
+            }
+            nesting.contains_union[index] = union;
+            nesting.carries_align[index] = align;
+        }
+        nesting
+    }
+
+    /// The struct a field's type names (through arrays), by index.
+    fn inner(&self, field: &Field) -> Option<usize> {
+        field
+            .ty
+            .struct_name()
+            .and_then(|n| self.by_name.get(n))
+            .copied()
+    }
 }
 
 /// How Rust expresses the spec's field alignments (`align = N` on a
@@ -251,10 +282,14 @@ impl Alignment {
 }
 
 /// Decides [`Alignment`] by asking the engine, never by computing: the
-/// struct's `align` is raised to its largest field `align`, then each
-/// field's `align` is dropped in turn, and kept (as a wrapper) only when
-/// dropping it changes some layout on one target of some layout class.
-fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError> {
+/// struct's `align` is raised to its largest field `align` (which moves
+/// nothing: a struct is already as aligned as its most aligned field), and
+/// a field's `align` is kept (as a wrapper) only when the engine says
+/// dropping it moves the field on one target of some layout class. A field
+/// that does not move moves nothing after it, so each field is judged on
+/// its own, in one pass over the struct
+/// ([`layout::offsets_without_field_align`]).
+fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
     let newest = spec.abi.version;
     let mut representatives: Vec<Target> = Vec::new();
     for t in rust_targets() {
@@ -265,72 +300,42 @@ fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError
             representatives.push(t);
         }
     }
-    let unchanged = |candidate: &Spec| -> Result<bool, SpecError> {
-        for &t in &representatives {
-            // The candidate changes between calls: the engine, not a table
-            // kept on the spec. One that cannot be laid out has changed.
-            let Ok(other) = layout::layout_all(candidate, t, newest) else {
-                return Ok(false);
-            };
-            let moved = other
-                .iter()
-                .enumerate()
-                .any(|(i, l)| !same_shape(l.as_ref(), layouts.get(newest, t, i)));
-            if moved {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
     let mut plan = Alignment::default();
-    let mut candidate = spec.clone();
     for (si, def) in spec.structs.iter().enumerate() {
         let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
         if !def.packed && widest > def.align.unwrap_or(1) {
-            candidate.structs[si].align = Some(widest);
             plan.struct_align.insert(si, widest);
         }
-    }
-    for (si, def) in spec.structs.iter().enumerate() {
-        for (fi, field) in def.fields.iter().enumerate() {
-            let Some(align) = field.align.filter(|&a| a > 1) else {
+        if !def.fields.iter().any(|f| f.align.is_some_and(|a| a > 1)) {
+            continue;
+        }
+        // Per field (by index), true once it moves without its `align`.
+        let mut moves = vec![def.packed; def.fields.len()];
+        for &t in &representatives {
+            let Some(l) = layouts.get(newest, t, si) else {
                 continue;
             };
-            if def.packed {
-                plan.wrapped.insert((si, fi), align);
-                continue;
+            let natural = layout::offsets_without_field_align(spec, l);
+            for (placed, offset) in l.fields.iter().zip(natural) {
+                moves[placed.index] |= offset != placed.offset;
             }
-            candidate.structs[si].fields[fi].align = None;
-            if !unchanged(&candidate)? {
-                candidate.structs[si].fields[fi].align = Some(align);
+        }
+        for (fi, field) in def.fields.iter().enumerate() {
+            if let Some(align) = field.align.filter(|&a| a > 1 && moves[fi]) {
                 plan.wrapped.insert((si, fi), align);
             }
         }
     }
-    Ok(plan)
-}
-
-/// Equal offsets, sizes and struct alignment: a field's own alignment may
-/// differ (that is what dropping `align` changes) as long as nothing moves.
-fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => {
-            a.size == b.size
-                && a.align == b.align
-                && a.feature_size == b.feature_size
-                && a.fields.len() == b.fields.len()
-                && a.fields.iter().zip(&b.fields).all(|(x, y)| {
-                    (x.index, x.offset, x.size, x.placeholder)
-                        == (y.index, y.offset, y.size, y.placeholder)
-                })
-        }
-        _ => false,
-    }
+    plan
 }
 
 /// Refuses what Rust's `repr` cannot express; see the module docs.
-fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result<(), SpecError> {
+fn check_expressible(
+    spec: &Spec,
+    layouts: &Layouts,
+    plan: &Alignment,
+    nesting: &Nesting,
+) -> Result<(), SpecError> {
     let mut diagnostics = Vec::new();
     let newest = spec.abi.version;
     for (index, def) in spec.structs.iter().enumerate() {
@@ -346,12 +351,10 @@ fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result
                 .with_help("drop `align` or `packed`, or write the Rust struct by hand"),
             );
         }
-        for field in &def.fields {
-            let inner_aligned = field
-                .ty
-                .struct_name()
-                .and_then(|n| spec.struct_def(n))
-                .is_some_and(|inner| carries_align(spec, inner));
+        for (field_index, field) in def.fields.iter().enumerate() {
+            let inner_aligned = nesting
+                .inner(field)
+                .is_some_and(|inner| nesting.carries_align[inner]);
             if def.packed && (field.align.is_some_and(|a| a > 1) || inner_aligned) {
                 diagnostics.push(Diagnostic::error(
                     format!(
@@ -362,14 +365,13 @@ fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result
                 ));
                 continue;
             }
-            let field_index = def.fields.iter().position(|f| std::ptr::eq(f, field));
-            let Some(&align) = field_index.and_then(|fi| plan.wrapped.get(&(index, fi))) else {
+            let Some(&align) = plan.wrapped.get(&(index, field_index)) else {
                 continue;
             };
             let uneven = Target::ALL.iter().any(|&t| {
                 layouts
                     .get(newest, t, index)
-                    .and_then(|l| field_index.and_then(|i| l.field(i)))
+                    .and_then(|l| l.field(field_index))
                     .is_some_and(|fl| fl.size % align != 0)
             });
             if uneven {
@@ -420,13 +422,14 @@ fn rust_targets() -> Vec<Target> {
 /// The whole Rust source for a spec.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let layouts = Layouts::new(spec);
-    let plan = plan_alignment(spec, &layouts)?;
-    check_expressible(spec, &layouts, &plan)?;
+    let plan = plan_alignment(spec, &layouts);
+    let nesting = Nesting::of(spec);
+    check_expressible(spec, &layouts, &plan, &nesting)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
     wrappers(&plan, &mut out);
     for index in 0..spec.structs.len() {
-        struct_item(spec, index, &plan, &mut out);
+        struct_item(spec, index, &plan, &nesting, &mut out);
         size_constants(spec, &layouts, index, &mut out);
         impl_block(spec, index, &plan, &mut out);
         let def = &spec.structs[index];
@@ -586,7 +589,7 @@ fn wrappers(plan: &Alignment, out: &mut String) {
     }
 }
 
-fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
+fn struct_item(spec: &Spec, index: usize, plan: &Alignment, nesting: &Nesting, out: &mut String) {
     let def = &spec.structs[index];
     if let Some(d) = &def.doc {
         doc(out, "", d);
@@ -610,7 +613,7 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
         repr.push(format!("align({a})"));
     }
     let _ = writeln!(out, "#[repr({})]", repr.join(", "));
-    if def.kind == StructKind::Union || contains_union(spec, def) {
+    if nesting.contains_union[index] {
         out.push_str("#[derive(Clone, Copy)]\n");
     } else {
         out.push_str("#[derive(Clone, Copy, Debug, PartialEq)]\n");
@@ -1057,5 +1060,182 @@ mod tests {
         let e = generate(&spec).expect_err("refused");
         assert!(e.to_string().contains("no Rust equivalent"), "{e}");
         assert!(e.to_string().contains("t.toml:9:1"), "{e}");
+    }
+
+    /// The plan as it was first decided: the whole spec laid out again per
+    /// aligned field, with that field's `align` dropped (and the ones
+    /// dropped before). The one-pass plan must agree with it.
+    fn plan_by_relayout(spec: &Spec) -> Alignment {
+        let layouts = Layouts::new(spec);
+        let newest = spec.abi.version;
+        let mut representatives: Vec<Target> = Vec::new();
+        for t in rust_targets() {
+            if !representatives
+                .iter()
+                .any(|r| r.layout_class() == t.layout_class())
+            {
+                representatives.push(t);
+            }
+        }
+        let unchanged = |candidate: &Spec| {
+            representatives.iter().all(|&t| {
+                layout::layout_all(candidate, t, newest).is_ok_and(|other| {
+                    other
+                        .iter()
+                        .enumerate()
+                        .all(|(i, l)| same_shape(l.as_ref(), layouts.get(newest, t, i)))
+                })
+            })
+        };
+        let mut plan = Alignment::default();
+        let mut candidate = spec.clone();
+        for (si, def) in spec.structs.iter().enumerate() {
+            let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
+            if !def.packed && widest > def.align.unwrap_or(1) {
+                candidate.structs[si].align = Some(widest);
+                plan.struct_align.insert(si, widest);
+            }
+        }
+        for (si, def) in spec.structs.iter().enumerate() {
+            for (fi, field) in def.fields.iter().enumerate() {
+                let Some(align) = field.align.filter(|&a| a > 1) else {
+                    continue;
+                };
+                if def.packed {
+                    plan.wrapped.insert((si, fi), align);
+                    continue;
+                }
+                candidate.structs[si].fields[fi].align = None;
+                if !unchanged(&candidate) {
+                    candidate.structs[si].fields[fi].align = Some(align);
+                    plan.wrapped.insert((si, fi), align);
+                }
+            }
+        }
+        plan
+    }
+
+    /// Equal offsets, sizes and struct alignment: a field's own alignment may
+    /// differ (that is what dropping `align` changes) as long as nothing moves.
+    fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.size == b.size
+                    && a.align == b.align
+                    && a.feature_size == b.feature_size
+                    && a.fields.len() == b.fields.len()
+                    && a.fields.iter().zip(&b.fields).all(|(x, y)| {
+                        (x.index, x.offset, x.size, x.placeholder)
+                            == (y.index, y.offset, y.size, y.placeholder)
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn one_pass_alignment_plan_agrees_with_laying_out_again() {
+        // Every spec the repository holds: the examples, the rule fixtures,
+        // the fuzz corpora (odd alignments, packed structs, unions).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("examples")];
+        for sub in [
+            "tests/fixtures",
+            "tests/fuzz-corpus/spec",
+            "tests/fuzz-corpus/codegen",
+        ] {
+            dirs.push(root.join(sub));
+        }
+        let mut files = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        let mut judged = 0;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(spec) = crate::parse("t.toml", &text) else {
+                continue;
+            };
+            if !spec
+                .structs
+                .iter()
+                .flat_map(|s| &s.fields)
+                .any(|f| f.align.is_some())
+            {
+                continue;
+            }
+            let fast = plan_alignment(&spec, &Layouts::new(&spec));
+            let slow = plan_by_relayout(&spec);
+            assert_eq!(fast.wrapped, slow.wrapped, "{}", path.display());
+            assert_eq!(fast.struct_align, slow.struct_align, "{}", path.display());
+            judged += 1;
+        }
+        assert!(judged >= 20, "only {judged} specs with aligned fields");
+    }
+
+    /// A spec of `depth` structs (or unions), each but the outermost
+    /// containing the next one twice: 2^depth paths through the nesting.
+    fn nested_twice(kind: &str, depth: usize) -> String {
+        let mut text = String::from("[abi]\nname = \"t\"\nversion = 1\n");
+        for i in (0..depth).rev() {
+            text += &format!("[[struct]]\nname = \"s{i}\"\nkind = \"{kind}\"\n");
+            if i == depth - 1 {
+                text += "[[struct.field]]\nname = \"x\"\ntype = \"u8\"\n";
+                continue;
+            }
+            for name in if i == 0 { &["a"][..] } else { &["a", "b"][..] } {
+                text += &format!(
+                    "[[struct.field]]\nname = \"{name}\"\ntype = \"s{}\"\n",
+                    i + 1
+                );
+            }
+        }
+        text
+    }
+
+    /// Runs `f` on another thread; fails if it has not returned after
+    /// `seconds` (the thread is left behind: the test fails either way).
+    fn within<T: Send + 'static>(seconds: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(seconds))
+            .expect("still running: work that grows with the paths through the nesting")
+    }
+
+    #[test]
+    fn nesting_at_the_limit_generates_at_once() {
+        // 32 is the nesting limit. The recursions these facts came from
+        // took 9 s at 26 unions, and never ended at 30.
+        for kind in ["struct", "union"] {
+            let text = nested_twice(kind, crate::limits::MAX_NESTING_DEPTH);
+            let code = within(60, move || {
+                let spec = crate::parse("t.toml", &text).expect("valid spec");
+                generate(&spec).expect("generates")
+            });
+            let derives = if kind == "union" {
+                "Clone, Copy"
+            } else {
+                "Clone, Copy, Debug, PartialEq"
+            };
+            let item = format!(
+                "#[derive({derives})]\n#[allow(non_camel_case_types, non_snake_case)]\npub {kind} s0 {{"
+            );
+            assert!(code.contains(&item), "{kind}: no `{item}`");
+        }
     }
 }

@@ -262,6 +262,39 @@ pub fn layout_all(
     Ok(done)
 }
 
+/// Where each field of `layout` (of `spec`, on its target in its version)
+/// would start if its own `align` were dropped while every field before it
+/// stayed where it is, in the order of `layout.fields`. A field whose offset
+/// is the same either way does not need its `align` to be placed: what the
+/// Rust generator asks to decide which fields need an alignment wrapper
+/// (one pass, where laying the struct out again per field would cost its
+/// size times its aligned fields).
+pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
+    let def = &spec.structs[layout.struct_index];
+    let names = names_of(spec);
+    let done = spec.layouts_at(layout.target, layout.version);
+    let mut end = 0u64;
+    layout
+        .fields
+        .iter()
+        .map(|placed| {
+            let field = &def.fields[placed.index];
+            let natural = if def.packed {
+                1
+            } else {
+                type_size_align(&field.ty, layout.target, &names, done)
+                    .map_or(placed.align, |(_, a)| a)
+            };
+            let offset = match def.kind {
+                StructKind::Struct => round_up(end, natural).unwrap_or(placed.offset),
+                StructKind::Union => 0,
+            };
+            end = end.max(placed.end());
+            offset
+        })
+        .collect()
+}
+
 /// Lays out one struct (and, on the way, the structs it contains).
 pub fn layout(
     spec: &Spec,
