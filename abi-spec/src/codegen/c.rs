@@ -27,6 +27,7 @@ use std::fmt::{self, Write as _};
 
 use crate::layout::{self, Hole, Layout};
 use crate::model::{Spec, StructDef, StructKind, Type, EXTENSION_BIT_POSITION};
+use crate::names::{GeneratedNames, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
 
@@ -119,7 +120,8 @@ pub fn target_condition(target: Target) -> &'static str {
 /// per line. Nothing it returns can end the comment (`*/`), open a nested
 /// one (`/*`, which `-Wcomment` rejects), or form a trigraph (`??/` would
 /// be a backslash, `-Wtrigraphs`): a backslash goes between the two
-/// characters of each such pair. Control characters become spaces; line
+/// characters of each such pair. Control characters become spaces, and
+/// characters that reorder or hide text are written as `\u{202e}`; line
 /// breaks (`\n`, `\r\n`, `\r`) separate lines; trailing spaces go, so a
 /// final backslash is never followed by a space (GCC would splice and
 /// warn). A line ending in a backslash is harmless: the splice joins it
@@ -132,6 +134,11 @@ pub fn comment_text(text: &str) -> Vec<String> {
             let mut out = String::with_capacity(line.len());
             let mut last = '\0';
             for c in line.chars() {
+                if super::is_invisible(c) {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                    last = '}';
+                    continue;
+                }
                 let c = if c.is_control() { ' ' } else { c };
                 if (last == '*' && c == '/')
                     || (last == '/' && c == '*')
@@ -319,26 +326,33 @@ fn upper(name: &str) -> String {
     name.to_ascii_uppercase()
 }
 
-/// Collects every macro name the header defines and refuses duplicates.
-#[derive(Default)]
-struct Names {
-    seen: BTreeMap<String, String>,
+/// Every macro name the header defines, duplicates refused
+/// ([`GeneratedNames`], which the Rust generator shares), the standard
+/// headers' own macros claimed first.
+struct Names(GeneratedNames);
+
+impl Default for Names {
+    fn default() -> Self {
+        let mut names = GeneratedNames::default();
+        for name in crate::names::header_macros() {
+            let _ = names.claim(
+                name,
+                NameOwner::generator(format!("the macro `{name}` of the standard headers")),
+            );
+        }
+        Names(names)
+    }
 }
 
 impl Names {
     fn claim(&mut self, name: &str, what: impl Into<String>) -> Result<(), CodegenError> {
-        let what = what.into();
-        match self.seen.get(name) {
-            Some(first) => Err(CodegenError::NameClash {
-                name: name.to_string(),
-                first: first.clone(),
-                second: what,
-            }),
-            None => {
-                self.seen.insert(name.to_string(), what);
-                Ok(())
-            }
-        }
+        self.0
+            .claim(name, NameOwner::generator(what))
+            .map_err(|clash| CodegenError::NameClash {
+                name: clash.name,
+                first: clash.first.what,
+                second: clash.second.what,
+            })
     }
 }
 
@@ -797,11 +811,15 @@ fn write_struct(
         shapes.iter().map(|s| s.map(|s| padding(def, s))).collect();
     let flexible_tail = def.fields.last().is_some_and(|f| f.ty.is_flexible())
         && paddings.iter().flatten().any(|(_, tail)| *tail > 0);
-    let mut pad_names: Vec<String> = Vec::new();
-    let mut next_pad = || {
-        let name = format!("__pad{}", pad_names.len());
-        pad_names.push(name.clone());
-        name
+    // Padding members are `__pad0`, `__pad1`, ...: the next number no
+    // field of the struct has taken (Linux names fields `__pad1` too).
+    let mut pad_number = 0;
+    let mut next_pad = || loop {
+        let name = format!("__pad{pad_number}");
+        pad_number += 1;
+        if def.field(&name).is_none() {
+            break name;
+        }
     };
     let mut body = String::new();
     let pad_type = match style {
@@ -878,16 +896,6 @@ fn write_struct(
             });
         }
     }
-    for pad in &pad_names {
-        if def.field(pad).is_some() {
-            return Err(CodegenError::NameClash {
-                name: pad.clone(),
-                first: format!("field `{pad}` of `{}`", def.name),
-                second: "the padding the header makes explicit".to_string(),
-            });
-        }
-    }
-
     if let Some(doc) = &def.doc {
         write_comment(out, "", std::slice::from_ref(doc));
     }

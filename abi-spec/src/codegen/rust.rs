@@ -35,13 +35,14 @@
 //! - `generate!` expands to items in the caller's module, so two specs in
 //!   one module collide (`Aligned8`, constants): give each its own module.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout::{self, Layout};
 use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
 pub use crate::names::rust_ident;
+use crate::names::{GeneratedNames, NameClash, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
 
@@ -192,10 +193,30 @@ impl<'s> Layouts<'s> {
     }
 }
 
-/// Writes a doc comment, one `///` line per line of `text`.
+/// Writes a doc comment, one `///` line per line of `text`: every line
+/// break (`\n`, `\r\n`, a lone `\r`, which rustc refuses in a doc comment)
+/// starts a line, other control characters become spaces, and characters
+/// that reorder or hide text (which rustc refuses in comments) are written
+/// as `\u{202e}`.
 fn doc(out: &mut String, indent: &str, text: &str) {
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if text.is_empty() {
+        return;
+    }
+    // As `str::lines`: a final line break ends the last line, no more.
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    for line in text.split('\n') {
+        let mut shown = String::with_capacity(line.len());
+        for c in line.chars() {
+            if super::is_invisible(c) {
+                let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+            } else if c.is_control() {
+                shown.push(' ');
+            } else {
+                shown.push(c);
+            }
+        }
+        let line = shown;
         if line.is_empty() {
             let _ = writeln!(out, "{indent}///");
         } else {
@@ -398,6 +419,140 @@ fn check_expressible(
     }
 }
 
+/// The primitive types generated code names without a path: a struct of
+/// one of these names would shadow it in the generated module.
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "f32", "f64", "usize",
+];
+
+/// Refuses a spec whose names would give two generated items one name
+/// ([`GeneratedNames`], the check the C generator uses too): structs whose
+/// names differ only in case (their size constants meet), a struct `x`
+/// beside `x_feature` (`X_FEATURE_SIZE_VER1` twice), a constant named
+/// `version`, a feature `a_bit` beside a feature `a`, a struct named like
+/// a primitive type or an alignment wrapper. Each clash is reported at the
+/// place of the second name.
+fn check_names(spec: &Spec, plan: &Alignment, declared: &HashSet<String>) -> Result<(), SpecError> {
+    let mut clashes = Vec::new();
+    let mut keep = |result: Result<(), NameClash>| {
+        if let Err(clash) = result {
+            clashes.push(clash);
+        }
+    };
+    // Types: the primitives the code names, the wrappers, the structs.
+    let mut types = GeneratedNames::default();
+    for &primitive in PRIMITIVES {
+        keep(types.claim(
+            primitive,
+            NameOwner::generator(format!(
+                "Rust's `{primitive}`, which the generated code uses"
+            )),
+        ));
+    }
+    for align in plan.wrapped.values().copied().collect::<BTreeSet<u64>>() {
+        keep(types.claim(
+            format!("Aligned{align}"),
+            NameOwner::generator(format!("the wrapper of fields with `align = {align}`")),
+        ));
+    }
+    for def in &spec.structs {
+        keep(types.claim(
+            rust_ident(&def.name),
+            NameOwner::at(
+                format!("{} `{}`", def.kind.keyword(), def.name),
+                def.name_span,
+            ),
+        ));
+    }
+    // Values: the constants, in the order the code defines them.
+    let mut values = GeneratedNames::default();
+    let p = prefix(spec);
+    let abi = NameOwner::at("the ABI's version", spec.abi.span);
+    keep(values.claim(format!("{p}VERSION"), abi.clone()));
+    keep(values.claim(
+        format!("{p}FIRST_VERSION"),
+        NameOwner {
+            what: "the ABI's first version".into(),
+            ..abi.clone()
+        },
+    ));
+    if spec.has_features() {
+        keep(values.claim(
+            format!("{p}FEATURE_WORDS"),
+            NameOwner {
+                what: "the number of feature words".into(),
+                ..abi.clone()
+            },
+        ));
+        keep(values.claim(
+            format!("{p}EXTENSION_BIT"),
+            NameOwner {
+                what: "the extension bit".into(),
+                ..abi
+            },
+        ));
+        for f in &spec.features {
+            let name = constant_name(spec, &format!("FEATURE_{}", f.name));
+            let owner = NameOwner::at(format!("feature `{}`", f.name), f.name_span);
+            let bit = NameOwner {
+                what: format!("feature `{}`'s bit number", f.name),
+                ..owner.clone()
+            };
+            keep(values.claim(name.clone(), owner));
+            keep(values.claim(format!("{name}_BIT"), bit));
+        }
+    }
+    for c in &spec.constants {
+        keep(values.claim(
+            constant_name(spec, &c.name),
+            NameOwner::at(format!("constant `{}`", c.name), c.span),
+        ));
+    }
+    for def in &spec.structs {
+        for version in def.since().max(spec.abi.first_version)..=spec.abi.version {
+            for what in ["SIZE", "FEATURE_SIZE"] {
+                let name = size_const(def, what, version);
+                // A constant of the spec's own may name it (Linux's
+                // CLONE_ARGS_SIZE_VER0): the code asserts it, defines nothing.
+                if declared.contains(&name) {
+                    continue;
+                }
+                keep(values.claim(
+                    name,
+                    NameOwner::at(
+                        format!(
+                            "the {} of {} `{}` in version {version}",
+                            what.to_ascii_lowercase().replace('_', " "),
+                            def.kind.keyword(),
+                            def.name
+                        ),
+                        def.name_span,
+                    ),
+                ));
+            }
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(SpecError {
+        source: spec.source.clone(),
+        diagnostics: clashes
+            .into_iter()
+            .map(|clash| {
+                Diagnostic::error(
+                    format!(
+                        "the Rust code would define `{}` twice: for {} and for {}",
+                        clash.name, clash.first.what, clash.second.what
+                    ),
+                    clash.second.span.or(clash.first.span),
+                )
+                .with_help("rename one of them")
+            })
+            .collect(),
+    })
+}
+
 /// Groups items by a key, keeping the order of first appearance.
 fn group_by<K: PartialEq, T: Copy>(items: &[T], key: impl Fn(T) -> K) -> Vec<(K, Vec<T>)> {
     let mut groups: Vec<(K, Vec<T>)> = Vec::new();
@@ -425,13 +580,21 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let plan = plan_alignment(spec, &layouts);
     let nesting = Nesting::of(spec);
     check_expressible(spec, &layouts, &plan, &nesting)?;
+    // The Rust names of the spec's constants: one that spells a size
+    // constant (Linux's CLONE_ARGS_SIZE_VER0) replaces it.
+    let declared: HashSet<String> = spec
+        .constants
+        .iter()
+        .map(|c| constant_name(spec, &c.name))
+        .collect();
+    check_names(spec, &plan, &declared)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
     wrappers(&plan, &mut out);
     for index in 0..spec.structs.len() {
         struct_item(spec, index, &plan, &nesting, &mut out);
-        size_constants(spec, &layouts, index, &mut out);
-        impl_block(spec, index, &plan, &mut out);
+        size_constants(spec, &layouts, &declared, index, &mut out);
+        impl_block(spec, index, &plan, &declared, &mut out);
         let def = &spec.structs[index];
         let bindings: Vec<FieldBinding> = def
             .fields
@@ -662,7 +825,13 @@ fn field_facts(field: &Field) -> String {
 
 /// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>`: one constant when
 /// every target of the spec agrees, else one per group of Rust targets.
-fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String) {
+fn size_constants(
+    spec: &Spec,
+    layouts: &Layouts,
+    declared: &HashSet<String>,
+    index: usize,
+    out: &mut String,
+) {
     let def = &spec.structs[index];
     let rust = rust_targets();
     for version in spec.versions() {
@@ -691,11 +860,7 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
             let name = size_const(def, what, version);
             // A spec that names the constant itself (Linux's
             // CLONE_ARGS_SIZE_VER0) keeps its own, checked against the engine.
-            let declared = spec
-                .constants
-                .iter()
-                .any(|c| constant_name(spec, &c.name) == name);
-            if declared {
+            if declared.contains(&name) {
                 if let (Some(Some(v)), true) =
                     (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
                 {
@@ -745,7 +910,13 @@ fn zero_value(ty: &Type) -> String {
     }
 }
 
-fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
+fn impl_block(
+    spec: &Spec,
+    index: usize,
+    plan: &Alignment,
+    declared: &HashSet<String>,
+    out: &mut String,
+) {
     let def = &spec.structs[index];
     let name = rust_ident(&def.name);
     let _ = writeln!(out, "impl {name} {{");
@@ -770,7 +941,7 @@ fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
             out.push_str("    };\n");
             // Unions have no safe field reads: their accessors are left out.
             for (fi, f) in def.fields.iter().enumerate() {
-                accessor(spec, def, f, plan.wrap(index, fi).is_some(), out);
+                accessor(spec, def, f, plan.wrap(index, fi).is_some(), declared, out);
             }
         }
     }
@@ -785,7 +956,14 @@ fn impl_block(spec: &Spec, index: usize, plan: &Alignment, out: &mut String) {
 /// it is on under the agreement (the contract's negotiation model: the
 /// version that introduced it fits in `length`, and its feature, if any, is
 /// agreed), read with one volatile load when the kernel may write it.
-fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut String) {
+fn accessor(
+    spec: &Spec,
+    def: &StructDef,
+    f: &Field,
+    wrapped: bool,
+    declared: &HashSet<String>,
+    out: &mut String,
+) {
     if f.reserved || f.ty.is_flexible() {
         return;
     }
@@ -838,11 +1016,7 @@ fn accessor(spec: &Spec, def: &StructDef, f: &Field, wrapped: bool, out: &mut St
     );
     let bound = size_const(def, "FEATURE_SIZE", f.since);
     // A constant the spec declares itself has the spec's type.
-    let bound = if spec
-        .constants
-        .iter()
-        .any(|c| constant_name(spec, &c.name) == bound)
-    {
+    let bound = if declared.contains(&bound) {
         format!("{bound} as usize")
     } else {
         bound
