@@ -409,17 +409,21 @@ impl Spec {
 
     /// A struct by name.
     pub fn struct_def(&self, name: &str) -> Option<&StructDef> {
-        self.structs.iter().find(|s| s.name == name)
+        self.structs.get(self.struct_index(name)?)
     }
 
     /// A struct's index by name.
     pub fn struct_index(&self, name: &str) -> Option<usize> {
-        self.structs.iter().position(|s| s.name == name)
+        self.layouts
+            .struct_index(self, name)
+            .filter(|&i| self.structs.get(i).is_some_and(|s| s.name == name))
     }
 
     /// A feature by name.
     pub fn feature(&self, name: &str) -> Option<&Feature> {
-        self.features.iter().find(|f| f.name == name)
+        self.features
+            .get(self.layouts.feature_index(self, name)?)
+            .filter(|f| f.name == name)
     }
 
     /// The layout of struct `struct_index` on `target` in `version`, or

@@ -4,6 +4,7 @@
 //! the largest, and refuses what overflows), so every question here has an
 //! answer: no caller handles a layout error.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{layout_all, Layout};
@@ -18,6 +19,18 @@ use crate::target::Target;
 pub struct LayoutTable {
     /// Per built-in class (of [`Target::ALL`]), per version from the first.
     cells: OnceLock<Vec<Vec<Cell>>>,
+    /// Struct and feature indices by name, which laying out needs (nested
+    /// types name structs) and [`Spec::struct_index`], [`Spec::struct_def`]
+    /// and [`Spec::feature`] answer from: searched one by one, a spec of
+    /// 100,000 structs spent minutes finding names.
+    names: OnceLock<Names>,
+}
+
+/// Indices by name into a spec's structs and features.
+#[derive(Debug, Default)]
+struct Names {
+    structs: HashMap<String, usize>,
+    features: HashMap<String, usize>,
 }
 
 /// Every struct of the spec in one version on one class, once computed.
@@ -59,6 +72,31 @@ fn representatives() -> Vec<Target> {
 }
 
 impl LayoutTable {
+    fn names(&self, spec: &Spec) -> &Names {
+        self.names.get_or_init(|| {
+            // The first of a name wins, as a search from the start would
+            // find it (a validated spec has no duplicates).
+            let mut names = Names::default();
+            for (i, s) in spec.structs.iter().enumerate().rev() {
+                names.structs.insert(s.name.clone(), i);
+            }
+            for (i, f) in spec.features.iter().enumerate().rev() {
+                names.features.insert(f.name.clone(), i);
+            }
+            names
+        })
+    }
+
+    /// The index of the struct named `name` in `spec`.
+    pub(crate) fn struct_index(&self, spec: &Spec, name: &str) -> Option<usize> {
+        self.names(spec).structs.get(name).copied()
+    }
+
+    /// The index of the feature named `name` in `spec`.
+    pub(crate) fn feature_index(&self, spec: &Spec, name: &str) -> Option<usize> {
+        self.names(spec).features.get(name).copied()
+    }
+
     /// Every struct of `spec` in `version` on `target`'s class, indexed
     /// like [`Spec::structs`]; `None` for a struct without fields in that
     /// version. Empty for a version outside the spec's history. The

@@ -95,28 +95,31 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
 
 /// A field that contains a struct must not exist before that struct.
 pub(super) fn nested_versions(cx: &mut Ctxt, structs: &[StructDef]) {
+    // By name, each with its first version: looked up per nested field,
+    // where a search (and `since` over the inner struct's fields) made a
+    // spec of many structs quadratic.
+    let index: HashMap<&str, (&StructDef, u32)> = structs
+        .iter()
+        .rev()
+        .map(|s| (s.name.as_str(), (s, s.since())))
+        .collect();
     for def in structs {
         for field in &def.fields {
-            let Some(inner) = field
-                .ty
-                .struct_name()
-                .and_then(|n| structs.iter().find(|s| s.name == n))
+            let Some(&(inner, inner_since)) = field.ty.struct_name().and_then(|n| index.get(n))
             else {
                 continue;
             };
             let from = field
                 .was_reserved
                 .map_or(field.since, |w| w.min(field.since));
-            if from < inner.since() {
+            if from < inner_since {
                 cx.error(
                     format!(
                         "field `{}` exists from version {from}, but struct `{}` only from version {}",
-                        field.name,
-                        inner.name,
-                        inner.since()
+                        field.name, inner.name, inner_since
                     ),
                     field.type_span,
-                    format!("set `since = {}` on the field, or give `{}` a field from version {from}", inner.since(), inner.name),
+                    format!("set `since = {inner_since}` on the field, or give `{}` a field from version {from}", inner.name),
                 );
             }
         }
