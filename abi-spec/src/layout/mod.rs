@@ -14,6 +14,7 @@ mod table;
 
 pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
 pub use table::LayoutTable;
+pub(crate) use table::{fresh, fresh_one};
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
@@ -117,13 +118,13 @@ enum TypeSizeError {
 fn type_size_align(
     ty: &Type,
     target: Target,
-    names: &StructIndex<'_>,
+    spec: &Spec,
     done: &[Option<Layout>],
 ) -> Result<(u64, u64), TypeSizeError> {
     match ty {
         Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
         Type::Array { element, len } => {
-            let (size, align) = type_size_align(element, target, names, done)?;
+            let (size, align) = type_size_align(element, target, spec, done)?;
             let total = size
                 .checked_mul(*len)
                 .filter(|&t| t <= MAX_OBJECT_SIZE)
@@ -131,12 +132,12 @@ fn type_size_align(
             Ok((total, align))
         }
         Type::Flexible(element) => {
-            let (_, align) = type_size_align(element, target, names, done)?;
+            let (_, align) = type_size_align(element, target, spec, done)?;
             Ok((0, align))
         }
         Type::Struct(name) => {
-            let index = *names
-                .get(name.as_str())
+            let index = spec
+                .struct_index(name)
                 .ok_or_else(|| TypeSizeError::UnknownStruct(name.clone()))?;
             match done.get(index) {
                 Some(Some(layout)) => Ok((layout.size, layout.align)),
@@ -146,25 +147,12 @@ fn type_size_align(
     }
 }
 
-/// Struct indices by name, built once per batch of layouts (a spec may have
-/// many structs, and nested types name them).
-type StructIndex<'s> = std::collections::HashMap<&'s str, usize>;
-
-fn names_of(spec: &Spec) -> StructIndex<'_> {
-    spec.structs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
-        .collect()
-}
-
 fn round_up(value: u64, align: u64) -> Option<u64> {
     value.checked_next_multiple_of(align)
 }
 
 fn layout_one(
     spec: &Spec,
-    names: &StructIndex<'_>,
     struct_index: usize,
     target: Target,
     version: u32,
@@ -180,8 +168,10 @@ fn layout_one(
     let mut holes = Vec::new();
     let mut end = 0u64;
     let mut align = 1u64;
-    for (index, field, placeholder) in def.view(version) {
-        let (size, natural) = type_size_align(&field.ty, target, names, done)
+    // `StructDef::view`, from the table's compact copy of what it reads.
+    for (index, placeholder) in spec.layouts.view(spec, struct_index, version) {
+        let field = &def.fields[index];
+        let (size, natural) = type_size_align(&field.ty, target, spec, done)
             .map_err(|e| error(Some(index), e.to_string()))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
         let offset = match def.kind {
@@ -254,10 +244,9 @@ pub fn layout_all(
     target: Target,
     version: u32,
 ) -> Result<Vec<Option<Layout>>, LayoutError> {
-    let names = names_of(spec);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
-        done[index] = layout_one(spec, &names, index, target, version, &done)?;
+        done[index] = layout_one(spec, index, target, version, &done)?;
     }
     Ok(done)
 }
@@ -271,7 +260,6 @@ pub fn layout_all(
 /// size times its aligned fields).
 pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
     let def = &spec.structs[layout.struct_index];
-    let names = names_of(spec);
     let done = spec.layouts_at(layout.target, layout.version);
     let mut end = 0u64;
     layout
@@ -282,7 +270,7 @@ pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
             let natural = if def.packed {
                 1
             } else {
-                type_size_align(&field.ty, layout.target, &names, done)
+                type_size_align(&field.ty, layout.target, spec, done)
                     .map_or(placed.align, |(_, a)| a)
             };
             let offset = match def.kind {
@@ -302,26 +290,25 @@ pub fn layout(
     target: Target,
     version: u32,
 ) -> Result<Option<Layout>, LayoutError> {
-    let names = names_of(spec);
     let mut needed = vec![false; spec.structs.len()];
-    mark_needed(&names, spec, struct_index, &mut needed);
+    mark_needed(spec, struct_index, &mut needed);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
         if needed[index] {
-            done[index] = layout_one(spec, &names, index, target, version, &done)?;
+            done[index] = layout_one(spec, index, target, version, &done)?;
         }
     }
     Ok(done.swap_remove(struct_index))
 }
 
-fn mark_needed(names: &StructIndex<'_>, spec: &Spec, index: usize, needed: &mut [bool]) {
+fn mark_needed(spec: &Spec, index: usize, needed: &mut [bool]) {
     let mut stack = vec![index];
     while let Some(i) = stack.pop() {
         if std::mem::replace(&mut needed[i], true) {
             continue;
         }
         for field in &spec.structs[i].fields {
-            if let Some(&child) = field.ty.struct_name().and_then(|n| names.get(n)) {
+            if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
                 stack.push(child);
             }
         }

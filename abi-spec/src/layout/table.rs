@@ -24,6 +24,11 @@ pub struct LayoutTable {
     /// and [`Spec::feature`] answer from: searched one by one, a spec of
     /// 100,000 structs spent minutes finding names.
     names: OnceLock<Names>,
+    /// Per struct, per field: `since` and `was_reserved` (`u32::MAX` when
+    /// none), side by side. Laying out a version walks every field to
+    /// find that version's view; through the fields themselves (about 200
+    /// bytes apart) that walk was three quarters of the work.
+    views: OnceLock<Vec<Vec<(u32, u32)>>>,
 }
 
 /// Indices by name into a spec's structs and features.
@@ -87,6 +92,41 @@ impl LayoutTable {
         })
     }
 
+    /// The fields of struct `struct_index` in `version`, as
+    /// [`crate::StructDef::view`] gives them: (index, placeholder).
+    pub(crate) fn view<'t>(
+        &'t self,
+        spec: &Spec,
+        struct_index: usize,
+        version: u32,
+    ) -> impl Iterator<Item = (usize, bool)> + 't {
+        let views = self.views.get_or_init(|| {
+            spec.structs
+                .iter()
+                .map(|def| {
+                    def.fields
+                        .iter()
+                        .map(|f| (f.since, f.was_reserved.unwrap_or(u32::MAX)))
+                        .collect()
+                })
+                .collect()
+        });
+        views
+            .get(struct_index)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, &(since, was_reserved))| {
+                if since <= version {
+                    Some((i, false))
+                } else if was_reserved <= version {
+                    Some((i, true))
+                } else {
+                    None
+                }
+            })
+    }
+
     /// The index of the struct named `name` in `spec`.
     pub(crate) fn struct_index(&self, spec: &Spec, name: &str) -> Option<usize> {
         self.names(spec).structs.get(name).copied()
@@ -118,16 +158,36 @@ impl LayoutTable {
         else {
             return &[];
         };
-        cell.get_or_init(|| {
-            let rep = representatives()[class_index(target)];
-            // The invariant of a validated spec: parsing laid out the newest
-            // version, whose fields and sizes bound every older one.
-            layout_all(spec, rep, version).unwrap_or_else(|e| {
-                panic!(
-                    "a validated spec failed to lay out on {rep} (a bug, please report it): {}",
-                    e.message
-                )
-            })
-        })
+        cell.get_or_init(|| fresh(spec, representatives()[class_index(target)], version))
     }
+}
+
+/// Every struct of a validated `spec` in `version` on `target`, laid out
+/// now and not kept: for a pass over every version that needs each one
+/// once (the history, the lints), where the table would keep them all.
+pub(crate) fn fresh(spec: &Spec, target: Target, version: u32) -> Vec<Option<Layout>> {
+    // The invariant of a validated spec: parsing laid out the newest
+    // version, whose fields and sizes bound every older one.
+    layout_all(spec, target, version).unwrap_or_else(|e| {
+        panic!(
+            "a validated spec failed to lay out on {target} (a bug, please report it): {}",
+            e.message
+        )
+    })
+}
+
+/// One struct of a validated `spec` (and the structs inside it) in
+/// `version` on `target`, laid out now and not kept.
+pub(crate) fn fresh_one(
+    spec: &Spec,
+    struct_index: usize,
+    target: Target,
+    version: u32,
+) -> Option<Layout> {
+    super::layout(spec, struct_index, target, version).unwrap_or_else(|e| {
+        panic!(
+            "a validated spec failed to lay out on {target} (a bug, please report it): {}",
+            e.message
+        )
+    })
 }
