@@ -22,6 +22,10 @@ Shapes (N overrides the count that defines the shape):
               extension bits) over 256 versions, each gating a field.
   constants   100,000 constants and 256 versions of one struct: each size
               constant is looked up among them.
+  moves       the history's adversary: a struct whose first field is a
+              struct that grows every version, so that every later field
+              moves every version, followed by 65,536 fields: reserved ones
+              since the first version between live ones since version 128.
 """
 import sys
 
@@ -174,6 +178,21 @@ def shape_constants(n):
     return out
 
 
+def shape_moves(n):
+    out = []
+    versions = MAX_VERSIONS
+    abi(out, "limit", versions)
+    out.append('[[struct]]\nname = "grow"\n\n')
+    for v in range(1, versions + 1):
+        field(out, f"g{v}", "u32", v)
+    out.append('[[struct]]\nname = "big"\n\n')
+    field(out, "head", "grow")
+    for f in range((n - 1) // 2):
+        out.append(f'[[struct.field]]\nname = "r{f}"\ntype = "u32"\nreserved = true\n')
+        field(out, f"f{f}", "u32", versions // 2)
+    return out
+
+
 def main():
     shape = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -193,6 +212,8 @@ def main():
         out = shape_size(n or MAX_BYTES)
     elif shape == "features":
         out = shape_features(n or MAX_WORDS)
+    elif shape == "moves":
+        out = shape_moves(n or MAX_FIELDS)
     elif shape == "constants":
         out = shape_constants(n or MAX_CONSTANTS)
     else:

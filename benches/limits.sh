@@ -20,7 +20,7 @@ if [ -z "${BIN:-}" ]; then
   BIN=${CARGO_TARGET_DIR:-target}/release/abi-check
 fi
 shapes=("$@")
-[ ${#shapes[@]} -eq 0 ] && shapes=(versions versions4 fields nesting unions structs size features constants)
+[ ${#shapes[@]} -eq 0 ] && shapes=(versions versions4 fields nesting unions structs size features constants moves)
 data=benches/data/limits
 mkdir -p "$data"
 printf '%-10s %8s %-14s %9s %10s %s\n' shape spec command seconds peak_RSS exit

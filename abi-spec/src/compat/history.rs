@@ -241,6 +241,36 @@ impl FirstPairs {
     }
 }
 
+/// The placement rules a new field can fire, in the order of [`FieldFirsts`].
+const PLACEMENT_RULES: [Rule; 5] = [
+    Rule::FIELD_INSERTED,
+    Rule::RESERVED_CLAIMED_UNSAFELY,
+    Rule::CLAIM_AMBIGUOUS,
+    Rule::RESERVED_CLAIMED,
+    Rule::FIELD_ADDED,
+];
+
+/// One field's first pair per placement rule (indexed like
+/// [`PLACEMENT_RULES`]), kept beside the field while it is judged.
+#[derive(Default)]
+struct FieldFirsts([Option<(u32, u32)>; 5]);
+
+impl FieldFirsts {
+    fn offer(&mut self, rule: usize, newer: u32, older: u32) {
+        let slot = &mut self.0[rule];
+        *slot = Some(slot.map_or((newer, older), |found| found.min((newer, older))));
+    }
+
+    /// True when every rule in `possible` is found at a newer version
+    /// before `newer`: nothing judged from there on can come first.
+    fn settled_before(&self, possible: &[bool; 5], newer: u32) -> bool {
+        possible
+            .iter()
+            .zip(&self.0)
+            .all(|(&p, found)| !p || found.is_some_and(|(j, _)| j < newer))
+    }
+}
+
 /// What the history needs to know of a spec besides the struct.
 struct Context<'s> {
     spec: &'s Spec,
@@ -400,8 +430,21 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
 
     let negotiates = Protocol::of(&[def, def]).negotiates_features();
     let bounds = Bounds::new(b, classes);
-    let mut unsafe_growth = PairCounts::new(blocks);
-    let mut lacking: Vec<PairCounts> = (0..classes).map(|_| PairCounts::new(blocks)).collect();
+    // FEATURE_SIZE_AMBIGUOUS needs a newer feature size equal to an older
+    // size or feature size; without such a pair, what the placements say
+    // about it need not be kept (nor every placement judged).
+    let ambiguity_possible = (1..blocks).any(|k| {
+        (0..k).any(|older| {
+            (0..classes).any(|c| {
+                let (n, o) = (b.numbers[k][c], b.numbers[older][c]);
+                n.feature_size == o.size || n.feature_size == o.feature_size
+            })
+        })
+    });
+    let mut marks = ambiguity_possible.then(|| Marks {
+        unsafe_growth: PairCounts::new(blocks),
+        lacking: (0..classes).map(|_| PairCounts::new(blocks)).collect(),
+    });
     for (fi, field) in def.fields.iter().enumerate() {
         let segments = &b.segments[fi];
         let Some(&(since_block, ref at_since)) = segments.first() else {
@@ -423,7 +466,24 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
             .and_then(|n| cx.spec.feature(n))
             .map(|f| cx.offered_from(f.bit));
         let claim_judged = negotiates && field.writer.kernel_writes() && !field.reserved;
+        let facts = NewFieldFacts {
+            claim_judged,
+            gate_from,
+            since_block,
+        };
+        // The rules this field's placements can fire.
+        let possible = [
+            true,
+            true,
+            claim_judged,
+            cx.info && !field.reserved,
+            cx.info,
+        ];
+        let mut found = FieldFirsts::default();
         for (si, (k_first, bytes)) in segments.iter().enumerate() {
+            if marks.is_none() && found.settled_before(&possible, start(*k_first)) {
+                break;
+            }
             let k_end = segments.get(si + 1).map_or(blocks, |s| s.0);
             // Older blocks in which the field is new: before its `since`
             // when live; any older one when reserved (present there only
@@ -437,11 +497,13 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
                 // Appended against every one of them (the common case):
                 // what the loop below would find, at once.
                 if cx.info && older_end > 0 {
-                    first.offer(Rule::FIELD_ADDED, Some(fi), start(*k_first), start(0));
+                    found.offer(4, start(*k_first), start(0));
                 }
-                for (c, counts) in lacking.iter_mut().enumerate() {
-                    if bytes[c].0 < bytes[c].1 {
-                        counts.mark((0, older_end), (*k_first, k_end));
+                if let Some(marks) = &mut marks {
+                    for (c, counts) in marks.lacking.iter_mut().enumerate() {
+                        if bytes[c].0 < bytes[c].1 {
+                            counts.mark((0, older_end), (*k_first, k_end));
+                        }
                     }
                 }
                 continue;
@@ -458,15 +520,15 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
                     bytes,
                     older,
                     (from, k_end),
-                    NewFieldFacts {
-                        claim_judged,
-                        gate_from,
-                        since_block,
-                    },
-                    &mut first,
-                    &mut unsafe_growth,
-                    &mut lacking,
+                    facts,
+                    &mut found,
+                    marks.as_mut(),
                 );
+            }
+        }
+        for (rule, pair) in PLACEMENT_RULES.iter().zip(found.0) {
+            if let Some((newer, older)) = pair {
+                first.offer(*rule, Some(fi), newer, older);
             }
         }
     }
@@ -475,8 +537,11 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
     // equals an older one, fields are missing there on unreserved bytes,
     // and no new field is unsafe (which FIELD_INSERTED or
     // RESERVED_CLAIMED_UNSAFELY says instead).
-    let unsafe_growth = unsafe_growth.finish();
-    let lacking: Vec<Vec<Vec<i64>>> = lacking.into_iter().map(PairCounts::finish).collect();
+    let Some(marks) = marks else {
+        return first;
+    };
+    let unsafe_growth = marks.unsafe_growth.finish();
+    let lacking: Vec<Vec<Vec<i64>>> = marks.lacking.into_iter().map(PairCounts::finish).collect();
     'ambiguous: for k in 1..blocks {
         for older in 0..k {
             if unsafe_growth[older][k] > 0 {
@@ -496,6 +561,14 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
     first
 }
 
+/// What the placements say about FEATURE_SIZE_AMBIGUOUS, per pair of
+/// blocks: how many new fields are unsafe there, and how many lack bytes
+/// the older view reserved (per class).
+struct Marks {
+    unsafe_growth: PairCounts,
+    lacking: Vec<PairCounts>,
+}
+
 /// What [`judge_new_field`] needs to know of the field beyond its bytes.
 #[derive(Clone, Copy)]
 struct NewFieldFacts {
@@ -510,6 +583,9 @@ struct NewFieldFacts {
     since_block: usize,
 }
 
+/// The most layout classes a comparison has: one per built-in target.
+const MAX_CLASSES: usize = crate::target::Target::ALL.len();
+
 /// A new field (segment `bytes`) against one older block, for the newer
 /// blocks `newer.0..newer.1`: what its placement fires, first.
 #[allow(clippy::too_many_arguments)]
@@ -521,9 +597,8 @@ fn judge_new_field(
     older: usize,
     newer: (usize, usize),
     facts: NewFieldFacts,
-    first: &mut FirstPairs,
-    unsafe_growth: &mut PairCounts,
-    lacking: &mut [PairCounts],
+    found: &mut FieldFirsts,
+    mut marks: Option<&mut Marks>,
 ) {
     let classes = cx.classes.len();
     let reserved = &b.reserved[older];
@@ -541,17 +616,17 @@ fn judge_new_field(
     // the first newer block, then each one where that can change.
     let mut k = newer.0;
     while k < newer.1 {
-        let placements: Vec<Placement> = (0..classes)
-            .map(|c| {
-                compare::placement(
-                    &reserved[c],
-                    (old[c].size, old[c].feature_size),
-                    b.numbers[k][c].feature_size,
-                    field,
-                    bytes[c],
-                )
-            })
-            .collect();
+        let mut placements = [Placement::Appended; MAX_CLASSES];
+        for (c, placement) in placements.iter_mut().enumerate().take(classes) {
+            *placement = compare::placement(
+                &reserved[c],
+                (old[c].size, old[c].feature_size),
+                b.numbers[k][c].feature_size,
+                field,
+                bytes[c],
+            );
+        }
+        let placements = &placements[..classes];
         let Some(&worst) = placements.iter().max() else {
             return;
         };
@@ -571,32 +646,32 @@ fn judge_new_field(
         };
         let (j, i) = (b.starts[k], b.starts[older]);
         match worst {
-            Placement::Inserted => first.offer(Rule::FIELD_INSERTED, Some(fi), j, i),
-            Placement::BeyondReserved | Placement::OnPadding => {
-                first.offer(Rule::RESERVED_CLAIMED_UNSAFELY, Some(fi), j, i);
-            }
+            Placement::Inserted => found.offer(0, j, i),
+            Placement::BeyondReserved | Placement::OnPadding => found.offer(1, j, i),
             Placement::Claimed if !field.reserved => {
                 if facts.claim_judged {
-                    claim_ambiguous(b, fi, older, k, facts, first);
+                    claim_ambiguous(b, fi, older, k, facts, found);
                 }
                 if cx.info {
-                    first.offer(Rule::RESERVED_CLAIMED, Some(fi), j, i);
+                    found.offer(3, j, i);
                 }
             }
             Placement::Claimed => {}
             Placement::Appended => {
                 if cx.info {
-                    first.offer(Rule::FIELD_ADDED, Some(fi), j, i);
+                    found.offer(4, j, i);
                 }
             }
         }
-        if matches!(worst, Placement::Inserted | Placement::BeyondReserved) {
-            unsafe_growth.mark((older, older + 1), (k, span_end));
-        }
-        if !field.reserved {
-            for (c, counts) in lacking.iter_mut().enumerate() {
-                if bytes[c].0 < bytes[c].1 && !compare::contained(bytes[c], &reserved[c]) {
-                    counts.mark((older, older + 1), (k, span_end));
+        if let Some(marks) = marks.as_deref_mut() {
+            if matches!(worst, Placement::Inserted | Placement::BeyondReserved) {
+                marks.unsafe_growth.mark((older, older + 1), (k, span_end));
+            }
+            if !field.reserved {
+                for (c, counts) in marks.lacking.iter_mut().enumerate() {
+                    if bytes[c].0 < bytes[c].1 && !compare::contained(bytes[c], &reserved[c]) {
+                        counts.mark((older, older + 1), (k, span_end));
+                    }
                 }
             }
         }
@@ -615,7 +690,7 @@ fn claim_ambiguous(
     older: usize,
     k: usize,
     facts: NewFieldFacts,
-    first: &mut FirstPairs,
+    found: &mut FieldFirsts,
 ) {
     let at_since = &b.numbers[facts.since_block];
     let reached = at_since
@@ -635,7 +710,7 @@ fn claim_ambiguous(
     // Within the older block, and older than the field (and the newer view).
     let since = b.def.fields[fi].since;
     if i < block_end && i < since && i < b.starts[k] {
-        first.offer(Rule::CLAIM_AMBIGUOUS, Some(fi), b.starts[k], i);
+        found.offer(2, b.starts[k], i);
     }
 }
 
