@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Compile-time cost of abi_derive::generate!: a clean build of a crate that
-# uses generate! on spec.toml, against the same crate with the generated
-# file checked in (abi-check rust spec.toml -o tlabi.rs; include!). Also the
-# rebuild after touching the crate's source, where the macro runs again but
-# its dependencies are built already.
+# Compile-time cost of abi_derive::generate!, side by side in one run:
+#
+#   with_macro     a crate that uses generate! on spec.toml;
+#   minimal_macro  the same crate using a minimal syn-based proc-macro
+#                  instead (parse a string literal, include the file, emit a
+#                  constant): the floor any proc-macro built on syn pays,
+#                  with syn, quote and proc-macro2 as `cargo add` gives them;
+#   checked_in     the same crate with the generated file checked in
+#                  (abi-check rust spec.toml -o tlabi.rs; include!).
+#
+# Each is built clean (empty target directory), then rebuilt after touching
+# its source, where the macro runs again but its dependencies are built
+# already. The crates are built in turn within each round, so a machine
+# shared with other builds slows them alike, and the last line gives
+# with_macro's clean build as a multiple of minimal_macro's (the goal: at
+# most 1.5).
 #
 # Usage: benches/derive-build-time.sh [SPEC] (default: spec.toml)
-# Prints seconds, the median of RUNS (default 3) clean builds each.
+# Prints seconds, the median of RUNS (default 3) rounds: wall-clock, and
+# for clean builds the CPU time too (user + system), which other builds on
+# a shared machine disturb less. Needs the crates in Cargo's cache (it
+# builds offline) and bc.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,17 +47,43 @@ make_crate with_macro "abi-derive = { path = \"$root/abi-derive\" }" \
 fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
 cp "$spec" "$work/with_macro/spec.toml"
 
+# The minimal macro: a proc-macro crate of its own, as any would be.
+mkdir -p "$work/minimal_derive/src"
+printf '[package]\nname = "minimal_derive"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[lib]\nproc-macro = true\n\n[dependencies]\nproc-macro2 = "1"\nquote = "1"\nsyn = "2"\n' \
+    > "$work/minimal_derive/Cargo.toml"
+cat > "$work/minimal_derive/src/lib.rs" <<'EOF'
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::{parse_macro_input, LitStr};
+
+#[proc_macro]
+pub fn generate(input: TokenStream) -> TokenStream {
+    let path = parse_macro_input!(input as LitStr);
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let full = format!("{dir}/{}", path.value());
+    let len = std::fs::read(&full).map_or(0, |b| b.len());
+    quote! {
+        const _: &[u8] = include_bytes!(#full);
+        pub const SPEC_LEN: usize = #len;
+    }
+    .into()
+}
+EOF
+make_crate minimal_macro "minimal_derive = { path = \"$work/minimal_derive\" }" \
+    'mod tlabi { minimal_derive::generate!("spec.toml"); }
+fn main() { println!("{}", tlabi::SPEC_LEN); }'
+cp "$spec" "$work/minimal_macro/spec.toml"
+
 make_crate checked_in "" \
     'mod tlabi { include!("tlabi.rs"); }
 fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
 "$abi_check" rust "$spec" -o "$work/checked_in/src/tlabi.rs"
 
-seconds() { # command...: wall-clock seconds
-    local start end
-    start=$(date +%s.%N)
-    "$@" > /dev/null 2>&1
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc
+measure() { # command...: "wall-clock cpu" seconds (cpu: user + system, children included)
+    local TIMEFORMAT='%R %U %S' t
+    t=$( { time "$@" > /dev/null 2>&1; } 2>&1 )
+    set -- $t
+    echo "$1 $(echo "$2 + $3" | bc)"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -52,16 +92,30 @@ build() { # crate, target dir
     cargo build --offline --quiet --manifest-path "$work/$1/Cargo.toml" --target-dir "$2"
 }
 
-for crate in with_macro checked_in; do
-    clean=$(for _ in $(seq "$runs"); do
-        rm -rf "$work/target-$crate"
-        seconds build "$crate" "$work/target-$crate"
-    done | median)
-    rebuild=$(for _ in $(seq "$runs"); do
-        touch "$work/$crate/src/main.rs"
-        seconds build "$crate" "$work/target-$crate"
-    done | median)
-    printf '%-11s clean build %6.2f s   rebuild after touching main.rs %5.2f s\n' \
-        "$crate" "$clean" "$rebuild"
+crates=(with_macro minimal_macro checked_in)
+# Settle the lock files first (the workspace's, completed), so no round pays
+# for dependency resolution.
+for crate in "${crates[@]}"; do
+    cargo metadata --offline --format-version 1 --manifest-path "$work/$crate/Cargo.toml" > /dev/null
 done
-echo "spec: $spec ($(wc -l < "$work/checked_in/src/tlabi.rs") lines of generated Rust); $(nproc) cores; median of $runs"
+for _ in $(seq "$runs"); do
+    for crate in "${crates[@]}"; do
+        rm -rf "$work/target-$crate"
+        measure build "$crate" "$work/target-$crate" > "$work/last"
+        cut -d' ' -f1 "$work/last" >> "$work/clean-$crate"
+        cut -d' ' -f2 "$work/last" >> "$work/cpu-$crate"
+        touch "$work/$crate/src/main.rs"
+        measure build "$crate" "$work/target-$crate" | cut -d' ' -f1 >> "$work/rebuild-$crate"
+    done
+done
+for crate in "${crates[@]}"; do
+    printf '%-13s clean build %6.2f s (CPU %6.2f s)   rebuild after touching main.rs %5.2f s\n' \
+        "$crate" "$(median < "$work/clean-$crate")" "$(median < "$work/cpu-$crate")" \
+        "$(median < "$work/rebuild-$crate")"
+done
+with=$(median < "$work/clean-with_macro")
+floor=$(median < "$work/clean-minimal_macro")
+printf 'with_macro / minimal_macro (clean, wall-clock): %.2fx (CPU: %.2fx)\n' \
+    "$(echo "$with / $floor" | bc -l)" \
+    "$(echo "$(median < "$work/cpu-with_macro") / $(median < "$work/cpu-minimal_macro")" | bc -l)"
+echo "spec: $spec ($(wc -l < "$work/checked_in/src/tlabi.rs") lines of generated Rust); $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end; median of $runs"

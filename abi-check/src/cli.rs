@@ -1,4 +1,6 @@
-//! The command line, as `../shared/CONTRACT.md` §2 fixes it.
+//! The command line: the commands, options and formats that scripts rely
+//! on (docs/ci.md lists the exit codes and output shapes). Additions are
+//! fine; renaming or removing anything here breaks someone's pipeline.
 
 use std::path::PathBuf;
 
@@ -35,8 +37,11 @@ pub enum Command {
     Rust(RustArgs),
     /// Compare the layout compiled into a binary (DWARF) with the spec.
     Verify(VerifyArgs),
-    /// Print struct layouts read from a binary's DWARF.
+    /// Print struct layouts read from a binary's DWARF or BTF; with
+    /// --format toml, a spec, and of several binaries a history.
     Dump(DumpArgs),
+    /// Write a spec from C headers, through the compilers of each target.
+    Import(ImportArgs),
     /// Explain a rule: what it means, why it breaks, how to fix it.
     Explain(ExplainArgs),
     /// Diff every spec file a branch changes against the merge base: what
@@ -72,9 +77,16 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// What `--deny` makes fatal.
@@ -143,9 +155,16 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// Output formats of `compat` and `matrix`.
@@ -183,6 +202,11 @@ pub struct CompatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompatFormat::Text)]
     pub format: CompatFormat,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// `abi-check matrix`.
@@ -219,7 +243,7 @@ pub enum MatrixAnnounces {
 pub enum HeaderStyle {
     /// As Linux writes include/uapi: `<linux/types.h>`, `__u32`, `__aligned_u64`.
     Uapi,
-    /// Portable C: `<stdint.h>`, `uint32_t`, `_Alignas`.
+    /// Portable C: `<stdint.h>`, `uint32_t`, `__attribute__((aligned(N)))`.
     Stdint,
 }
 
@@ -232,6 +256,10 @@ pub struct HeaderArgs {
     /// Header style.
     #[arg(long, value_enum, default_value_t = HeaderStyle::Uapi)]
     pub style: HeaderStyle,
+    /// Describe version N (fields, flag values, features and size macros up
+    /// to N), as a header of that version would; default the newest.
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -292,6 +320,11 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// Output formats of `dump`.
@@ -308,19 +341,16 @@ pub enum DumpFormat {
 /// `abi-check dump`.
 #[derive(Args, Debug)]
 pub struct DumpArgs {
-    /// The binary, read for DWARF. A raw BTF file is recognised by its
-    /// magic.
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "btf",
-        conflicts_with = "btf"
-    )]
-    pub elf: Option<PathBuf>,
+    /// The binary, read for DWARF (repeatable: with --format toml, several
+    /// binaries make a history, one version each, oldest first). A raw BTF
+    /// file is recognised by its magic.
+    #[arg(long, value_name = "FILE", required_unless_present = "btf")]
+    pub elf: Vec<PathBuf>,
     /// Read BTF instead: raw BTF (/sys/kernel/btf/vmlinux, a module's file
-    /// there) or an ELF file's `.BTF` section.
+    /// there) or an ELF file's `.BTF` section (repeatable, like --elf; the
+    /// order of --elf and --btf together is the order of the versions).
     #[arg(long, value_name = "FILE")]
-    pub btf: Option<PathBuf>,
+    pub btf: Vec<PathBuf>,
     /// The BTF that a split BTF file extends; a module's file under
     /// /sys/kernel/btf/ takes /sys/kernel/btf/vmlinux without it.
     #[arg(long, value_name = "FILE", requires = "btf")]
@@ -339,6 +369,105 @@ pub struct DumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
+    /// With --format toml: the version of the first (or only) binary; the
+    /// next binaries are the next versions.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub first_version: u32,
+    /// Every --elf and --btf in command-line order (filled by [`parse`]).
+    #[arg(skip)]
+    pub binaries: Vec<Binary>,
+}
+
+/// One binary `dump` reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binary {
+    /// The file.
+    pub path: PathBuf,
+    /// Read its BTF (`--btf`), not its DWARF (`--elf`).
+    pub btf: bool,
+}
+
+impl DumpArgs {
+    /// The binaries in command-line order; `--elf`s then `--btf`s when the
+    /// order was not recorded.
+    pub fn binaries(&self) -> Vec<Binary> {
+        if !self.binaries.is_empty() {
+            return self.binaries.clone();
+        }
+        let elf = self.elf.iter().map(|p| Binary {
+            path: p.clone(),
+            btf: false,
+        });
+        let btf = self.btf.iter().map(|p| Binary {
+            path: p.clone(),
+            btf: true,
+        });
+        elf.chain(btf).collect()
+    }
+}
+
+/// Parses the command line, recording the order of `dump`'s `--elf` and
+/// `--btf` (which the derived parser keeps per option only).
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+    if let (Command::Dump(dump), Some(("dump", sub))) = (&mut cli.command, matches.subcommand()) {
+        let mut order: Vec<(usize, Binary)> = Vec::new();
+        for (id, btf) in [("elf", false), ("btf", true)] {
+            let paths = sub.get_many::<PathBuf>(id).into_iter().flatten();
+            let indices = sub.indices_of(id).into_iter().flatten();
+            for (index, path) in indices.zip(paths) {
+                order.push((
+                    index,
+                    Binary {
+                        path: path.clone(),
+                        btf,
+                    },
+                ));
+            }
+        }
+        order.sort_by_key(|(index, _)| *index);
+        dump.binaries = order.into_iter().map(|(_, b)| b).collect();
+    }
+    Ok(cli)
+}
+
+/// `abi-check import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The headers: a file, or a name the compilers find in their include
+    /// path (`linux/openat2.h`).
+    #[arg(required = true, value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// The structs to describe, by tag (repeatable, or comma-separated).
+    #[arg(
+        long = "struct",
+        value_name = "NAME",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub structs: Vec<String>,
+    /// A macro or enum constant of the headers to write as a
+    /// `[[constant]]` (repeatable, or comma-separated).
+    #[arg(long = "define", value_name = "NAME", value_delimiter = ',')]
+    pub defines: Vec<String>,
+    /// The target, a comma-separated list, or `all` for every target whose
+    /// compiler is installed (the others are skipped, and said so).
+    #[arg(long, default_value = "x86_64", value_name = "TARGET|all")]
+    pub target: String,
+    /// A directory searched for headers before the system's (repeatable).
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
+    /// The ABI's name; default: the first struct's.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The one version the spec describes (Linux counts from 0).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub version: u32,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `abi-check explain`.
@@ -379,9 +508,16 @@ pub struct ChangedArgs {
     /// Also append the Markdown report to FILE (`$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
-    /// Exit 1 on `api` findings (renames) too.
+    /// Exit 1 on findings below `breaking` too: `api` (renames, which break
+    /// source but not binaries), or `warnings` (warnings and `api`).
+    /// `breaking` findings always exit 1; `info` never does.
     #[arg(long, value_name = "LEVEL")]
     pub deny: Option<DenyLevel>,
+    /// Make a waiver that matches no finding (WAIVER_UNUSED), or whose
+    /// `expires` date has passed (WAIVER_EXPIRED), an error: exit 1.
+    /// Without it, both are warnings.
+    #[arg(long)]
+    pub strict_waivers: bool,
 }
 
 /// `abi-check completions`.

@@ -3,16 +3,18 @@
 
 mod cli;
 mod commands;
+mod compilers;
 mod git;
 mod output;
 mod render;
 mod sarif;
+mod spec_toml;
 mod write;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::ValueEnum;
 
 use crate::cli::{Cli, Command};
 use crate::output::{ErrorItem, FailureFormat, Outcome, EXIT_UNUSABLE};
@@ -28,6 +30,7 @@ fn run(cli: &Cli) -> Outcome {
         Command::Rust(args) => commands::rust::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Dump(args) => commands::dump::run(args),
+        Command::Import(args) => commands::import::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Changed(args) => commands::changed::run(args),
         Command::Completions(args) => commands::completions::run(args),
@@ -55,6 +58,7 @@ fn failure_format(command: &Command) -> FailureFormat {
         Command::Dump(a) => ("dump", format_name(a.format)),
         Command::Changed(a) => ("changed", format_name(a.format)),
         Command::Header(_)
+        | Command::Import(_)
         | Command::Rust(_)
         | Command::Explain(_)
         | Command::Completions(_)
@@ -115,7 +119,7 @@ fn parse_error(error: &clap::Error, args: &[OsString]) -> u8 {
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let code = match Cli::try_parse_from(&args) {
+    let code = match cli::parse(&args) {
         Err(error) => parse_error(&error, &args),
         Ok(cli) => match run(&cli) {
             Ok(code) => code,

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use abi_spec::diagnostic::{render_parts, Diagnostic, Level};
-use abi_spec::finding::{self, Finding};
+use abi_spec::finding::{self, Finding, Run};
 use abi_spec::model::Date;
 use abi_spec::source::Source;
-use abi_spec::{Severity, Spec, SpecError};
+use abi_spec::{compat, lint, Severity, Spec, SpecError};
 use serde_json::{json, Value};
 
 use crate::cli::{DenyLevel, FindingFormat};
@@ -470,6 +470,21 @@ pub fn stderr_color() -> bool {
     color_allowed() && std::io::stderr().is_terminal()
 }
 
+/// What to say after "no struct `name`": the closest struct of `spec`, or
+/// the list of them.
+pub fn known_structs(spec: &Spec, name: &str) -> String {
+    let names = spec.structs.iter().map(|s| s.name.as_str());
+    abi_spec::suggest::did_you_mean(name, names.clone()).unwrap_or_else(|| {
+        format!(
+            "the spec defines {}",
+            names
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
 /// Loads and validates a spec.
 pub fn load_spec(path: &Path) -> Result<Spec, Failure> {
     Ok(abi_spec::load(path)?)
@@ -508,6 +523,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "struct": f.struct_name,
         "field": f.field,
         "feature": f.feature,
+        "flag": f.flag,
         "target": target,
         "targets": f.targets.iter().map(|t| t.name()).collect::<Vec<_>>(),
         "message": f.message,
@@ -635,10 +651,30 @@ pub fn github_lines(findings: &[Finding]) -> String {
     out
 }
 
-/// Applies the waivers of `spec` (the newer side, whose authors accept the
-/// findings) and puts findings in output order.
-pub fn settle(findings: &mut [Finding], spec: &Spec) {
-    finding::apply_waivers(findings, spec, Date::today());
+/// Applies the waivers of `spec` (the side whose authors accept the
+/// findings: the checked spec, NEW, the C library's, the verified spec),
+/// adds the findings about those waivers (WAIVER_UNUSED, WAIVER_EXPIRED;
+/// `breaking` with `strict`, which is `--strict-waivers`) and puts findings
+/// in output order. `run` says which waivers the command can judge unused:
+/// see [`Run`].
+pub fn settle(findings: &mut Vec<Finding>, spec: &Spec, run: Run, strict: bool) {
+    let today = Date::today();
+    finding::apply_waivers(findings, spec, today);
+    let about = finding::judge_waivers(findings, spec, today, run, strict, || {
+        // What `check` reports of the spec itself; `check`'s own findings
+        // are exactly that already.
+        if run == Run::Check {
+            return Vec::new();
+        }
+        let mut own = lint::lint(spec);
+        own.extend(
+            compat::history_notable(spec)
+                .into_iter()
+                .filter(compat::is_notable),
+        );
+        own
+    });
+    findings.extend(about);
     finding::sort(findings);
 }
 

@@ -259,3 +259,243 @@ fn markdown_is_a_reference_page() {
         assert!(page.contains(needle), "missing {needle:?} in\n{page}");
     }
 }
+
+/// A spec modelled on Linux's struct pidfd_info: C names of Linux's
+/// choosing (`c_prefix`, features' `c_name`, `size_macro`) and size
+/// constants that spell the size macros.
+const PIDFD_INFO: &str = r#"
+[abi]
+name = "pidfd_info"
+version = 1
+first_version = 0
+c_prefix = "PIDFD_INFO_"
+
+[[feature]]
+name = "pid"
+bit = 0
+c_name = "PIDFD_INFO_PID"
+
+[[feature]]
+name = "exit"
+bit = 3
+since = 1
+c_name = "PIDFD_INFO_EXIT"
+
+[[constant]]
+name = "PIDFD_INFO_SIZE_VER0"
+value = 64
+type = "u32"
+doc = "sizeof first published struct"
+
+[[constant]]
+name = "PIDFD_INFO_SIZE_VER1"
+value = 72
+type = "u32"
+doc = "sizeof second published struct"
+
+[[constant]]
+name = "spare"
+value = 7
+
+[[flags]]
+name = "PidfdFlags"
+type = "u32"
+prefix = "PIDFD_"
+
+[[flags.value]]
+name = "NONBLOCK"
+value = 0x800
+
+[[flags.value]]
+name = "THREAD"
+value = 0x80
+since = 1
+
+[[struct]]
+name = "pidfd_info"
+size_macro = "PIDFD_INFO_SIZE_VER"
+
+[[struct.field]]
+name = "mask"
+type = "u64"
+
+[[struct.field]]
+name = "cgroupid"
+type = "u64"
+
+[[struct.field]]
+name = "ids"
+type = "[u32; 11]"
+feature = "pid"
+
+[[struct.field]]
+name = "exit_code"
+type = "i32"
+since = 1
+was_reserved = 0
+feature = "exit"
+
+[[struct.field]]
+name = "coredump_mask"
+type = "u32"
+since = 1
+feature = "exit"
+
+[[struct.field]]
+name = "__spare1"
+type = "u32"
+since = 1
+reserved = true
+"#;
+
+fn write_spec(name: &str, text: &str) -> PathBuf {
+    let dir = scratch(name);
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn header_writes_linux_names_once() {
+    let path = write_spec("pidfd_info", PIDFD_INFO);
+    let o = run(&["header", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for (needle, count) in [
+        // A constant that spells a size macro is that macro, with its doc.
+        ("#define PIDFD_INFO_SIZE_VER0 64\n", 1),
+        ("#define PIDFD_INFO_SIZE_VER1 72\n", 1),
+        (
+            "/** sizeof second published struct */\n#define PIDFD_INFO_SIZE_VER1 72",
+            1,
+        ),
+        // No per-version macros under the size macros' names.
+        ("PIDFD_INFO_SIZE_VER2", 0),
+        ("#define PIDFD_INFO_FEATURE_SIZE_VER1 72\n", 1),
+        ("#define PIDFD_INFO_PID (1ULL << 0)\n", 1),
+        ("#define PIDFD_INFO_EXIT (1ULL << 3)\n", 1),
+        ("#define PIDFD_INFO_EXIT_WORD 0\n", 1),
+        ("#define PIDFD_INFO_SPARE 7ULL\n", 1),
+        ("#define PIDFD_INFO_VERSION 1\n", 1),
+        ("#define PIDFD_NONBLOCK 0x800U\n", 1),
+        ("#define PIDFD_THREAD 0x80U\n", 1),
+        ("PIDFD_INFO_EXIT is agreed.", 2),
+        ("#define __PIDFD_INFO_STATIC_ASSERT", 2),
+    ] {
+        assert_eq!(text.matches(needle).count(), count, "{needle:?} in\n{text}");
+    }
+
+    // Version 0: what a header of that version had.
+    let o = run(&["header", path.to_str().unwrap(), "--version", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for (needle, count) in [
+        ("#define PIDFD_INFO_VERSION 0\n", 1),
+        ("#define PIDFD_INFO_SIZE_VER0 64\n", 1),
+        ("PIDFD_INFO_SIZE_VER1", 0),
+        ("PIDFD_INFO_EXIT", 0),
+        ("PIDFD_THREAD", 0),
+        ("coredump_mask", 0),
+        // Bytes a later version claims keep their type, under a name no
+        // code written against version 0 uses.
+        ("\t__s32 __reserved_exit_code;\n", 1),
+        (
+            "run `abi-check header --style uapi --version 0 pidfd_info.toml`",
+            1,
+        ),
+    ] {
+        assert_eq!(text.matches(needle).count(), count, "{needle:?} in\n{text}");
+    }
+
+    // A version the spec does not have: exit 2, the file and range named.
+    let o = run(&["header", path.to_str().unwrap(), "--version", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("pidfd_info.toml") && stderr(&o).contains("from 0 to 1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn header_refuses_what_c_cannot_say() {
+    // A constant under a size macro's name with another value.
+    let wrong = PIDFD_INFO.replace("value = 72", "value = 80");
+    let path = write_spec("pidfd_wrong", &wrong);
+    let o = run(&["header", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let message = stderr(&o);
+    assert!(
+        message.contains("PIDFD_INFO_SIZE_VER1")
+            && message.contains("72")
+            && message.contains("80"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+
+    // Two members of one scope through an anonymous union.
+    let clash = r#"
+[abi]
+name = "clash"
+version = 1
+
+[[struct]]
+name = "inner"
+kind = "union"
+
+[[struct.field]]
+name = "value"
+type = "u64"
+
+[[struct]]
+name = "outer"
+
+[[struct.field]]
+name = "value"
+type = "u32"
+
+[[struct.field]]
+name = "u"
+type = "inner"
+unnamed = true
+"#;
+    let path = write_spec("clash", clash);
+    let o = run(&["header", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`value`") && stderr(&o).contains("anonymous"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+
+    // An anonymous member aligned beyond its size: C would grow its type.
+    let aligned = r#"
+[abi]
+name = "aligned"
+version = 1
+
+[[struct]]
+name = "pair"
+
+[[struct.field]]
+name = "a"
+type = "u32"
+
+[[struct]]
+name = "outer"
+
+[[struct.field]]
+name = "p"
+type = "pair"
+unnamed = true
+align = 8
+"#;
+    let path = write_spec("aligned", aligned);
+    let o = run(&["header", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("align = 8"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

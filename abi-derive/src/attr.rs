@@ -1,5 +1,6 @@
 //! `#[abi(spec = "...", name = "...", version = N)]`.
 
+use syn::spanned::Spanned;
 use syn::{Attribute, LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
@@ -54,4 +55,49 @@ fn set<T: syn::spanned::Spanned>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, 
     } else {
         *slot = Some(value);
     }
+}
+
+/// `#[abi(bits(a, b, c))]` on a field: the field stores the bitfields
+/// named, a run of the spec ([`abi_spec::codegen::rust::bitfield_runs`]).
+pub struct BitsAttr {
+    /// The `bits` token, where a missing bitfield is reported.
+    pub at: proc_macro2::Span,
+    /// The bitfields, as written.
+    pub names: Vec<syn::Ident>,
+}
+
+/// Parses the `#[abi(...)]` attributes of a field; unknown keys and a
+/// second `bits` are errors, recorded in `cx`.
+pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<BitsAttr> {
+    let mut out: Option<BitsAttr> = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("abi")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if !meta.path.is_ident("bits") {
+                return Err(meta.error(
+                    "unknown key in #[abi(...)] on a field: expected `bits(...)`, the bitfields the field stores",
+                ));
+            }
+            let at = meta.path.span();
+            let mut names = Vec::new();
+            meta.parse_nested_meta(|inner| {
+                match inner.path.get_ident() {
+                    Some(ident) => names.push(ident.clone()),
+                    None => return Err(inner.error("expected the name of a bitfield")),
+                }
+                Ok(())
+            })?;
+            if out.is_some() {
+                cx.error(at, "`bits` is given twice on this field");
+            } else if names.is_empty() {
+                cx.error(at, "`bits()` names no bitfield");
+            } else {
+                out = Some(BitsAttr { at, names });
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
 }

@@ -24,14 +24,14 @@ pub fn generate(path: &LitStr) -> Result<TokenStream, syn::Error> {
 pub fn derive(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
     let mut cx = Ctxt::default();
     let attr = attr::parse(&mut cx, &input.attrs);
-    let Some(spec_path) = attr.spec.clone() else {
+    let Some(spec_path) = attr.spec.as_ref() else {
         cx.error(
             input.ident.span(),
             "AbiLayout needs #[abi(spec = \"path/to/spec.toml\", name = \"struct_name\", version = N)]",
         );
         return cx.finish().map(|()| TokenStream::new());
     };
-    let loaded = match load::load(&spec_path) {
+    let loaded = match load::load(spec_path) {
         Ok(loaded) => loaded,
         Err(e) => {
             cx.push(e);
@@ -50,8 +50,8 @@ pub fn derive(input: &DeriveInput) -> Result<TokenStream, syn::Error> {
         &input.ident.to_string(),
         &checked.bindings,
     )
-    .map_err(|e| load::spec_error(&spec_path, &e))?;
-    with_tracking(&loaded, &code, &spec_path)
+    .map_err(|e| load::spec_error(spec_path, &e))?;
+    with_tracking(&loaded, &code, spec_path)
 }
 
 fn with_tracking(loaded: &Loaded, code: &str, at: &LitStr) -> Result<TokenStream, syn::Error> {

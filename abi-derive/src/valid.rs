@@ -2,7 +2,7 @@
 //! `repr(C)`, field names, order and types. Every problem is recorded, each
 //! at the token it concerns; nothing stops at the first.
 
-use abi_spec::codegen::rust::{rust_ident, FieldBinding};
+use abi_spec::codegen::rust::{bitfield_runs, rust_ident, FieldBinding};
 use abi_spec::model::{Field, StructKind, Type};
 use abi_spec::{Scalar, Spec};
 use quote::ToTokens;
@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Lit, PathArguments};
 
-use crate::attr::AbiAttr;
+use crate::attr::{self, AbiAttr, BitsAttr};
 use crate::ctxt::Ctxt;
 
 /// What the assertions need once the struct passed.
@@ -118,63 +118,136 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
     }
 
     let user: Vec<&syn::Field> = named.named.iter().collect();
+    let user_bits: Vec<Option<BitsAttr>> = user.iter().map(|f| attr::field(cx, &f.attrs)).collect();
     let ident = |f: &syn::Field| {
         f.ident
             .clone()
             .map(|i| i.unraw().to_string())
             .unwrap_or_default()
     };
-    let name_matches = |spec_name: &str, f: &syn::Field| {
-        f.ident
-            .as_ref()
-            .is_some_and(|i| i.unraw() == spec_name || *i == rust_ident(spec_name))
+    let slots = slots_of(spec, struct_index, version, &view);
+    let context = format!("`{}` version {version}", def.name);
+    let run_slot_of = |pos: usize| {
+        slots
+            .iter()
+            .position(|s| matches!(s, Slot::Run(members) if members.contains(&pos)))
     };
-    let mut user_to_spec: Vec<Option<usize>> = user
-        .iter()
-        .map(|f| view.iter().position(|(_, sf, _)| name_matches(&sf.name, f)))
-        .collect();
+    let mut user_to_slot: Vec<Option<usize>> = Vec::with_capacity(user.len());
+    for (f, bits) in user.iter().zip(&user_bits) {
+        let found = match bits {
+            Some(b) => b
+                .names
+                .iter()
+                .find_map(|n| view_position(&view, &n.unraw().to_string()).and_then(run_slot_of)),
+            None => {
+                let pos = f.ident.as_ref().and_then(|i| {
+                    view.iter()
+                        .position(|(_, sf, _)| i.unraw() == sf.name || *i == rust_ident(&sf.name))
+                });
+                match pos.map(|p| (p, run_slot_of(p))) {
+                    Some((p, Some(slot))) => {
+                        let names: Vec<&str> = match &slots[slot] {
+                            Slot::Run(members) => {
+                                members.iter().map(|&m| view[m].1.name.as_str()).collect()
+                            }
+                            Slot::Field(_) => Vec::new(),
+                        };
+                        cx.error(
+                            f.ident.span(),
+                            format!(
+                                "field `{}` is a bitfield of {context}: declare the field that stores its run, `#[abi(bits({}))]`",
+                                view[p].1.name,
+                                names.join(", ")
+                            ),
+                        );
+                        Some(slot)
+                    }
+                    Some((p, None)) => slots
+                        .iter()
+                        .position(|s| matches!(s, Slot::Field(q) if *q == p)),
+                    None => None,
+                }
+            }
+        };
+        user_to_slot.push(found);
+    }
     // A placeholder (bytes a later version claims) may carry any name: it
     // is matched by position.
     for i in 0..user.len() {
-        if user_to_spec[i].is_none()
-            && view.get(i).is_some_and(|v| v.2)
-            && !user_to_spec.contains(&Some(i))
+        if user_to_slot[i].is_none()
+            && user_bits[i].is_none()
+            && matches!(slots.get(i), Some(Slot::Field(p)) if view[*p].2)
+            && !user_to_slot.contains(&Some(i))
         {
-            user_to_spec[i] = Some(i);
+            user_to_slot[i] = Some(i);
         }
     }
 
-    let context = format!("`{}` version {version}", def.name);
+    let describe = |slot: &Slot| match slot {
+        Slot::Field(p) => format!("`{}`", view[*p].1.name),
+        Slot::Run(members) => format!(
+            "the bitfields {}",
+            members
+                .iter()
+                .map(|&m| format!("`{}`", view[m].1.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let place_of = |pos: usize| match pos.checked_sub(1).and_then(|p| slots.get(p)) {
+        Some(Slot::Field(p)) => format!("after `{}`", view[*p].1.name),
+        Some(Slot::Run(members)) => format!(
+            "after the bitfield `{}`",
+            members.last().map_or("", |&m| view[m].1.name.as_str())
+        ),
+        None => "first".to_string(),
+    };
     for (i, f) in user.iter().enumerate() {
-        if user_to_spec[i].is_none() {
-            let mut message = format!("extra field `{}`: {context} has no such field", ident(f));
-            if let Some((_, sf, _)) = view.get(i).filter(|_| !user_to_spec.contains(&Some(i))) {
-                message.push_str(&format!("; at this place it has `{}`", sf.name));
+        if user_to_slot[i].is_some() {
+            continue;
+        }
+        if let Some(b) = &user_bits[i] {
+            cx.error(b.at, format!("`bits(...)` names no bitfield of {context}"));
+            continue;
+        }
+        let mut message = format!("extra field `{}`: {context} has no such field", ident(f));
+        if let Some(slot) = slots.get(i).filter(|_| !user_to_slot.contains(&Some(i))) {
+            message.push_str(&format!("; at this place it has {}", describe(slot)));
+        }
+        cx.error(f.ident.span(), message);
+    }
+    for (pos, slot) in slots.iter().enumerate() {
+        if user_to_slot.contains(&Some(pos)) {
+            continue;
+        }
+        let place = place_of(pos);
+        let message = match slot {
+            Slot::Field(p) => {
+                let (_, sf, placeholder) = view[*p];
+                if placeholder {
+                    format!(
+                        "missing reserved bytes of type `{}` (claimed later by `{}`): {context} has them {place}",
+                        sf.ty, sf.name
+                    )
+                } else {
+                    format!(
+                        "missing field `{}: {}`: {context} has it {place}",
+                        sf.name, sf.ty
+                    )
+                }
             }
-            cx.error(f.ident.span(), message);
-        }
-    }
-    for (pos, (_, sf, placeholder)) in view.iter().enumerate() {
-        if !user_to_spec.contains(&Some(pos)) {
-            let place = match pos.checked_sub(1).and_then(|p| view.get(p)) {
-                Some((_, prev, _)) => format!("after `{}`", prev.name),
-                None => "first".to_string(),
-            };
-            let what = if *placeholder {
+            Slot::Run(members) => {
+                let names: Vec<&str> = members.iter().map(|&m| view[m].1.name.as_str()).collect();
                 format!(
-                    "reserved bytes of type `{}` (claimed later by `{}`)",
-                    sf.ty, sf.name
+                    "missing {}: {context} has them {place}, one run stored by one field; declare it with `#[abi(bits({}))]`",
+                    describe(slot),
+                    names.join(", ")
                 )
-            } else {
-                format!("field `{}: {}`", sf.name, sf.ty)
-            };
-            cx.error(
-                input.ident.span(),
-                format!("missing {what}: {context} has it {place}"),
-            );
-        }
+            }
+        };
+        cx.error(input.ident.span(), message);
     }
-    let matched: Vec<(usize, usize)> = user_to_spec
+    let matched: Vec<(usize, usize)> = user_to_slot
         .iter()
         .enumerate()
         .filter_map(|(i, p)| p.map(|p| (i, p)))
@@ -183,29 +256,48 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
     sorted.sort_unstable();
     for (k, &(i, pos)) in matched.iter().enumerate() {
         if sorted[k] != pos {
-            let place = match pos.checked_sub(1).and_then(|p| view.get(p)) {
-                Some((_, prev, _)) => format!("after `{}`", prev.name),
-                None => "first".to_string(),
-            };
             cx.error(
                 user[i].ident.span(),
                 format!(
-                    "field `{}` is out of order: {context} has it {place}",
-                    ident(user[i])
+                    "field `{}` is out of order: {context} has {} {}",
+                    ident(user[i]),
+                    match &slots[pos] {
+                        Slot::Field(_) => "it".to_string(),
+                        Slot::Run(_) => "its bitfields".to_string(),
+                    },
+                    place_of(pos)
                 ),
             );
         }
     }
     for &(i, pos) in &matched {
-        let (_, sf, placeholder) = view[pos];
-        if placeholder {
-            continue;
-        }
-        if let Err(message) = check_type(spec, sf, &user[i].ty) {
-            cx.error(
-                user[i].ty.span(),
-                format!("field `{}`: {message} ({context})", sf.name),
-            );
+        match (&slots[pos], &user_bits[i]) {
+            (Slot::Field(p), None) => {
+                let (_, sf, placeholder) = view[*p];
+                if placeholder {
+                    continue;
+                }
+                if let Err(message) = check_type(spec, sf, &user[i].ty) {
+                    cx.error(
+                        user[i].ty.span(),
+                        format!("field `{}`: {message} ({context})", sf.name),
+                    );
+                }
+            }
+            (Slot::Run(members), Some(b)) => {
+                check_bits(cx, b, members, &view, &context);
+                if let Err(found) = check_storage(&user[i].ty) {
+                    cx.error(
+                        user[i].ty.span(),
+                        format!(
+                            "field `{}` stores bitfields: its type is an unsigned integer (`u8` to `u64`) or a byte array `[u8; N]` covering their bytes, found `{found}`",
+                            ident(user[i])
+                        ),
+                    );
+                }
+            }
+            // Reported above: a bitfield without `bits`, or `bits` on no run.
+            _ => {}
         }
     }
 
@@ -214,14 +306,24 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
     }
     let bindings = matched
         .iter()
-        .map(|&(i, pos)| FieldBinding {
-            index: view[pos].0,
-            rust_name: user[i]
-                .ident
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            rust_type: user[i].ty.to_token_stream().to_string(),
+        .map(|&(i, pos)| {
+            let (first, bits) = match &slots[pos] {
+                Slot::Field(p) => (view[*p].0, Vec::new()),
+                Slot::Run(members) => (
+                    view[members[0]].0,
+                    members.iter().map(|&m| view[m].0).collect(),
+                ),
+            };
+            FieldBinding {
+                index: first,
+                rust_name: user[i]
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                rust_type: user[i].ty.to_token_stream().to_string(),
+                bits,
+            }
         })
         .collect();
     Some(Checked {
@@ -229,6 +331,160 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         version,
         bindings,
     })
+}
+
+/// A place of the Rust struct as the spec's view asks for it: a field, or
+/// one field storing a run of bitfields (positions in the view).
+enum Slot {
+    Field(usize),
+    Run(Vec<usize>),
+}
+
+/// The slots of a view: each field but the bitfields, and each run of
+/// bitfields ([`bitfield_runs`]) at the place of its first; zero-width
+/// bitfields hold nothing and have none.
+fn slots_of(
+    spec: &Spec,
+    struct_index: usize,
+    version: u32,
+    view: &[(usize, &Field, bool)],
+) -> Vec<Slot> {
+    let runs = bitfield_runs(spec, struct_index, version);
+    let position = |index: usize| view.iter().position(|(i, ..)| *i == index);
+    let mut slots = Vec::new();
+    for (pos, (index, field, _)) in view.iter().enumerate() {
+        match runs.iter().find(|r| r.contains(index)) {
+            Some(run) if run[0] == *index => {
+                slots.push(Slot::Run(run.iter().filter_map(|&i| position(i)).collect()));
+            }
+            Some(_) => {}
+            None if field.is_bitfield() => {}
+            None => slots.push(Slot::Field(pos)),
+        }
+    }
+    slots
+}
+
+/// The position in the view of the field a name (as written in Rust)
+/// names.
+fn view_position(view: &[(usize, &Field, bool)], name: &str) -> Option<usize> {
+    view.iter()
+        .position(|(_, sf, _)| sf.name == name || rust_ident(&sf.name) == name)
+}
+
+/// Checks `#[abi(bits(...))]` against the run of bitfields its field
+/// stores: every bitfield of the run, in order, nothing else. A
+/// placeholder (bits a later version claims) may carry any name at its
+/// place.
+fn check_bits(
+    cx: &mut Ctxt,
+    attr: &BitsAttr,
+    members: &[usize],
+    view: &[(usize, &Field, bool)],
+    context: &str,
+) {
+    let first = members.first().map_or("", |&m| view[m].1.name.as_str());
+    // Per listed name, the run member it names.
+    let mut named: Vec<Option<usize>> = Vec::with_capacity(attr.names.len());
+    for (k, name) in attr.names.iter().enumerate() {
+        let text = name.unraw().to_string();
+        let member = members
+            .iter()
+            .position(|&m| view[m].1.name == text || rust_ident(&view[m].1.name) == text);
+        if let Some(j) = member {
+            if named.contains(&Some(j)) {
+                cx.error(name.span(), format!("bitfield `{text}` is listed twice"));
+                named.push(None);
+            } else {
+                named.push(Some(j));
+            }
+            continue;
+        }
+        let placeholder = members.get(k).is_some_and(|&m| view[m].2)
+            && !attr
+                .names
+                .iter()
+                .any(|n| members.get(k).is_some_and(|&m| n.unraw() == view[m].1.name));
+        let message = match view_position(view, &text) {
+            Some(p) if view[p].1.bits == Some(0) => {
+                format!("`{text}` is a zero-width bitfield: it holds no bits, leave it out")
+            }
+            Some(p) if view[p].1.is_bitfield() => format!(
+                "bitfield `{text}` is not in the run of `{first}` (it shares neither a byte nor a unit of its type with it on any target): it needs a field of its own"
+            ),
+            Some(_) => format!("`{text}` is not a bitfield of {context}: it is a field of its own"),
+            None if placeholder => {
+                named.push(members.get(k).map(|_| k));
+                continue;
+            }
+            None => format!("{context} has no bitfield `{text}`"),
+        };
+        cx.error(name.span(), message);
+        named.push(None);
+    }
+    let mut highest: Option<usize> = None;
+    for (name, j) in attr.names.iter().zip(&named) {
+        let Some(j) = *j else { continue };
+        if highest.is_some_and(|h| j < h) {
+            let place = match j.checked_sub(1) {
+                Some(prev) => format!("after `{}`", view[members[prev]].1.name),
+                None => "first".to_string(),
+            };
+            cx.error(
+                name.span(),
+                format!(
+                    "bitfield `{}` is out of order: {context} has it {place}",
+                    view[members[j]].1.name
+                ),
+            );
+        }
+        highest = Some(highest.map_or(j, |h| h.max(j)));
+    }
+    let missing: Vec<String> = (0..members.len())
+        .filter(|j| !named.contains(&Some(*j)))
+        .map(|j| format!("`{}`", view[members[j]].1.name))
+        .collect();
+    if !missing.is_empty() {
+        let all: Vec<String> = members
+            .iter()
+            .map(|&m| format!("`{}`", view[m].1.name))
+            .collect();
+        cx.error(
+            attr.at,
+            format!(
+                "missing bitfield{} {} in `bits(...)`: in {context}, {} are one run (they share bytes or a unit of their type), stored by one field, listed in that order",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                all.join(", ")
+            ),
+        );
+    }
+}
+
+/// A bitfield storage's type: a fixed-size unsigned integer or `[u8; N]`;
+/// the assertions then check that it covers exactly the run's bytes.
+fn check_storage(ty: &syn::Type) -> Result<(), String> {
+    let unsigned = |ty: &syn::Type| {
+        matches!(
+            path_parts(ty),
+            Some((name, None)) if matches!(
+                scalar_alias(&name),
+                Some(Scalar::U8 | Scalar::U16 | Scalar::U32 | Scalar::U64)
+            )
+        )
+    };
+    let ok = match strip(ty) {
+        syn::Type::Array(array) => matches!(
+            path_parts(&array.elem),
+            Some((name, None)) if scalar_alias(&name) == Some(Scalar::U8)
+        ),
+        other => unsigned(other),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(shown(ty))
+    }
 }
 
 /// `#[repr(C)]` is what makes Rust lay fields out in order, C style.
@@ -310,10 +566,53 @@ fn shown(ty: &syn::Type) -> String {
         .unwrap_or_else(|| ty.to_token_stream().to_string())
 }
 
+/// Why a hand-written field's Rust type is not its spec type.
+#[derive(Debug)]
+enum TypeMismatch {
+    /// Another type.
+    Other { want: String, found: String },
+    /// The spec says `ptr`, the field is no raw pointer.
+    NotAPointer { want: String, found: String },
+    /// The same size, the other signedness.
+    Signedness { want: String, found: String },
+    /// A name abi-derive cannot resolve to a scalar.
+    UnknownAlias { want: String, found: String },
+    /// An array of another length.
+    Length { want: String, found: String },
+    /// A flexible array not written `[T; 0]`.
+    NotFlexible { want: String, found: String },
+}
+
+impl std::fmt::Display for TypeMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (want, found, why) = match self {
+            TypeMismatch::Other { want, found } => (want, found, None),
+            TypeMismatch::NotAPointer { want, found } => (want, found, Some("a raw pointer")),
+            TypeMismatch::Signedness { want, found } => {
+                (want, found, Some("signedness differs"))
+            }
+            TypeMismatch::UnknownAlias { want, found } => (
+                want,
+                found,
+                Some("abi-derive knows Rust's integer and float types, `core::ffi`'s C names and Linux's `__u32`-style names, not other aliases"),
+            ),
+            TypeMismatch::Length { want, found } => (want, found, Some("the length differs")),
+            TypeMismatch::NotFlexible { want, found } => {
+                (want, found, Some("a flexible array is `[T; 0]` in Rust"))
+            }
+        };
+        write!(f, "the spec says `{want}`, found `{found}`")?;
+        match why {
+            Some(why) => write!(f, ": {why}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Compares a field's Rust type with its spec type. A field with
 /// `align = N` may be wrapped (`Aligned8<u64>` or a wrapper of one's own):
 /// the offset assertions check what the wrapper does.
-fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), String> {
+fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), TypeMismatch> {
     if field.align.is_some_and(|a| a > 1) {
         if let Some((name, Some(inner))) = path_parts(ty) {
             if scalar_alias(&name).is_none() && matches(spec, &field.ty, inner).is_ok() {
@@ -324,18 +623,26 @@ fn check_type(spec: &Spec, field: &Field, ty: &syn::Type) -> Result<(), String> 
     matches(spec, &field.ty, ty)
 }
 
-fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), String> {
-    let found = shown(ty);
-    let mismatch = || format!("the spec says `{want}`, found `{found}`");
+fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), TypeMismatch> {
+    let (want_text, found) = (want.to_string(), shown(ty));
+    let pair = || (want_text.clone(), found.clone());
+    let other = || {
+        let (want, found) = pair();
+        TypeMismatch::Other { want, found }
+    };
     match want {
         Type::Scalar(Scalar::Ptr) => match strip(ty) {
             syn::Type::Ptr(_) => Ok(()),
-            _ => Err(format!("{}: a raw pointer", mismatch())),
+            _ => {
+                let (want, found) = pair();
+                Err(TypeMismatch::NotAPointer { want, found })
+            }
         },
         Type::Scalar(s) => {
             let Some((name, None)) = path_parts(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
+            let (want, found) = pair();
             match scalar_alias(&name) {
                 Some(got) if got == *s => Ok(()),
                 Some(got)
@@ -344,54 +651,52 @@ fn matches(spec: &Spec, want: &Type, ty: &syn::Type) -> Result<(), String> {
                         && got.fixed_size() == s.fixed_size()
                         && got.is_signed() != s.is_signed() =>
                 {
-                    Err(format!("{}: signedness differs", mismatch()))
+                    Err(TypeMismatch::Signedness { want, found })
                 }
-                Some(_) => Err(mismatch()),
-                None => Err(format!(
-                    "{}: abi-derive knows Rust's integer and float types, `core::ffi`'s C names and Linux's `__u32`-style names, not other aliases",
-                    mismatch()
-                )),
+                Some(_) => Err(other()),
+                None => Err(TypeMismatch::UnknownAlias { want, found }),
             }
         }
         Type::Array { element, len } => {
             let syn::Type::Array(array) = strip(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
             if let Expr::Lit(lit) = &array.len {
                 if let Lit::Int(n) = &lit.lit {
                     if n.base10_parse::<u64>().ok() != Some(*len) {
-                        return Err(format!("{}: the length differs", mismatch()));
+                        let (want, found) = pair();
+                        return Err(TypeMismatch::Length { want, found });
                     }
                 }
             }
-            matches(spec, element, &array.elem).map_err(|_| mismatch())
+            matches(spec, element, &array.elem).map_err(|_| other())
         }
-        Type::Flexible(element) => match strip(ty) {
-            syn::Type::Array(array) => {
-                let zero = matches!(&array.len, Expr::Lit(l) if matches!(&l.lit, Lit::Int(n) if n.base10_digits() == "0"));
-                if !zero {
-                    return Err(format!(
-                        "{}: a flexible array is `[T; 0]` in Rust",
-                        mismatch()
-                    ));
+        Type::Flexible(element) => {
+            let not_flexible = || {
+                let (want, found) = pair();
+                TypeMismatch::NotFlexible { want, found }
+            };
+            match strip(ty) {
+                syn::Type::Array(array) => {
+                    let zero = matches!(&array.len, Expr::Lit(l) if matches!(&l.lit, Lit::Int(n) if n.base10_digits() == "0"));
+                    if !zero {
+                        return Err(not_flexible());
+                    }
+                    matches(spec, element, &array.elem).map_err(|_| other())
                 }
-                matches(spec, element, &array.elem).map_err(|_| mismatch())
+                _ => match path_parts(ty) {
+                    Some((_, Some(inner))) => matches(spec, element, inner).map_err(|_| other()),
+                    _ => Err(not_flexible()),
+                },
             }
-            _ => match path_parts(ty) {
-                Some((_, Some(inner))) => matches(spec, element, inner).map_err(|_| mismatch()),
-                _ => Err(format!(
-                    "{}: a flexible array is `[T; 0]` in Rust",
-                    mismatch()
-                )),
-            },
-        },
+        }
         Type::Struct(name) => {
             let Some((got, _)) = path_parts(ty) else {
-                return Err(mismatch());
+                return Err(other());
             };
             let other_struct = spec.struct_def(&got).is_some() && got != *name;
             if scalar_alias(&got).is_some() || other_struct {
-                Err(mismatch())
+                Err(other())
             } else {
                 Ok(())
             }

@@ -37,8 +37,8 @@
 use std::path::{Path, PathBuf};
 
 use abi_spec::limits::{
-    MAX_BTF_TYPES, MAX_DEFINITIONS_COMPARED, MAX_ENTRIES, MAX_OBJECT_SIZE, MAX_TYPEDEF_STEPS,
-    MAX_TYPE_DEPTH, MAX_TYPE_NAME_DEPTH,
+    MAX_ALIGN, MAX_BTF_TYPES, MAX_DEFINITIONS_COMPARED, MAX_ENTRIES, MAX_OBJECT_SIZE,
+    MAX_TYPEDEF_STEPS, MAX_TYPE_DEPTH, MAX_TYPE_NAME_DEPTH,
 };
 use abi_spec::{Scalar, Target};
 use object::{Object, ObjectSection};
@@ -46,7 +46,9 @@ use object::{Object, ObjectSection};
 use crate::error::{BtfError, Error, QueryError};
 use crate::input::Input;
 use crate::model::{self, Bits, CStruct, CType, Kind, Member, TypeKind};
-use crate::{follow_path, root_of, roots_of, text, Dump, Format, Options, OtherDefinition};
+use crate::{
+    follow_path, root_of, roots_of, text, Dump, Format, Options, OtherDefinition, PathEnd,
+};
 
 /// The BTF magic, `0xeB9F`, as a 16-bit number in the file's byte order.
 pub const MAGIC: u16 = 0xeb9f;
@@ -638,11 +640,13 @@ impl<'b, 'd> Resolver<'b, 'd> {
                 } else {
                     CType::scalar_for(gimli::DW_ATE_unsigned, size)
                 };
+                // `signed char` and `unsigned char` are named so.
+                let plain_char = size == 1 && name.as_deref() == Some("char");
                 Ok(CType {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte integer>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar { scalar, plain_char },
                 })
             }
             FLOAT => {
@@ -655,7 +659,10 @@ impl<'b, 'd> Resolver<'b, 'd> {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte float>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             ENUM | ENUM64 => {
@@ -673,7 +680,10 @@ impl<'b, 'd> Resolver<'b, 'd> {
                     c_name: format!("enum {}", name.as_deref().unwrap_or("{...}")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             PTR => {
@@ -705,16 +715,7 @@ impl<'b, 'd> Resolver<'b, 'd> {
             }
             STRUCT | UNION => {
                 let s = self.resolve_struct(&r, depth)?;
-                Ok(CType {
-                    c_name: format!(
-                        "{} {}",
-                        s.kind.keyword(),
-                        s.name.as_deref().unwrap_or("{...}")
-                    ),
-                    size: s.size,
-                    align: s.align,
-                    kind: TypeKind::Aggregate(Box::new(s)),
-                })
+                Ok(CType::aggregate(s))
             }
             FWD => Err(BtfError::Declaration {
                 kind: if r.kind_flag { "union" } else { "struct" },
@@ -879,13 +880,30 @@ impl<'b, 'd> Resolver<'b, 'd> {
                 bits,
             });
         }
-        let (align, packed) = model::struct_alignment(&members, size, None);
+        let (mut align, packed) =
+            model::struct_alignment(&members, size, None, self.target.bitfield_rules());
+        // BTF records no alignment: a struct that `____cacheline_aligned`
+        // members (or an `aligned` attribute) make longer than its members
+        // explain reads as aligned as the least alignment that explains its
+        // size, said as an explicit one.
+        let mut explicit_align = None;
+        let end = members.iter().map(Member::end).max().unwrap_or(0);
+        if !packed && size > 0 && end.next_multiple_of(align) < size {
+            let mut wider = align;
+            while wider < MAX_ALIGN && end.next_multiple_of(wider) < size {
+                wider *= 2;
+            }
+            if end.next_multiple_of(wider) == size {
+                align = wider;
+                explicit_align = Some(wider);
+            }
+        }
         Ok(CStruct {
             name,
             kind,
             size,
             align,
-            explicit_align: None,
+            explicit_align,
             packed,
             members,
         })
@@ -963,6 +981,39 @@ pub fn read(path: &Path, groups: &[Vec<String>], options: &Options) -> Result<Du
     result
 }
 
+/// The struct and union names of the BTF of `path` ([`struct_names`]),
+/// split BTF over its base.
+pub fn names_of_file(path: &Path, options: &Options) -> Result<Vec<String>, Error> {
+    let input = Input::open(path)?;
+    let base_path = base_of(path, options);
+    let base_input = match &base_path {
+        Some(base) => Some(Input::open(base)?),
+        None => None,
+    };
+    let btf_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source: BtfError| Error::Btf {
+            path: path.clone(),
+            source,
+        }
+    };
+    let names = (|| {
+        let base_bytes = match (&base_path, &base_input) {
+            (Some(p), Some(i)) => Some((p.as_path(), btf_bytes(p, i)?.0)),
+            _ => None,
+        };
+        let base = match &base_bytes {
+            Some((p, bytes)) => Some(Btf::parse(bytes, None).map_err(btf_error(p))?),
+            None => None,
+        };
+        let (data, _) = btf_bytes(path, &input)?;
+        let btf = Btf::parse(&data, base.as_ref()).map_err(btf_error(path))?;
+        Ok(struct_names(&btf))
+    })();
+    input.check(path)?;
+    names
+}
+
 /// Reads `groups` from raw BTF bytes (`data`, named `name`), over a base
 /// (its path, for messages, and bytes), for the machine this runs on.
 pub fn read_bytes(
@@ -1024,7 +1075,7 @@ pub fn read_bytes_for(
             resolver.visited = 0;
             let top = resolver.resolve(id, 0).map_err(&error)?;
             match follow_path(top, query).map_err(query_error)? {
-                Ok(mut found) => {
+                PathEnd::Found(mut found) => {
                     if options.every_definition && !query.contains('.') && tags.len() > 1 {
                         let (others, left) =
                             other_definitions(&mut resolver, &found.layout, &tags[1..])
@@ -1035,7 +1086,7 @@ pub fn read_bytes_for(
                     found_one = Some(found);
                     break;
                 }
-                Err(walked) => tried.push(walked),
+                PathEnd::Missing(walked) => tried.push(walked),
             }
         }
         match found_one {
@@ -1092,6 +1143,19 @@ fn other_definitions(
         }
     }
     Ok((out, left))
+}
+
+/// The names of every named struct and union of a BTF object, sorted,
+/// each once.
+pub fn struct_names(btf: &Btf<'_>) -> Vec<String> {
+    let mut names: Vec<String> = (1..=btf.last_id())
+        .filter_map(|id| btf.record(id).ok())
+        .filter(|r| matches!(r.kind, STRUCT | UNION))
+        .filter_map(|r| btf.name(&r))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Every struct and union of a BTF object laid out, for tests and

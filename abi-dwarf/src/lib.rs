@@ -12,7 +12,8 @@
 //! name is found (or reads every unit, to report names defined differently:
 //! [`Options::every_definition`]). Every name taken from a file is escaped
 //! ([`text`]); every limit is in [`abi_spec::limits`].
-//! [`compare`] judges a compiled struct against every version of a spec.
+//! [`compare`] judges a compiled struct against every version of a spec;
+//! [`spec_toml`] writes a spec from compiled structs.
 #![warn(missing_docs)]
 // gimli's constants keep the DWARF standard's spelling (DW_TAG_member).
 #![allow(non_upper_case_globals)]
@@ -26,6 +27,7 @@ pub mod input;
 pub mod model;
 pub mod resolve;
 pub mod scan;
+pub mod spec_toml;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -182,6 +184,68 @@ pub fn read(path: &Path, groups: &[Vec<String>], options: &Options) -> Result<Du
     // Whatever the reading came to, a file truncated under it is the error.
     main.check(path)?;
     result
+}
+
+/// The names of every struct and union `path` defines (tags, not
+/// typedefs), sorted, each once: from its DWARF (or its split debug
+/// file's), or its BTF when `btf` is set or the file is raw BTF. What a
+/// whole-binary measurement picks its structs from.
+pub fn struct_names(path: &Path, btf: bool, options: &Options) -> Result<Vec<String>, Error> {
+    let main = Input::open(path)?;
+    if btf || btf::is_raw_btf(&main) {
+        drop(main);
+        return btf::names_of_file(path, options);
+    }
+    let object = elf::parse(path, &main)?;
+    let mut debug_map = None;
+    let mut debug_file = path.to_path_buf();
+    if !elf::has_debug_info(&object) {
+        let tried = elf::debug_file_candidates(path, &object, &options.debug_dir);
+        match tried.iter().find(|p| p.is_file()) {
+            Some(found) => {
+                debug_map = Some(Input::open(found)?);
+                debug_file = found.clone();
+            }
+            None => {
+                return Err(Error::NoDebugInfo {
+                    path: path.to_path_buf(),
+                    tried,
+                })
+            }
+        }
+    }
+    drop(object);
+    let data: &[u8] = debug_map.as_deref().unwrap_or(&main);
+    let object = elf::parse(&debug_file, data)?;
+    let sections = elf::Sections::load(&debug_file, &object)?;
+    let dwarf = sections.dwarf();
+    let dwarf_error = |source: DwarfError| Error::Dwarf {
+        path: debug_file.clone(),
+        source,
+    };
+    let mut headers = Vec::new();
+    let mut iter = dwarf.units();
+    while let Some(header) = iter.next().map_err(|source| {
+        dwarf_error(DwarfError::Header {
+            what: "unit header",
+            source,
+        })
+    })? {
+        headers.push(header);
+    }
+    let units = headers.len();
+    let names = scan::struct_names(&dwarf, &headers).map_err(|f| {
+        dwarf_error(DwarfError::Scan {
+            unit: f.unit,
+            units,
+            source: f.error,
+        })
+    })?;
+    if let Some(map) = &debug_map {
+        map.check(&debug_file)?;
+    }
+    main.check(path)?;
+    Ok(names)
 }
 
 /// Reads `groups` from the BTF of `path`: a raw BTF file, or an ELF file's
@@ -403,7 +467,7 @@ fn read_mapped(
                 resolver.reset();
                 let top = resolver.resolve(loc, 0).map_err(dwarf_error)?;
                 match follow_path(top, query).map_err(query_error)? {
-                    Ok(mut found) => {
+                    PathEnd::Found(mut found) => {
                         if every && !query.contains('.') {
                             let (others, left) =
                                 other_definitions(&mut resolver, &scanned.definitions, root, loc)
@@ -414,7 +478,7 @@ fn read_mapped(
                         pick = Pick::Found(found);
                         break;
                     }
-                    Err(walked) => {
+                    PathEnd::Missing(walked) => {
                         if let Pick::Missing(names) = &mut pick {
                             names.push(walked);
                         }
@@ -509,10 +573,17 @@ fn other_definitions(
     Ok((out, left))
 }
 
-/// Walks the member path `query` down from `top`, the type its root
-/// names. The inner `Err` is a member that does not exist, as the path
-/// walked so far: for alternatives, that is "not this one".
-pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, String>, QueryError> {
+/// Where a member path leads.
+pub(crate) enum PathEnd {
+    /// To a struct or union.
+    Found(Found),
+    /// To a member that does not exist, as the path walked so far: for
+    /// alternatives, that is "not this one", not an error.
+    Missing(String),
+}
+
+/// Walks the member path `query` down from `top`, the type its root names.
+pub(crate) fn follow_path(top: CType, query: &str) -> Result<PathEnd, QueryError> {
     let mut parts = query.split('.');
     let root = parts.next().unwrap_or_default();
     let TypeKind::Aggregate(top_struct) = top.kind else {
@@ -527,7 +598,7 @@ pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, Strin
     for part in parts {
         let (found, offset) = match layout.member(part) {
             Some(flat) => (flat.member.clone(), flat.offset),
-            None => return Ok(Err(format!("{walked}.{part}"))),
+            None => return Ok(PathEnd::Missing(format!("{walked}.{part}"))),
         };
         walked = format!("{walked}.{part}");
         let TypeKind::Aggregate(inner) = found.ty.kind else {
@@ -544,7 +615,7 @@ pub(crate) fn follow_path(top: CType, query: &str) -> Result<Result<Found, Strin
         }
         layout = inner;
     }
-    Ok(Ok(Found {
+    Ok(PathEnd::Found(Found {
         query: query.to_string(),
         layout,
         member_offset,

@@ -1,6 +1,7 @@
 //! C types as the compiler laid them out, read from DWARF: offsets and sizes
 //! are the compiler's, never computed here.
 
+use abi_spec::target::BitfieldRules;
 use abi_spec::{Scalar, Target};
 
 /// `struct` or `union`.
@@ -102,12 +103,18 @@ pub enum TypeKind {
     /// A base type or enum; `scalar` is `None` when no spec scalar fits
     /// (`long double`, `__int128`).
     Scalar {
-        /// The spec scalar of the same encoding and size.
+        /// The spec scalar of the same encoding and size (`i8` or `u8`
+        /// for a plain `char`, as this binary's `char` is signed or not).
         scalar: Option<Scalar>,
+        /// C's plain `char` (neither `signed char` nor `unsigned char`):
+        /// the spec's `char`.
+        plain_char: bool,
     },
     /// A pointer of any kind.
     Pointer,
-    /// `T[N]`, or `T[]` (`len` `None`: a flexible array member, or `[0]`).
+    /// `T[N]`, GNU's `T[0]` (`len` `Some(0)`), or `T[]` (`len` `None`: a
+    /// flexible array member; BTF, which records 0 elements for both, gives
+    /// `None` for `[0]` too).
     Array {
         /// The element type.
         element: Box<CType>,
@@ -119,6 +126,21 @@ pub enum TypeKind {
 }
 
 impl CType {
+    /// A struct or union as a type: `struct name` (`struct {...}` when
+    /// anonymous), its size and alignment.
+    pub fn aggregate(s: CStruct) -> CType {
+        CType {
+            c_name: format!(
+                "{} {}",
+                s.kind.keyword(),
+                s.name.as_deref().unwrap_or("{...}")
+            ),
+            size: s.size,
+            align: s.align,
+            kind: TypeKind::Aggregate(Box::new(s)),
+        }
+    }
+
     /// The spec scalar for a DWARF base type, by encoding and byte size.
     pub fn scalar_for(encoding: gimli::DwAte, size: u64) -> Option<Scalar> {
         use gimli::constants::*;
@@ -202,8 +224,10 @@ impl CType {
     /// spelled `struct`: what verify compares.
     pub fn spec_key(&self) -> String {
         match &self.kind {
-            TypeKind::Scalar { scalar: Some(s) } => s.name().to_string(),
-            TypeKind::Scalar { scalar: None } => format!("c:{}", self.c_name),
+            TypeKind::Scalar {
+                scalar: Some(s), ..
+            } => s.name().to_string(),
+            TypeKind::Scalar { scalar: None, .. } => format!("c:{}", self.c_name),
             TypeKind::Pointer => "ptr".to_string(),
             TypeKind::Array {
                 element,
@@ -235,25 +259,57 @@ pub fn qualified(qualifier: &str, inner: &str) -> String {
 }
 
 /// A struct's alignment and whether it was packed, from its members (each
-/// with its alignment as compiled), its size and its explicit alignment
+/// with its alignment as compiled), its size, its explicit alignment
 /// (`DW_AT_alignment`, which gcc and clang write as the alignment the
 /// type ended up with, lower than the natural one for
-/// `__attribute__((packed, aligned(4)))`). Packed is inferred: a member off
-/// its alignment, an explicit alignment below the natural one, or a size
-/// that is no multiple of the natural alignment. A packed struct is then
-/// aligned to its explicit alignment, or 1. A packed struct whose members
-/// all happen to sit aligned cannot be told from an unpacked one.
-pub fn struct_alignment(members: &[Member], size: u64, explicit: Option<u64>) -> (u64, bool) {
-    // Unnamed bitfields (`int :3`, `int :0`) do not raise the alignment.
-    let natural = members
-        .iter()
-        .filter(|m| m.bits.is_none_or(|b| b.bit_size > 0) && (m.name.is_some() || m.bits.is_none()))
-        .map(|m| m.align)
-        .max()
-        .unwrap_or(1);
+/// `__attribute__((packed, aligned(4)))`) and the target's bitfield rules.
+/// Packed is inferred: a member off its alignment, a bitfield across a
+/// storage unit of its type (which only packing allows, but on m68k), an
+/// explicit alignment below the natural one, or a size that is no multiple
+/// of the natural alignment. A packed struct is then aligned to its
+/// explicit alignment, or 1. A packed struct whose members all happen to
+/// sit aligned cannot be told from an unpacked one.
+///
+/// The natural alignment is the largest member's, a bitfield's as the
+/// target's ABI has it ([`BitfieldRules`]): its type's on System V and Arm,
+/// on m68k only for one 16, 32 or 64 bits wide starting on a 16-bit
+/// boundary (then at least 2). Unnamed and zero-width bitfields, which
+/// raise it on Arm and m68k, are not in DWARF or BTF: a struct aligned by
+/// one alone reads less aligned than it is.
+pub fn struct_alignment(
+    members: &[Member],
+    size: u64,
+    explicit: Option<u64>,
+    rules: BitfieldRules,
+) -> (u64, bool) {
+    let contribution = |m: &Member| match (m.bits, rules) {
+        (None, _) => m.align,
+        (Some(b), _) if b.bit_size == 0 || m.name.is_none() => 1,
+        (Some(_), BitfieldRules::SysV | BitfieldRules::Aapcs) => m.align,
+        (Some(b), BitfieldRules::M68k) => {
+            let ordinary = matches!(b.bit_size, 16 | 32 | 64) && b.bit_offset % 16 == 0;
+            if ordinary {
+                m.align.max(2)
+            } else {
+                1
+            }
+        }
+    };
+    let natural = members.iter().map(contribution).max().unwrap_or(1);
+    let across = |m: &Member| {
+        let Some(b) = m.bits else {
+            return false;
+        };
+        let unit_bits = m.ty.size.saturating_mul(8);
+        let align_bits = m.ty.align.max(1).saturating_mul(8);
+        let start = b.bit_offset - b.bit_offset % align_bits;
+        rules != BitfieldRules::M68k
+            && b.bit_size > 0
+            && b.bit_offset.saturating_add(b.bit_size) > start.saturating_add(unit_bits)
+    };
     let misplaced = members
         .iter()
-        .any(|m| m.bits.is_none() && m.align > 0 && m.offset % m.align != 0);
+        .any(|m| (m.bits.is_none() && m.align > 0 && m.offset % m.align != 0) || across(m));
     let packed = misplaced
         || match explicit {
             Some(explicit) => explicit < natural,
@@ -271,6 +327,18 @@ pub struct FlatMember<'a> {
     pub member: &'a Member,
     /// Its offset from the start of the outermost struct.
     pub offset: u64,
+}
+
+impl FlatMember<'_> {
+    /// A bitfield's bits, counted from the start of the outermost struct.
+    pub fn bits(&self) -> Option<Bits> {
+        let bits = self.member.bits?;
+        let base = self.offset.saturating_sub(self.member.offset);
+        Some(Bits {
+            bit_offset: bits.bit_offset.saturating_add(base.saturating_mul(8)),
+            bit_size: bits.bit_size,
+        })
+    }
 }
 
 impl CStruct {

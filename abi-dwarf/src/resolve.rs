@@ -226,15 +226,21 @@ impl<'r, 'a> Resolver<'r, 'a> {
             DW_TAG_base_type => {
                 let size =
                     byte_size.ok_or_else(|| incomplete("base type", &here, "has no size"))?;
-                let scalar = match entry.attr_value(DW_AT_encoding) {
-                    Some(AttributeValue::Encoding(e)) => CType::scalar_for(e, size),
+                let encoding = match entry.attr_value(DW_AT_encoding) {
+                    Some(AttributeValue::Encoding(e)) => Some(e),
                     _ => None,
                 };
+                let scalar = encoding.and_then(|e| CType::scalar_for(e, size));
+                // `signed char` and `unsigned char` share the encodings;
+                // only the name tells plain `char`.
+                let plain_char = size == 1
+                    && matches!(encoding, Some(DW_ATE_signed_char | DW_ATE_unsigned_char))
+                    && name.as_deref() == Some("char");
                 Ok(CType {
                     c_name: name.unwrap_or_else(|| format!("<{size}-byte base type>")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar { scalar, plain_char },
                 })
             }
             DW_TAG_typedef => {
@@ -244,6 +250,12 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 let mut inner = self.resolve(target, depth + 1)?;
                 if let Some(name) = name {
                     inner.c_name = name;
+                }
+                // `typedef __u64 compat_u64 __attribute__((aligned(4)))`:
+                // gcc and clang record the typedef's alignment, which may
+                // be below its type's.
+                if let Some(align) = alignment(&entry, || format!("typedef at {here}"))? {
+                    inner.align = align;
                 }
                 Ok(inner)
             }
@@ -292,7 +304,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 let size = byte_size.ok_or_else(|| incomplete("enum", &here, "has no size"))?;
                 let scalar = match self.type_of(loc, &entry)? {
                     Some(target) => match self.resolve(target, depth + 1)?.kind {
-                        TypeKind::Scalar { scalar } => scalar,
+                        TypeKind::Scalar { scalar, .. } => scalar,
                         _ => None,
                     },
                     None => CType::scalar_for(DW_ATE_unsigned, size),
@@ -301,7 +313,10 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     c_name: format!("enum {}", name.as_deref().unwrap_or("{...}")),
                     size,
                     align: self.scalar_align(scalar, size),
-                    kind: TypeKind::Scalar { scalar },
+                    kind: TypeKind::Scalar {
+                        scalar,
+                        plain_char: false,
+                    },
                 })
             }
             DW_TAG_array_type => self.resolve_array(loc, &entry, depth),
@@ -311,16 +326,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
                     return self.resolve(target, depth + 1);
                 }
                 let s = self.resolve_struct(loc, &entry, depth)?;
-                Ok(CType {
-                    c_name: format!(
-                        "{} {}",
-                        s.kind.keyword(),
-                        s.name.as_deref().unwrap_or("{...}")
-                    ),
-                    size: s.size,
-                    align: s.align,
-                    kind: TypeKind::Aggregate(Box::new(s)),
-                })
+                Ok(CType::aggregate(s))
             }
             other => Err(DwarfError::NotAType {
                 tag: other.static_string().unwrap_or("an unknown tag"),
@@ -514,7 +520,8 @@ impl<'r, 'a> Resolver<'r, 'a> {
                 bits,
             });
         }
-        let (align, packed) = model::struct_alignment(&members, size, explicit_align);
+        let (align, packed) =
+            model::struct_alignment(&members, size, explicit_align, self.target.bitfield_rules());
         Ok(CStruct {
             name,
             kind,
@@ -527,8 +534,9 @@ impl<'r, 'a> Resolver<'r, 'a> {
     }
 }
 
-/// The number of elements of one array dimension; `None` when unbounded
-/// (a flexible array member, or GNU's `[0]`).
+/// The number of elements of one array dimension: `Some(0)` for GNU's
+/// `[0]` (a count of 0, or an upper bound of -1), `None` when unbounded (a
+/// flexible array member, a variable length).
 fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
     let signed = |value: AttributeValue<Slice<'_>>| -> Option<i128> {
         match value {
@@ -544,7 +552,7 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
     };
     if let Some(count) = subrange.attr_value(DW_AT_count) {
         return match signed(count) {
-            Some(n) if n > 0 => u64::try_from(n).map(Some).map_err(|_| n),
+            Some(n) if n >= 0 => u64::try_from(n).map(Some).map_err(|_| n),
             Some(_) => Ok(None),
             // A count given as an expression or a variable: a VLA.
             None => Ok(None),
@@ -561,7 +569,7 @@ fn bound(subrange: &Entry<'_>) -> Result<Option<u64>, i128> {
         .and_then(signed)
         .unwrap_or(0);
     let len = upper - lower + 1;
-    if len <= 0 {
+    if len < 0 {
         return Ok(None);
     }
     u64::try_from(len).map(Some).map_err(|_| upper)
@@ -651,22 +659,32 @@ fn bit_position(
     {
         return Some(offset);
     }
-    let base = location.checked_mul(8)?;
-    let Some(old) = member.attr(DW_AT_bit_offset).and_then(|a| a.udata_value()) else {
-        return Some(base);
+    let base = i128::from(location.checked_mul(8)?);
+    // Counted from the storage unit's most significant bit, and negative
+    // (clang writes a data8 of -5) where a packed struct's bitfield begins
+    // before the unit `DW_AT_data_member_location` names.
+    let Some(old) = member
+        .attr(DW_AT_bit_offset)
+        .and_then(|a| match a.raw_value() {
+            AttributeValue::Data1(v) => Some(i128::from(v)),
+            AttributeValue::Data2(v) => Some(i128::from(v as i16)),
+            AttributeValue::Data4(v) => Some(i128::from(v as i32)),
+            AttributeValue::Data8(v) => Some(i128::from(v as i64)),
+            AttributeValue::Sdata(v) => Some(i128::from(v)),
+            AttributeValue::Udata(v) => Some(i128::from(v)),
+            _ => None,
+        })
+    else {
+        return u64::try_from(base).ok();
     };
-    if little {
+    let first = if little {
         let storage = member
             .attr(DW_AT_byte_size)
             .and_then(|a| a.udata_value())
             .unwrap_or(type_size);
-        base.checked_add(
-            storage
-                .checked_mul(8)?
-                .checked_sub(old)?
-                .checked_sub(bit_size)?,
-        )
+        base + i128::from(storage) * 8 - old - i128::from(bit_size)
     } else {
-        base.checked_add(old)
-    }
+        base + old
+    };
+    u64::try_from(first).ok()
 }

@@ -192,6 +192,37 @@ pub fn scan(
     })
 }
 
+/// The names of every struct and union defined at the top level of the
+/// units `headers` (tags only, not typedefs), sorted, each once.
+pub fn struct_names(
+    dwarf: &gimli::Dwarf<Slice<'_>>,
+    headers: &[UnitHeader<Slice<'_>>],
+) -> Result<Vec<String>, ScanError> {
+    let mut names = std::collections::BTreeSet::new();
+    for (index, header) in headers.iter().enumerate() {
+        let error = |error| ScanError { unit: index, error };
+        let unit = dwarf.unit(*header).map_err(error)?;
+        let mut tree = unit.entries_tree(None).map_err(error)?;
+        let root = tree.root().map_err(error)?;
+        let mut children = root.children();
+        while let Some(child) = children.next().map_err(error)? {
+            let entry = child.entry();
+            if !matches!(entry.tag(), DW_TAG_structure_type | DW_TAG_union_type)
+                || !is_definition(entry)
+            {
+                continue;
+            }
+            let Some(name) = entry.attr_value(DW_AT_name) else {
+                continue;
+            };
+            if let Ok(name) = dwarf.attr_string(&unit, name) {
+                names.insert(String::from_utf8_lossy(name.slice()).into_owned());
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
 /// The wanted names defined at the top level of one unit: struct, union
 /// and class definitions, then typedefs of definitions for names no tag of
 /// the unit has; and, with `every_definition`, every struct, union or

@@ -124,10 +124,11 @@ pub fn pair(old_def: &StructDef, new_def: &StructDef, pairs: &[(&Layout, &Layout
                 let g = &new_def.fields[ni];
                 old_def.field(&g.name).is_none()
                     && g.ty == field.ty
+                    && g.bits == field.bits
                     && g.since == field.since
                     && g.was_reserved == field.was_reserved
                     && pairs.iter().all(|(o, n)| match (o.field(oi), n.field(ni)) {
-                        (Some(a), Some(b)) => (a.offset, a.size) == (b.offset, b.size),
+                        (Some(a), Some(b)) => a.bit_range() == b.bit_range(),
                         _ => false,
                     })
             });
@@ -140,4 +141,53 @@ pub fn pair(old_def: &StructDef, new_def: &StructDef, pairs: &[(&Layout, &Layout
         });
     }
     Pairing { old, new }
+}
+
+/// What became of a feature of the older spec in the newer one (or in the
+/// other side's spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeatureFate {
+    /// A feature of the same name (its bit may have changed:
+    /// FEATURE_BIT_CHANGED): index into the newer spec's features.
+    Same(usize),
+    /// A feature of another name on the same bit with the same history
+    /// (`since`, `retired`), whose name the older spec does not have.
+    Renamed(usize),
+    /// Nothing of its name or bit and history (its bit may now name a
+    /// feature of another history: FEATURE_BIT_REUSED).
+    Gone,
+}
+
+impl FeatureFate {
+    /// The newer feature, when there is one.
+    pub fn new_index(self) -> Option<usize> {
+        match self {
+            FeatureFate::Same(i) | FeatureFate::Renamed(i) => Some(i),
+            FeatureFate::Gone => None,
+        }
+    }
+}
+
+/// Pairs the features of `old` with those of `new`, one fate per feature
+/// of `old`, in its order. The identity of a feature is its name, or, for
+/// one renamed, its bit and history: what binaries announce is the bit,
+/// what they were built against is the name.
+pub fn pair_features(old: &crate::model::Spec, new: &crate::model::Spec) -> Vec<FeatureFate> {
+    old.features
+        .iter()
+        .map(|of| {
+            if let Some(i) = new.features.iter().position(|nf| nf.name == of.name) {
+                return FeatureFate::Same(i);
+            }
+            new.features
+                .iter()
+                .position(|nf| {
+                    nf.bit == of.bit
+                        && old.feature(&nf.name).is_none()
+                        && nf.since == of.since
+                        && nf.retired == of.retired
+                })
+                .map_or(FeatureFate::Gone, FeatureFate::Renamed)
+        })
+        .collect()
 }

@@ -183,7 +183,13 @@ fn divergences(
                     (|f: &layout::FieldLayout| f.offset) as fn(&layout::FieldLayout) -> u64,
                 ),
                 ("size", |f: &layout::FieldLayout| f.size),
+                // A bitfield may sit at other bits of the same bytes (m68k
+                // packs bitfields bit after bit).
+                ("first bit", |f: &layout::FieldLayout| f.bit_range().0),
             ] {
+                if what == "first bit" && field.bits.is_none() {
+                    continue;
+                }
                 // Most fields agree everywhere: no grouping then.
                 let value = get(field);
                 if layouts

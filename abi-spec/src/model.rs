@@ -213,6 +213,13 @@ pub struct Abi {
     pub feature_words: u32,
     /// An SPDX license expression for generated headers.
     pub license: Option<String>,
+    /// The prefix of the C names generated for the ABI (feature macros,
+    /// constants): `c_prefix`, else the name upper-cased and `_`
+    /// (`TLABI_`). Linux's headers have their own (`PIDFD_INFO_`).
+    pub c_prefix: String,
+    /// The newest version is not released yet: `diff` judges changes to
+    /// it against the last released version only.
+    pub unreleased: bool,
     /// The `[abi]` table.
     pub span: Span,
     /// The `version` value.
@@ -230,6 +237,9 @@ pub struct Feature {
     pub since: u32,
     /// A retired bit stays in the file forever and is never reused.
     pub retired: bool,
+    /// The C macro's name, when the spec gives it (`PIDFD_INFO_PID`);
+    /// otherwise the generators derive it from the ABI's prefix.
+    pub c_name: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
     /// The `[[feature]]` table.
@@ -263,6 +273,9 @@ pub struct Constant {
     pub value: i64,
     /// An integer scalar of fixed size.
     pub ty: Scalar,
+    /// The C macro's name, when the spec gives it (`CLONE_ARGS_SIZE_VER0`);
+    /// otherwise the generators derive it from the ABI's prefix.
+    pub c_name: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
     /// The `[[constant]]` table.
@@ -282,14 +295,68 @@ pub struct StructDef {
     pub packed: bool,
     /// Who writes its fields unless a field says otherwise.
     pub writer: Writer,
+    /// The prefix of Linux-style size macros (`PERF_ATTR_SIZE_VER`): one
+    /// macro per distinct size, numbered from 0 in version order, as
+    /// Linux names them. `None`: the generators' own per-version names.
+    pub size_macro: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
-    /// Fields in memory order, newest view; never empty.
+    /// Fields in memory order, newest view; empty for an empty struct
+    /// (size 0, as GNU C lays it out).
     pub fields: Vec<Field>,
     /// The `[[struct]]` table.
     pub span: Span,
     /// The `name` value.
     pub name_span: Span,
+}
+
+/// Per struct (indexed like `structs`): true when it ends in a flexible
+/// array member, directly (its last field is one) or in a struct or union
+/// member that does (a struct's last field; any member of a union). ISO C
+/// forbids such a struct as a member; GNU C allows it (the kernel's
+/// `__DECLARE_FLEX_ARRAY`). Computed for every struct at once, from the
+/// structs that end in one up to those that contain them, so that a struct
+/// holding the next one twice, 32 deep, costs no more than once (asking
+/// each struct by recursion visits every path: 2^32 of them); a cycle
+/// (refused by validation) ends in none.
+pub(crate) fn flexible_ends(structs: &[StructDef]) -> Vec<bool> {
+    let index: std::collections::HashMap<&str, usize> = structs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    // Who ends in a struct when it does: (contained, container) edges.
+    let mut containers: Vec<Vec<usize>> = vec![Vec::new(); structs.len()];
+    let mut ends = vec![false; structs.len()];
+    let mut work = Vec::new();
+    for (i, def) in structs.iter().enumerate() {
+        let members: &[Field] = match def.kind {
+            StructKind::Struct => def.fields.last().map_or(&[], std::slice::from_ref),
+            StructKind::Union => &def.fields,
+        };
+        for field in members {
+            if def.kind == StructKind::Struct && field.ty.is_flexible() {
+                ends[i] = true;
+            }
+            if let Type::Struct(name) = &field.ty {
+                if let Some(&inner) = index.get(name.as_str()) {
+                    containers[inner].push(i);
+                }
+            }
+        }
+        if ends[i] {
+            work.push(i);
+        }
+    }
+    while let Some(inner) = work.pop() {
+        for &outer in &containers[inner] {
+            if !ends[outer] {
+                ends[outer] = true;
+                work.push(outer);
+            }
+        }
+    }
+    ends
 }
 
 impl StructDef {
@@ -343,6 +410,14 @@ pub struct Field {
     pub was_reserved: Option<u32>,
     /// Who writes it (the struct's writer unless overridden).
     pub writer: Writer,
+    /// A bitfield's width in bits (`bits = 3`: C's `__u64 x:3`); the type
+    /// is then an integer scalar no narrower.
+    pub bits: Option<u32>,
+    /// Emitted without a name in C: a struct or union member whose own
+    /// members are members of the enclosing struct (C11's anonymous struct
+    /// or union), or padding bits (`__u32 :3;`, always reserved). The name
+    /// is the spec's, for Rust and for messages.
+    pub unnamed: bool,
     /// Documentation.
     pub doc: Option<String>,
     /// The `[[struct.field]]` table.
@@ -353,6 +428,93 @@ pub struct Field {
     pub type_span: Span,
     /// The `since` value, or the name when absent.
     pub since_span: Span,
+}
+
+impl Field {
+    /// True for a bitfield (`bits` set).
+    pub fn is_bitfield(&self) -> bool {
+        self.bits.is_some()
+    }
+
+    /// The type as messages show it: `u32`, or `u64:1` for a bitfield.
+    pub fn type_text(&self) -> String {
+        match self.bits {
+            Some(bits) => format!("{}:{bits}", self.ty),
+            None => self.ty.to_string(),
+        }
+    }
+
+    /// True for a member C writes without a name whose members belong to
+    /// the enclosing struct (an anonymous struct or union).
+    pub fn is_anonymous_member(&self) -> bool {
+        self.unnamed && !self.is_bitfield()
+    }
+}
+
+/// What a set of named values is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FlagKind {
+    /// Bits that combine (`CLONE_VM | CLONE_FS`).
+    #[default]
+    Bits,
+    /// Values of which one is meant at a time (`RESOLVE_*` are bits;
+    /// an `enum` of modes is not).
+    Enum,
+}
+
+impl FlagKind {
+    /// The spelling in spec files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlagKind::Bits => "bits",
+            FlagKind::Enum => "enum",
+        }
+    }
+}
+
+/// A set of named values (`[[flags]]`): C macros and a Rust newtype.
+#[derive(Clone, Debug)]
+pub struct FlagSet {
+    /// A C identifier, unique among flag sets and structs; the Rust
+    /// newtype's name.
+    pub name: String,
+    /// The integer type of the values.
+    pub ty: Scalar,
+    /// Bits or enumerated values.
+    pub kind: FlagKind,
+    /// Prepended to each value's name for its C macro (`CLONE_`), and left
+    /// out of the Rust constant's (`CloneFlags::VM`).
+    pub prefix: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The values, in file order.
+    pub values: Vec<FlagValue>,
+    /// The `[[flags]]` table.
+    pub span: Span,
+    /// The `name` value.
+    pub name_span: Span,
+}
+
+/// One value of a [`FlagSet`].
+#[derive(Clone, Debug)]
+pub struct FlagValue {
+    /// A C identifier, unique in its set; the C macro is the set's prefix
+    /// and this.
+    pub name: String,
+    /// The value, as the bits of the set's type.
+    pub value: u64,
+    /// The version that introduced it.
+    pub since: u32,
+    /// A retired value stays in the file and is never given to another.
+    pub retired: bool,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The `[[flags.value]]` table.
+    pub span: Span,
+    /// The `name` value.
+    pub name_span: Span,
+    /// The `value` (or `bit`) value.
+    pub value_span: Span,
 }
 
 /// An accepted finding.
@@ -387,6 +549,8 @@ pub struct Spec {
     pub constants: Vec<Constant>,
     /// Structs, in file order.
     pub structs: Vec<StructDef>,
+    /// Sets of named values, in file order.
+    pub flags: Vec<FlagSet>,
     /// Waivers, in file order.
     pub waivers: Vec<Waiver>,
     /// Struct indices such that every struct comes after the structs it

@@ -70,6 +70,11 @@ pub struct SideField {
     /// Reserved bytes in this view: a reserved field, or a placeholder for
     /// bytes a later version claims.
     pub reserved: bool,
+    /// The bits it holds, `[start, end)` in allocation order (every bit of
+    /// its bytes, unless it is a bitfield).
+    pub bits: (usize, usize),
+    /// True for a bitfield: it shares bytes with other fields.
+    pub bitfield: bool,
 }
 
 /// One struct of one spec on one target, up to one version: what the
@@ -133,6 +138,11 @@ impl SideTable {
                             .map(|f| f.bit),
                     },
                     reserved: field.reserved || placed.placeholder,
+                    bits: {
+                        let (start, end) = placed.bit_range();
+                        (start as usize, end as usize)
+                    },
+                    bitfield: placed.bits.is_some(),
                 }
             })
             .collect();

@@ -54,6 +54,41 @@ pub enum Target {
     M68k,
 }
 
+/// What a target's layouts depend on (see [`Target::layout_class`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LayoutKey {
+    /// Size and alignment of each scalar, in [`Scalar::ALL`] order.
+    pub scalars: [(u64, u64); Scalar::ALL.len()],
+    /// See [`Target::bitfield_rules`].
+    pub bitfields: BitfieldRules,
+}
+
+/// How a C ABI places bitfields. In every ABI here a bitfield's bits are
+/// allocated in order from the struct's first bit (the least significant
+/// end of a byte first on little-endian targets, the most significant on
+/// big-endian ones); they differ in where a bitfield may start and in
+/// which bitfields align the struct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BitfieldRules {
+    /// The System V psABIs (x86, RISC-V, MIPS, PowerPC, SPARC, s390x,
+    /// LoongArch, SuperH): a bitfield lies inside one storage unit of its
+    /// type (as large as the type, at a multiple of its alignment), else it
+    /// starts the next one; a zero-width bitfield moves to the next
+    /// multiple of its type's alignment; named bitfields align the struct
+    /// as their type would, unnamed ones (of any width) do not.
+    SysV,
+    /// Arm's AAPCS and AAPCS64: as System V, but unnamed bitfields, zero
+    /// width included, align the struct as their type would.
+    Aapcs,
+    /// gcc on m68k: bitfields follow each other bit after bit, across any
+    /// boundary, and do not align the struct, with two exceptions: a
+    /// zero-width bitfield moves to the next 16-bit boundary and aligns the
+    /// struct to 2; and a bitfield 16, 32 or 64 bits wide that happens to
+    /// start on a 16-bit boundary is placed as an ordinary member, which
+    /// aligns the struct to 2.
+    M68k,
+}
+
 /// Byte order of a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endian {
@@ -210,12 +245,26 @@ impl Target {
         }
     }
 
-    /// What layout depends on: the size and alignment of every scalar.
-    /// Targets with equal classes lay out every struct identically (byte
-    /// order does not change offsets), so the engine computes one layout
-    /// per class.
-    pub fn layout_class(self) -> [(u64, u64); Scalar::ALL.len()] {
-        Scalar::ALL.map(|s| (self.scalar_size(s), self.scalar_align(s)))
+    /// What layout depends on: the size and alignment of every scalar, and
+    /// how bitfields are allocated. Targets with equal classes lay out every
+    /// struct identically (byte order changes no offset, nor the order in
+    /// which bits are allocated, only which end of a byte comes first), so
+    /// the engine computes one layout per class.
+    pub fn layout_class(self) -> LayoutKey {
+        LayoutKey {
+            scalars: Scalar::ALL.map(|s| (self.scalar_size(s), self.scalar_align(s))),
+            bitfields: self.bitfield_rules(),
+        }
+    }
+
+    /// How the target's C ABI places bitfields (measured against its
+    /// compiler: see tests/bitfields.rs).
+    pub const fn bitfield_rules(self) -> BitfieldRules {
+        match self {
+            Target::Aarch64 | Target::Arm | Target::Armeb => BitfieldRules::Aapcs,
+            Target::M68k => BitfieldRules::M68k,
+            _ => BitfieldRules::SysV,
+        }
     }
 
     /// True when pointers and `long` are 64 bits wide.

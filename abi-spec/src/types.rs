@@ -32,11 +32,14 @@ pub enum Scalar {
     Long,
     /// C `unsigned long`: size depends on the target.
     ULong,
+    /// C `char`: one byte, signed on some targets and unsigned on others,
+    /// for text (`char name[16]`).
+    Char,
 }
 
 impl Scalar {
     /// Every scalar, in the order the docs list them.
-    pub const ALL: [Scalar; 13] = [
+    pub const ALL: [Scalar; 14] = [
         Scalar::U8,
         Scalar::U16,
         Scalar::U32,
@@ -50,6 +53,7 @@ impl Scalar {
         Scalar::Ptr,
         Scalar::Long,
         Scalar::ULong,
+        Scalar::Char,
     ];
 
     /// The spelling in spec files.
@@ -68,6 +72,7 @@ impl Scalar {
             Scalar::Ptr => "ptr",
             Scalar::Long => "long",
             Scalar::ULong => "ulong",
+            Scalar::Char => "char",
         }
     }
 
@@ -80,7 +85,7 @@ impl Scalar {
     /// target-dependent ones. Use [`crate::Target::scalar_size`] for layout.
     pub const fn fixed_size(self) -> u64 {
         match self {
-            Scalar::U8 | Scalar::I8 => 1,
+            Scalar::U8 | Scalar::I8 | Scalar::Char => 1,
             Scalar::U16 | Scalar::I16 => 2,
             Scalar::U32 | Scalar::I32 | Scalar::F32 => 4,
             Scalar::U64 | Scalar::I64 | Scalar::F64 => 8,
@@ -108,6 +113,19 @@ impl Scalar {
     /// True for the integer types (pointers and floats excluded).
     pub const fn is_integer(self) -> bool {
         !matches!(self, Scalar::F32 | Scalar::F64 | Scalar::Ptr)
+    }
+
+    /// The width in bits of a fixed-size integer scalar: the widest
+    /// bitfield it can hold. `None` for floats, pointers and the types
+    /// whose size depends on the target.
+    pub const fn fixed_bits(self) -> Option<u32> {
+        match self {
+            Scalar::U8 | Scalar::I8 | Scalar::Char => Some(8),
+            Scalar::U16 | Scalar::I16 => Some(16),
+            Scalar::U32 | Scalar::I32 => Some(32),
+            Scalar::U64 | Scalar::I64 => Some(64),
+            _ => None,
+        }
     }
 
     /// The range of values a fixed-size integer scalar holds, as i128.

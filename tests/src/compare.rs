@@ -25,8 +25,9 @@ pub struct ProbeStruct<'a> {
     pub version: u32,
     /// The C type to probe, such as `struct clone_args`.
     pub c_type: String,
-    /// Spec fields that are no C member (a bitfield word, an anonymous
-    /// union's stand-in under another name): their offsets are not asked.
+    /// Spec fields that are no C member under their own name: their
+    /// offsets are not asked. Bitfields (no `offsetof`) and padding bits
+    /// never are; an anonymous member's members are asked by name.
     pub skip_fields: Vec<String>,
 }
 
@@ -106,6 +107,26 @@ fn quantities(
             every_field_is_a_member = false;
             continue;
         }
+        // A bitfield has no offsetof; an anonymous member's members are
+        // the struct's, asked by name; padding bits have no name.
+        if field.is_anonymous_member() {
+            anonymous_members(
+                item,
+                target,
+                field,
+                field_layout.offset,
+                ty,
+                &mut out,
+                slot,
+                0,
+            )?;
+            every_field_is_a_member = false;
+            continue;
+        }
+        if field.bits.is_some() || field.unnamed {
+            every_field_is_a_member = false;
+            continue;
+        }
         live_names.push((field.name.as_str(), field.ty.is_flexible()));
         out.push(quantity(
             format!("offsetof(.{})", field.name),
@@ -141,6 +162,64 @@ fn quantities(
         }
     }
     Ok(out)
+}
+
+/// The `offsetof` quantities of the members of an anonymous member of
+/// `item`'s struct at `base`, through nested anonymous members: C code
+/// names them as the struct's own.
+#[allow(clippy::too_many_arguments)]
+fn anonymous_members(
+    item: &ProbeStruct<'_>,
+    target: Target,
+    field: &abi_spec::model::Field,
+    base: u64,
+    ty: &str,
+    out: &mut Vec<Quantity>,
+    slot: usize,
+    depth: usize,
+) -> Result<(), String> {
+    let spec = item.spec;
+    let Some(index) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) else {
+        return Ok(());
+    };
+    if depth > abi_spec::limits::MAX_NESTING_DEPTH {
+        return Ok(());
+    }
+    let def = &spec.structs[index];
+    let Some(lay) = layout(spec, index, target, item.version)
+        .map_err(|e| format!("{}: engine error on {target}: {}", item.label, e.message))?
+    else {
+        return Ok(());
+    };
+    for fl in &lay.fields {
+        let inner = &def.fields[fl.index];
+        if fl.placeholder || item.skip_fields.contains(&inner.name) {
+            continue;
+        }
+        if inner.is_anonymous_member() {
+            anonymous_members(
+                item,
+                target,
+                inner,
+                base + fl.offset,
+                ty,
+                out,
+                slot,
+                depth + 1,
+            )?;
+            continue;
+        }
+        if inner.bits.is_some() || inner.unnamed {
+            continue;
+        }
+        out.push(Quantity {
+            struct_slot: slot,
+            what: format!("offsetof(.{})", inner.name),
+            c_expr: format!("offsetof({ty}, {})", inner.name),
+            engine: base + fl.offset,
+        });
+    }
+    Ok(())
 }
 
 /// Compiles one probe for `target` with `prelude` (includes and the C

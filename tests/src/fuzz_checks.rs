@@ -129,6 +129,17 @@ fn findings_are_well_formed(findings: &[Finding], specs: &[&abi_spec::Spec]) {
                 "a finding on no feature of its specs: {f:?}"
             );
         }
+        if let Some(flag) = &f.flag {
+            assert!(
+                specs.iter().any(
+                    |s| s.flags.iter().any(|set| set
+                        .values
+                        .iter()
+                        .any(|v| format!("{}{}", set.prefix, v.name) == *flag))
+                ),
+                "a finding on no flag value of its specs: {f:?}"
+            );
+        }
         for t in &f.targets {
             assert!(
                 specs.iter().any(|s| s.abi.targets.contains(t)),
@@ -167,13 +178,17 @@ pub fn codegen(data: &[u8]) {
         let Ok(header) = abi_spec::codegen::c::header(&spec, &options) else {
             continue;
         };
-        for def in &spec.structs {
-            assert!(
-                header.contains(&format!(" {} {{", def.name)),
-                "struct `{}` is not defined in the header",
-                def.name
-            );
-            for field in &def.fields {
+        for (index, def) in spec.structs.iter().enumerate() {
+            // A struct used only as an anonymous member is written inline,
+            // untagged; an unnamed member has no name in C.
+            if !crate::c_members::inline_only(&spec, index) {
+                assert!(
+                    header.contains(&format!(" {} {{", def.name)),
+                    "struct `{}` is not defined in the header",
+                    def.name
+                );
+            }
+            for field in def.fields.iter().filter(|f| !f.unnamed) {
                 assert!(
                     declares(&header, &field.name),
                     "field `{}` is not declared in the header",
@@ -194,6 +209,11 @@ pub fn codegen(data: &[u8]) {
                 "struct `{name}` is not defined in the Rust code"
             );
             for field in &def.fields {
+                // A bitfield has no Rust field: its run's storage holds it
+                // (the generator's bitfield tests check where).
+                if field.is_bitfield() {
+                    continue;
+                }
                 assert!(
                     code.contains(&format!("pub {}: ", rust_ident(&field.name))),
                     "field `{}` is missing from the Rust code",

@@ -1,10 +1,12 @@
 //! Helpers shared by the end-to-end tests: real C compilers as oracles, and
 //! the `abi-check` binary.
 
+pub mod c_members;
 pub mod compare;
 pub mod fuzz_checks;
 pub mod oracle;
 pub mod spec_gen;
+pub mod verdict;
 
 use std::path::{Path, PathBuf};
 

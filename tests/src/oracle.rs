@@ -162,10 +162,10 @@ macro_rules! test_each_family {
     };
 }
 
-/// Compiles `source` for `target` with extra `flags` and returns the probe
-/// array. Errors carry the compiler's message; a missing compiler panics
-/// (see [`require_compiler`]).
-pub fn run_probe(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u64>, String> {
+/// Compiles `source` for `target` with extra `flags` (C11, `-O0 -c -w`)
+/// and returns the object file's bytes. Errors carry the compiler's
+/// message; a missing compiler panics (see [`require_compiler`]).
+pub fn compile(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u8>, String> {
     let compiler = require_compiler(target);
     let dir = crate::scratch_dir(&format!("probe-{}", target.name()));
     let c_file = dir.join("probe.c");
@@ -192,7 +192,37 @@ pub fn run_probe(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u64
     }
     let bytes = std::fs::read(&o_file).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);
-    read_probe(&bytes)
+    Ok(bytes)
+}
+
+/// Compiles `source` for `target` with extra `flags` and returns the probe
+/// array.
+pub fn run_probe(target: Target, source: &str, flags: &[&str]) -> Result<Vec<u64>, String> {
+    read_probe(&compile(target, source, flags)?)
+}
+
+/// The initial bytes of the data object `symbol` defined in an object file
+/// (a `static const` with an initialiser): how the compiler lays a value out
+/// in memory, byte order and bitfields included, without running anything.
+pub fn symbol_bytes(object_bytes: &[u8], symbol: &str) -> Result<Vec<u8>, String> {
+    use object::ObjectSymbol;
+    let file = object::File::parse(object_bytes).map_err(|e| e.to_string())?;
+    let sym = file
+        .symbols()
+        .find(|s| s.name() == Ok(symbol))
+        .ok_or_else(|| format!("no symbol `{symbol}` in the object file"))?;
+    let index = sym
+        .section_index()
+        .ok_or_else(|| format!("`{symbol}` is in no section"))?;
+    let section = file.section_by_index(index).map_err(|e| e.to_string())?;
+    let data = section.data().map_err(|e| e.to_string())?;
+    // In a relocatable object a symbol's address is its offset in the section.
+    let start = usize::try_from(sym.address().saturating_sub(section.address()))
+        .map_err(|e| e.to_string())?;
+    let size = usize::try_from(sym.size()).map_err(|e| e.to_string())?;
+    data.get(start..start + size)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| format!("`{symbol}` lies outside its section"))
 }
 
 /// Reads the probe array out of an object file.

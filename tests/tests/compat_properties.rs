@@ -66,7 +66,7 @@ proptest! {
         new.version = 2;
         new.features.push(FeatureM { name: "claimed".into(), bit: base.unused_bit(), since: 2, retired: false });
         let claim = |ty: &str| FieldM {
-            since: 2, was_reserved: true, feature: Some("claimed".into()), ..field(format!("claim{i}"), ty)
+            since: 2, was_reserved: Some(1), feature: Some("claimed".into()), ..field(format!("claim{i}"), ty)
         };
         if split {
             // As perf_event_attr 4.8: a reserved u32 becomes a u16 and a reserved u16.

@@ -1,7 +1,10 @@
-//! Generated C headers against real compilers: every header of `spec.toml`
-//! and of every spec under `examples/` compiles cleanly
-//! (`-Wall -Wextra -Wpadded -Werror`) on every target of its spec, and the
-//! sizes, alignments, offsets and per-version macros the compiler computes
+//! Generated C headers against real compilers: every header of `spec.toml`,
+//! of every spec under `examples/` and of `tests/fixtures/headers/` (the C
+//! constructs of real uapi headers: bitfields, anonymous unions, empty
+//! structs, zero-length arrays) compiles cleanly
+//! (`-Wall -Wextra -Wpadded -Werror`) on every target of its spec, as C11,
+//! C89, C++98 and C++17, and the sizes, alignments, offsets (through
+//! anonymous members), size macros and bitfield bits the compiler computes
 //! from it are the layout engine's. The Linux examples lay out exactly as
 //! the structs in the installed `/usr/include/linux` headers. Hostile doc
 //! strings cannot get out of their comments.
@@ -11,17 +14,19 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use abi_spec::codegen::c::{self, HeaderOptions, Style};
+use abi_spec::codegen::cnames::CNames;
 use abi_spec::{layout, Spec, Target};
-use abi_tests::oracle;
+use abi_tests::{c_members, oracle};
 
 /// The warnings every generated header must compile without.
 const STRICT: &[&str] = &["-Wall", "-Wextra", "-Wpadded", "-Werror"];
 
-/// `spec.toml` and every spec under `examples/`, sorted.
+/// `spec.toml`, every spec under `examples/` and the header fixtures,
+/// sorted.
 fn spec_paths() -> Vec<PathBuf> {
     let root = abi_tests::workspace_root();
     let mut paths = vec![root.join("spec.toml")];
-    let mut stack = vec![root.join("examples")];
+    let mut stack = vec![root.join("examples"), root.join("tests/fixtures/headers")];
     let mut found = Vec::new();
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -47,6 +52,11 @@ fn spec_paths() -> Vec<PathBuf> {
 fn is_spec(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "toml")
         && std::fs::read_to_string(path).is_ok_and(|text| text.lines().any(|l| l.trim() == "[abi]"))
+}
+
+/// Every spec of [`spec_paths`].
+fn all_specs() -> Vec<Spec> {
+    spec_paths().iter().map(|p| load(p)).collect()
 }
 
 fn load(path: &Path) -> Spec {
@@ -91,6 +101,22 @@ fn compile(
     header_text: &str,
     source: &str,
 ) -> Result<Vec<u64>, String> {
+    let bytes = compile_object(program, args, flags, header_text, source)?;
+    if source.contains(oracle::PROBE_SECTION) {
+        oracle::read_probe(&bytes)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Compiles `source` as [`compile`] does and returns the object file.
+fn compile_object(
+    program: &Path,
+    args: &[String],
+    flags: &[&str],
+    header_text: &str,
+    source: &str,
+) -> Result<Vec<u8>, String> {
     let dir = abi_tests::scratch_dir("header");
     std::fs::write(dir.join("header.h"), header_text).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("probe.c"), source).map_err(|e| e.to_string())?;
@@ -106,19 +132,16 @@ fn compile(
         .output()
         .map_err(|e| format!("{}: {e}", program.display()))?;
     if !output.status.success() {
+        let _ = std::fs::remove_dir_all(&dir);
         return Err(format!(
             "{} {args:?} {flags:?} failed:\n{}",
             program.display(),
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let bytes = std::fs::read(dir.join("probe.o")).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(dir.join("probe.o")).map_err(|e| e.to_string());
     let _ = std::fs::remove_dir_all(&dir);
-    if source.contains(oracle::PROBE_SECTION) {
-        oracle::read_probe(&bytes)
-    } else {
-        Ok(Vec::new())
-    }
+    bytes
 }
 
 /// What a probe asks the compiler, with what the engine says, in order.
@@ -128,11 +151,14 @@ struct Probe {
 }
 
 /// Every number the header states for `target`: sizeof, alignment and
-/// every offset of each struct at the newest version, OFFSETOFEND of each
-/// sized field, and the per-version SIZE/FEATURE_SIZE/ALIGNMENT macros.
-fn probe_for(spec: &Spec, target: Target, alignof: &str) -> Probe {
-    let prefix = spec.abi.name.to_ascii_uppercase();
-    let offsetof = "offsetof";
+/// every member's offset (through anonymous members) of each struct the
+/// header defines, at the newest version, OFFSETOFEND of each sized
+/// member that is no bitfield, and the size, feature-size and alignment
+/// macros (Linux's size macros for a struct with `size_macro`). `cxx`: C++
+/// gives an empty struct size 1.
+fn probe_for(spec: &Spec, target: Target, alignof: &str, cxx: bool) -> Probe {
+    let names = CNames::new(spec);
+    let offsetofend = names.offsetofend();
     let mut probe = Probe {
         exprs: Vec::new(),
         expected: Vec::new(),
@@ -141,29 +167,45 @@ fn probe_for(spec: &Spec, target: Target, alignof: &str) -> Probe {
         probe.exprs.push(expr);
         probe.expected.push(value);
     };
-    for (index, def) in spec.structs.iter().enumerate() {
+    let newest = spec.abi.version;
+    for index in c_members::defined_structs(spec, newest) {
+        let def = &spec.structs[index];
         let ty = format!("{} {}", def.kind.keyword(), def.name);
-        let upper = def.name.to_ascii_uppercase();
-        let newest = layout::layout(spec, index, target, spec.abi.version)
-            .expect("layout")
-            .expect("every struct exists in the newest version");
-        push(format!("sizeof({ty})"), newest.size);
-        push(format!("{alignof}({ty})"), newest.align);
-        push(format!("{upper}_ALIGNMENT"), newest.align);
-        for placed in &newest.fields {
-            let field = &def.fields[placed.index];
-            push(format!("{offsetof}({ty}, {})", field.name), placed.offset);
-            if !field.ty.is_flexible() {
+        let layout = spec
+            .layout(index, target, newest)
+            .expect("a defined struct exists in the newest version");
+        let size = if cxx && def.fields.is_empty() {
+            1
+        } else {
+            layout.size
+        };
+        push(format!("sizeof({ty})"), size);
+        push(format!("{alignof}({ty})"), layout.align);
+        push(names.alignment(def), layout.align);
+        for member in c_members::members(spec, index, target, newest) {
+            if member.bitfield.is_some() {
+                continue;
+            }
+            push(format!("offsetof({ty}, {})", member.name), member.offset);
+            if !member.flexible {
                 push(
-                    format!("{prefix}_OFFSETOFEND({ty}, {})", field.name),
-                    placed.end(),
+                    format!("{offsetofend}({ty}, {})", member.name),
+                    member.offset + member.size,
                 );
             }
         }
+        for m in names.size_macros(index, target) {
+            let l = spec
+                .layout(index, target, m.version)
+                .expect("a size macro's version");
+            push(m.name, l.size);
+        }
         for version in spec.versions() {
-            if let Some(l) = layout::layout(spec, index, target, version).expect("layout") {
-                push(format!("{upper}_SIZE_VER{version}"), l.size);
-                push(format!("{upper}_FEATURE_SIZE_VER{version}"), l.feature_size);
+            if let Some(l) = spec.layout(index, target, version) {
+                if def.size_macro.is_none() {
+                    push(names.size(def, version), l.size);
+                }
+                push(names.feature_size(def, version), l.feature_size);
             }
         }
     }
@@ -206,7 +248,7 @@ fn headers_compile_and_match_the_engine(targets: &[Target]) {
     for &target in targets {
         oracle::require_compiler(target);
     }
-    let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
+    let specs = all_specs();
     assert!(specs.len() > 1, "spec.toml and the examples");
     let mut jobs = Vec::new();
     for spec in &specs {
@@ -217,7 +259,7 @@ fn headers_compile_and_match_the_engine(targets: &[Target]) {
     assert!(!jobs.is_empty(), "no spec has a target among {targets:?}");
     let failures = run_parallel(jobs, |(spec, target)| {
         let compiler = oracle::require_compiler(target);
-        let probe = probe_for(spec, target, "_Alignof");
+        let probe = probe_for(spec, target, "_Alignof", false);
         let mut flags = vec!["-std=c11", "-O0"];
         flags.extend(STRICT);
         flags.extend(target_flags(target));
@@ -250,12 +292,103 @@ fn headers_compile_and_match_the_engine(targets: &[Target]) {
 
 abi_tests::test_each_family!(headers_compile_and_match_the_engine);
 
+/// The C initialiser that sets every bit of a bitfield of `width` bits of
+/// type `scalar`: all ones, which for a signed bitfield is -1.
+pub fn all_ones(scalar: abi_spec::types::Scalar, width: u64) -> String {
+    if scalar.is_signed() {
+        "-1".to_string()
+    } else if width >= 64 {
+        "0xffffffffffffffffULL".to_string()
+    } else {
+        format!("0x{:x}ULL", (1u64 << width) - 1)
+    }
+}
+
+/// Every named bitfield of every spec, set to all ones in a static
+/// initialiser of the generated header's struct on each target among
+/// `targets`: the object file's bytes are the engine's bits, and nothing
+/// else is set. C has no constant expression for a bitfield's place, so
+/// the header cannot assert this itself.
+fn generated_bitfields_land_where_the_engine_says(targets: &[Target]) {
+    for &target in targets {
+        oracle::require_compiler(target);
+    }
+    let specs = all_specs();
+    let mut jobs = Vec::new();
+    for spec in &specs {
+        let has_bitfields = spec
+            .structs
+            .iter()
+            .any(|d| d.fields.iter().any(|f| f.is_bitfield() && !f.unnamed));
+        if has_bitfields {
+            for &target in spec.abi.targets.iter().filter(|t| targets.contains(t)) {
+                jobs.push((spec, target));
+            }
+        }
+    }
+    assert!(!jobs.is_empty(), "no spec with bitfields on {targets:?}");
+    let checked = std::sync::atomic::AtomicUsize::new(0);
+    let failures = run_parallel(jobs, |(spec, target)| {
+        let compiler = oracle::require_compiler(target);
+        let newest = spec.abi.version;
+        let mut source = String::from("#include \"header.h\"\n");
+        let mut expected = Vec::new();
+        for index in c_members::defined_structs(spec, newest) {
+            let def = &spec.structs[index];
+            let size = spec.layout(index, target, newest).map_or(0, |l| l.size);
+            for member in c_members::members(spec, index, target, newest) {
+                let Some((bits, scalar)) = member.bitfield else {
+                    continue;
+                };
+                let symbol = format!("bits_{}_{}", def.name, member.name);
+                source.push_str(&format!(
+                    "__attribute__((used)) static const {} {} {symbol} = {{ .{} = {} }};\n",
+                    def.kind.keyword(),
+                    def.name,
+                    member.name,
+                    all_ones(scalar, bits.width)
+                ));
+                expected.push((symbol, c_members::bytes_with_bits(target, size, bits)));
+            }
+        }
+        let mut flags = vec!["-std=c11", "-O0"];
+        flags.extend(STRICT);
+        flags.extend(target_flags(target));
+        let object = compile_object(
+            &compiler.program,
+            &compiler.args,
+            &flags,
+            &header(spec, style_for(target)),
+            &source,
+        )
+        .map_err(|e| format!("{} on {target}: {e}", spec.abi.name))?;
+        for (symbol, want) in &expected {
+            let have = oracle::symbol_bytes(&object, symbol)?;
+            if &have != want {
+                return Err(format!(
+                    "{} on {target}: {symbol}: compiler {have:02x?}, engine {want:02x?}",
+                    spec.abi.name
+                ));
+            }
+            checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    println!(
+        "{} bitfields on {targets:?} land where the engine says",
+        checked.into_inner()
+    );
+}
+
+abi_tests::test_each_family!(generated_bitfields_land_where_the_engine_says);
+
 #[test]
 #[cfg_attr(any(no_gcc, no_gxx), ignore = "needs gcc and g++")]
 fn generated_headers_compile_as_cxx_and_old_c() {
     let gxx = abi_tests::require("gxx");
     let gcc = abi_tests::require("gcc");
-    let specs: Vec<Spec> = spec_paths().iter().map(|p| load(p)).collect();
+    let specs = all_specs();
     let mut jobs = Vec::new();
     for spec in &specs {
         for style in [Style::Uapi, Style::Stdint] {
@@ -265,7 +398,7 @@ fn generated_headers_compile_as_cxx_and_old_c() {
     let failures = run_parallel(jobs, |(spec, style)| {
         let text = header(spec, style);
         // C++11 and later check the layout with static_assert and alignof.
-        let probe = probe_for(spec, Target::X86_64, "alignof");
+        let probe = probe_for(spec, Target::X86_64, "alignof", true);
         let cxx: Vec<String> = vec!["-x".into(), "c++".into()];
         let mut flags = vec!["-std=c++17"];
         flags.extend(STRICT);
@@ -403,19 +536,22 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
                 "{target}: sizeof({ty}) is {real_size} in <{include}>, the size of no version of the spec"
             ));
         }
+        // Members through anonymous structs and unions, as C names them;
+        // bitfields have neither offsetof nor sizeof.
         let probe_of = |l: &abi_spec::Layout, missing: &[String]| {
             let mut exprs = Vec::new();
             let mut expected = Vec::new();
-            for placed in l.fields.iter().filter(|p| !p.placeholder) {
-                let field = &def.fields[placed.index];
-                if missing.contains(&field.name) {
+            // Reserved bytes may have another name in an older header:
+            // sizeof and their neighbours pin them.
+            for member in c_members::members(spec, index, target, l.version) {
+                if missing.contains(&member.name) || member.bitfield.is_some() || member.reserved {
                     continue;
                 }
-                exprs.push(format!("offsetof({ty}, {})", field.name));
-                expected.push(placed.offset);
-                if !field.ty.is_flexible() {
-                    exprs.push(format!("sizeof((({ty} *)0)->{})", field.name));
-                    expected.push(placed.size);
+                exprs.push(format!("offsetof({ty}, {})", member.name));
+                expected.push(member.offset);
+                if !member.flexible {
+                    exprs.push(format!("sizeof((({ty} *)0)->{})", member.name));
+                    expected.push(member.size);
                 }
             }
             (exprs, expected)

@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use abi_spec::codegen::cnames::CNames;
 use abi_spec::layout::layout;
 use abi_spec::{Spec, Target};
 use abi_tests::compare::{self, Outcome, ProbeStruct};
@@ -102,11 +103,14 @@ const STRUCTS: &[LinuxStruct] = &[
         name: "perf_event_attr",
         header: "linux/perf_event.h",
         size_macro: Some("PERF_ATTR_SIZE_VER"),
-        sizes: &[64, 72, 80, 96, 104, 112, 120, 128, 136, 144],
+        // One version per kernel release that changed it (27), the sizes
+        // PERF_ATTR_SIZE_VER0..9 = 64 .. 144 numbered by `size_macro`.
+        sizes: &[
+            64, 72, 72, 72, 72, 72, 72, 80, 96, 96, 104, 112, 112, 112, 112, 112, 112, 112, 112,
+            120, 120, 120, 120, 128, 136, 136, 144,
+        ],
         feature_sizes: None,
-        // The bitfield word has no name in C; its neighbours' offsets pin
-        // it to bytes 48..56.
-        skip: &["flags"],
+        skip: &[],
     },
     LinuxStruct {
         file: "landlock_ruleset_attr.toml",
@@ -115,6 +119,16 @@ const STRUCTS: &[LinuxStruct] = &[
         size_macro: None,
         // Landlock ABI versions 1 to 6.
         sizes: &[8, 8, 8, 16, 16, 24],
+        feature_sizes: None,
+        skip: &[],
+    },
+    LinuxStruct {
+        file: "landlock_ruleset_attr.toml",
+        name: "landlock_path_beneath_attr",
+        header: "linux/landlock.h",
+        size_macro: None,
+        // Packed: 12 bytes everywhere, at every Landlock ABI version.
+        sizes: &[12, 12, 12, 12, 12, 12],
         feature_sizes: None,
         skip: &[],
     },
@@ -150,6 +164,17 @@ fn engine_size(spec: &Spec, name: &str, target: Target, version: u32) -> Option<
     Some((lay.size, lay.feature_size))
 }
 
+/// The first version whose size the spec's size macro number `n` names,
+/// for a struct with a `size_macro`.
+fn size_macro_version(spec: &Spec, name: &str, target: Target, n: u32) -> Option<u32> {
+    let index = spec.struct_index(name)?;
+    spec.structs[index].size_macro.as_ref()?;
+    abi_spec::codegen::cnames::CNames::new(spec)
+        .size_macros(index, target)
+        .get(n as usize)
+        .map(|m| m.version)
+}
+
 #[test]
 fn published_sizes_are_reproduced_on_every_target() {
     let mut checked = 0;
@@ -182,6 +207,34 @@ fn published_sizes_are_reproduced_on_every_target() {
                     );
                 }
                 checked += 1;
+            }
+        }
+        // The size macros the header generates, for a struct with
+        // `size_macro`, are Linux's: one per distinct size, numbered from 0.
+        let with_size_macro = spec
+            .struct_index(s.name)
+            .filter(|&i| spec.structs[i].size_macro.is_some());
+        if let (Some(prefix), Some(index)) = (s.size_macro, with_size_macro) {
+            let mut published: Vec<u64> = s.sizes.to_vec();
+            published.dedup();
+            let names = CNames::new(&spec);
+            for &target in &spec.abi.targets {
+                let generated: Vec<(String, u64)> = names
+                    .size_macros(index, target)
+                    .into_iter()
+                    .map(|m| {
+                        let (size, _) = engine_size(&spec, s.name, target, m.version)
+                            .unwrap_or_else(|| panic!("{}: {} has no layout", s.name, m.name));
+                        (m.name, size)
+                    })
+                    .collect();
+                let expected: Vec<(String, u64)> = published
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &size)| (format!("{prefix}{k}"), size))
+                    .collect();
+                assert_eq!(generated, expected, "{} on {target}: size macros", s.name);
+                checked += generated.len();
             }
         }
         // The spec's own size constants say the same.
@@ -318,12 +371,16 @@ fn examples_match_the_installed_headers() {
                     if value == u64::MAX {
                         continue;
                     }
-                    let (size, _) = engine_size(spec, s.name, target, n).unwrap_or_else(|| {
-                        panic!(
-                            "{}: the header defines {prefix}{n}, the spec has no version {n}",
+                    // With the spec's `size_macro`, Linux numbers sizes,
+                    // not versions.
+                    let version = size_macro_version(spec, s.name, target, n).unwrap_or(n);
+                    let (size, _) =
+                        engine_size(spec, s.name, target, version).unwrap_or_else(|| {
+                            panic!(
+                            "{}: the header defines {prefix}{n}, the spec has no version {version}",
                             s.name
                         )
-                    });
+                        });
                     assert_eq!(
                         size, value,
                         "{prefix}{n} on {target}: engine against header"

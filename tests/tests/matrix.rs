@@ -71,8 +71,11 @@ fn predicted(base: &Model, m: Breaking, copy_in: bool) -> Vec<u32> {
                 vec![1]
             }
         }
-        // Bits are negotiated only at registration, and only matter when
-        // a field depends on them.
+        // Bits are negotiated only at registration, and only matter when a
+        // field depends on them: both sides know the feature (by name) but
+        // the bits they exchange disagree, so a field both expect on stays
+        // off (a moved bit), or one is on for a feature the other never
+        // had (a reused bit).
         Breaking::RenumberBit if !copy_in && gated_by_first_feature => vec![1],
         Breaking::ReuseBit if !copy_in && gated_by_first_feature => vec![2],
         Breaking::RenumberBit | Breaking::ReuseBit => vec![],
@@ -122,7 +125,7 @@ impl History {
             .filter_map(|f| {
                 if f.since <= version {
                     Some(f.clone())
-                } else if f.was_reserved {
+                } else if f.was_reserved.is_some() {
                     Some(FieldM {
                         reserved: true,
                         ..field(format!("__reserved_{}", f.name), "u32")
@@ -158,7 +161,7 @@ fn history() -> impl Strategy<Value = History> {
                     let i = reserved[at.index(reserved.len())];
                     m.fields[i] = FieldM {
                         since: version,
-                        was_reserved: true,
+                        was_reserved: Some(1),
                         feature: Some(name.clone()),
                         ..field(format!("claim{version}_{i}"), "i32")
                     };

@@ -102,6 +102,7 @@ fn c_scalar(s: Scalar) -> &'static str {
         Scalar::Ptr => "void *",
         Scalar::Long => "long",
         Scalar::ULong => "unsigned long",
+        Scalar::Char => "char",
     }
 }
 

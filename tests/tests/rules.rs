@@ -4,12 +4,14 @@
 //! checked (history and lints), `kernel.toml` + `libc.toml` go through
 //! `compat`. Waivability is tested by behaviour: a waiver for the rule,
 //! added to the fixture, hides its findings exactly when the entry says the
-//! rule is waivable. The CLI's exit codes on the same folders are tested in
+//! rule is waivable. The waivers of the fixture's last spec are judged too
+//! (WAIVER_UNUSED, WAIVER_EXPIRED), as the command would. The CLI's exit codes on the same folders are tested in
 //! `abi-check/tests/diff_cli.rs`. Also keeps `docs/rules.md` equal to the
 //! catalog.
 
 use std::path::{Path, PathBuf};
 
+use abi_spec::finding::Run;
 use abi_spec::model::Date;
 use abi_spec::{compat, lint, load, Finding, Rule, Severity, Spec};
 use abi_tests::workspace_root;
@@ -53,7 +55,24 @@ fn findings_of(dir: &Path, specs: &[Spec]) -> Vec<Finding> {
         _ => unreachable!(),
     };
     let waivers_from = specs.last().expect("a spec");
-    abi_spec::finding::apply_waivers(&mut findings, waivers_from, Date::today());
+    let today = Date::today();
+    abi_spec::finding::apply_waivers(&mut findings, waivers_from, today);
+    let run = match specs {
+        [_, _] if dir.join("old.toml").exists() => Run::Diff,
+        [_] => Run::Check,
+        _ => Run::Compat,
+    };
+    let about =
+        abi_spec::finding::judge_waivers(&findings, waivers_from, today, run, false, || {
+            let mut own = lint::lint(waivers_from);
+            own.extend(
+                compat::history(waivers_from)
+                    .into_iter()
+                    .filter(compat::is_notable),
+            );
+            own
+        });
+    findings.extend(about);
     findings
 }
 

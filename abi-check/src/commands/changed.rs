@@ -92,7 +92,7 @@ pub fn run(args: &ChangedArgs) -> Outcome {
             commit: &commit,
             label: &label,
         };
-        match diff::compare(old, spec) {
+        match diff::compare(old, spec, args.strict_waivers) {
             Ok(c) => comparisons.push(c),
             Err(failure) => unusable.push(Unusable {
                 file: spec.display().to_string(),

@@ -2,6 +2,7 @@
 //! target: every version against every older one (derived from the one
 //! file), the layouts across targets, and the lints.
 
+use abi_spec::finding::Run;
 use abi_spec::{compat, lint};
 use serde_json::json;
 
@@ -16,7 +17,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     // made of; `check` reports only what needs attention, `diff` lists them.
     let history = compat::history_notable(&spec);
     findings.extend(history.into_iter().filter(compat::is_notable));
-    output::settle(&mut findings, &spec);
+    output::settle(&mut findings, &spec, Run::Check, args.strict_waivers);
     let versions = spec.versions();
     let summary = format!(
         "{}: {} {}..={}, {} struct{}, {} target{}: {}",

@@ -4,6 +4,7 @@
 //! breaking finding. The JSON shape is documented in docs/compat.md.
 
 use abi_spec::compat::{self, Negotiation};
+use abi_spec::finding::Run;
 use abi_spec::Spec;
 use serde_json::{json, Value};
 
@@ -145,7 +146,12 @@ pub fn run(args: &CompatArgs) -> Outcome {
     }
     let mut report = compat::sides(&kernel, &libc).map_err(|e| Failure::msg(e.to_string()))?;
     // The library side is the one that diverges or lags; its waivers apply.
-    output::settle(&mut report.findings, &libc);
+    output::settle(
+        &mut report.findings,
+        &libc,
+        Run::Compat,
+        args.strict_waivers,
+    );
     let code = output::exit_code(&report.findings, None);
     let kernel_file = args.kernel.display().to_string();
     let libc_file = args.libc.display().to_string();

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use abi_spec::finding::Finding;
+use abi_spec::finding::{Finding, Run};
 use abi_spec::rules::Rule;
 use abi_spec::{compat, lint, Spec};
 use serde_json::{json, Value};
@@ -84,7 +84,13 @@ impl Comparison {
 }
 
 /// Compares OLD, wherever it comes from, with the spec file `new`.
-pub fn compare(base: OldSide<'_>, new_path: &Path) -> Result<Comparison, Failure> {
+/// With `strict_waivers`, waivers that match nothing or have expired are
+/// breaking findings.
+pub fn compare(
+    base: OldSide<'_>,
+    new_path: &Path,
+    strict_waivers: bool,
+) -> Result<Comparison, Failure> {
     let new = output::load_spec(new_path)?;
     let new_name = new_path.display().to_string();
     let git_failure = |e: crate::git::GitError| Failure::msg(format!("{new_name}: {e}"));
@@ -123,7 +129,12 @@ pub fn compare(base: OldSide<'_>, new_path: &Path) -> Result<Comparison, Failure
         findings,
     };
     // The branch's authors accept findings on purpose: waivers come from NEW.
-    output::settle(&mut comparison.findings, &comparison.new);
+    output::settle(
+        &mut comparison.findings,
+        &comparison.new,
+        Run::Diff,
+        strict_waivers,
+    );
     Ok(comparison)
 }
 
@@ -177,7 +188,7 @@ pub fn run(args: &DiffArgs) -> Outcome {
             _ => return Err(Failure::msg("diff needs OLD and NEW, or --against REV")),
         },
     };
-    let comparison = compare(base, &new)?;
+    let comparison = compare(base, &new, args.strict_waivers)?;
     output::report_findings(
         &comparison.findings,
         args.format,

@@ -1,6 +1,6 @@
 //! `abi-check explain`: print a rule's catalog entry.
 
-use abi_spec::Rule;
+use abi_spec::{suggest, Rule};
 
 use crate::cli::ExplainArgs;
 use crate::output::{self, Failure, Outcome, EXIT_OK};
@@ -64,8 +64,11 @@ pub fn run(args: &ExplainArgs) -> Outcome {
     }
     let name = args.rule.as_deref().unwrap_or_default();
     let rule = Rule::from_id(name).ok_or_else(|| {
+        let folded = name.trim().to_ascii_uppercase().replace('-', "_");
+        let hint = suggest::did_you_mean(&folded, Rule::ALL.iter().map(|r| r.id()))
+            .map_or_else(String::new, |h| format!("{h} "));
         Failure::msg(format!(
-            "unknown rule `{}`; `abi-check explain --list` lists them",
+            "unknown rule `{}`; {hint}`abi-check explain --list` lists them",
             name.escape_debug()
         ))
     })?;

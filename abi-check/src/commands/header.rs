@@ -1,4 +1,5 @@
-//! `abi-check header`: a C header generated from the spec.
+//! `abi-check header`: a C header generated from the spec, of its newest
+//! version or (`--version N`) of an older one.
 //!
 //! The header itself is written by `abi_spec::codegen::c`; this command
 //! only prints it, writes it (`-o`, atomically), or compares a checked-in
@@ -28,7 +29,9 @@ pub fn run(args: &HeaderArgs) -> Outcome {
         style,
         spec_name: &spec_name,
     };
-    let text = c::header(&spec, &options).map_err(|e| Failure::file(&args.spec, e.to_string()))?;
+    let version = args.version.unwrap_or(spec.abi.version);
+    let text = c::header_at(&spec, &options, version)
+        .map_err(|e| Failure::file(&args.spec, e.to_string()))?;
     write::generated(
         &text,
         &args.spec,

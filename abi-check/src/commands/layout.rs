@@ -1,6 +1,6 @@
 //! `abi-check layout`: print struct layouts.
 
-use abi_spec::{Layout, Spec, Target};
+use abi_spec::{suggest, Layout, Spec, Target};
 use serde_json::json;
 
 use crate::cli::{LayoutArgs, LayoutFormat};
@@ -18,13 +18,9 @@ pub fn select(spec: &Spec, args: &LayoutArgs) -> Result<Vec<Layout>, Failure> {
             .map(|name| {
                 spec.struct_index(name).ok_or_else(|| {
                     Failure::msg(format!(
-                        "{file}: no struct `{}`; the spec defines {}",
+                        "{file}: no struct `{}`; {}",
                         name.escape_debug(),
-                        spec.structs
-                            .iter()
-                            .map(|s| format!("`{}`", s.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        output::known_structs(spec, name)
                     ))
                 })
             })
@@ -55,9 +51,15 @@ pub fn select(spec: &Spec, args: &LayoutArgs) -> Result<Vec<Layout>, Failure> {
     } else {
         vec![Target::from_name(&args.target).ok_or_else(|| {
             Failure::msg(format!(
-                "unknown target `{}`; built-in targets: {}, or `all`",
+                "unknown target `{}`; {}",
                 args.target.escape_debug(),
-                Target::ALL.map(Target::name).join(", ")
+                match suggest::did_you_mean(&args.target, Target::ALL.map(Target::name)) {
+                    Some(hint) => hint,
+                    None => format!(
+                        "built-in targets: {}, or `all`",
+                        Target::ALL.map(Target::name).join(", ")
+                    ),
+                }
             ))
         })?]
     };

@@ -142,6 +142,7 @@ fn json(matrix: &Matrix, announces: LibcAnnounces) -> Value {
                 "pass": c.pass(),
                 "announced": c.announced,
                 "length": c.length,
+                "libc_length": c.libc_length,
                 "features": c.features,
                 "expected_refusal": c.expected_refusal,
                 "fields": c.fields.iter().map(|f| json!({

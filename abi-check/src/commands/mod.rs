@@ -8,6 +8,8 @@ pub mod diff;
 pub mod dump;
 pub mod explain;
 pub mod header;
+pub mod history;
+pub mod import;
 pub mod layout;
 pub mod man;
 pub mod matrix;

@@ -53,6 +53,34 @@ mod tests {
     }
 
     #[test]
+    fn a_spec_rust_cannot_express_is_unusable_input_naming_the_field() {
+        // m68k packs `b` right after `a`; the other ABIs start a new unit:
+        // no one Rust field holds the run alike on every target.
+        let spec = std::env::temp_dir().join(format!("abi-check-rust-{}.toml", std::process::id()));
+        std::fs::write(
+            &spec,
+            "[abi]\nname = \"t\"\nversion = 1\n[[struct]]\nname = \"s\"\n\
+             [[struct.field]]\nname = \"a\"\ntype = \"u32\"\nbits = 3\n\
+             [[struct.field]]\nname = \"b\"\ntype = \"u32\"\nbits = 30\n",
+        )
+        .expect("write spec");
+        let outcome = run(&RustArgs {
+            spec: spec.clone(),
+            output: None,
+            check: None,
+        });
+        let _ = std::fs::remove_file(&spec);
+        match outcome {
+            Err(Failure::Spec(e)) => {
+                let text = e.render(false);
+                assert!(text.contains("one Rust field cannot hold them"), "{text}");
+                assert!(text.contains(":6:1"), "{text}");
+            }
+            _ => panic!("not refused as a spec error"),
+        }
+    }
+
+    #[test]
     fn check_of_an_unreadable_file_is_unusable_input() {
         let outcome = run(&args(PathBuf::from("/nonexistent/generated.rs")));
         assert!(

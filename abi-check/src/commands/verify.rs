@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use abi_dwarf::compare::{self, Verdict};
 use abi_dwarf::{CStruct, Format};
+use abi_spec::finding::Run;
 use serde_json::{json, Value};
 
 use crate::cli::VerifyArgs;
@@ -27,7 +28,27 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let file = args.spec.display();
     let mut pairs = Vec::new();
     let asked: Vec<String> = if args.structs.is_empty() {
-        spec.structs.iter().map(|s| s.name.clone()).collect()
+        // A struct that is only ever an anonymous member has no C name to
+        // look up: it is compared inside the struct that holds it.
+        let anonymous: Vec<&str> = spec
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.is_anonymous_member())
+            .filter_map(|f| f.ty.struct_name())
+            .collect();
+        let named: Vec<&str> = spec
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| !f.is_anonymous_member())
+            .filter_map(|f| f.ty.struct_name())
+            .collect();
+        spec.structs
+            .iter()
+            .filter(|s| !anonymous.contains(&s.name.as_str()) || named.contains(&s.name.as_str()))
+            .map(|s| s.name.clone())
+            .collect()
     } else {
         args.structs.clone()
     };
@@ -44,13 +65,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         }
         let index = spec.struct_index(spec_name).ok_or_else(|| {
             Failure::msg(format!(
-                "{file}: no struct `{}`; the spec defines {}",
+                "{file}: no struct `{}`; {}",
                 spec_name.escape_debug(),
-                spec.structs
-                    .iter()
-                    .map(|s| format!("`{}`", s.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                output::known_structs(&spec, spec_name)
             ))
         })?;
         if c_names.iter().any(|c| c.is_empty()) {
@@ -65,7 +82,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         });
     }
     let groups: Vec<Vec<String>> = pairs.iter().map(|p| p.c_names.clone()).collect();
-    let mut rows: Vec<(String, String, Verdict)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut findings = Vec::new();
     let options = abi_dwarf::Options {
         debug_dir: args.debug_dir.clone(),
@@ -102,17 +119,24 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 dump.target,
             );
             findings.extend(verdict.findings.iter().cloned());
-            rows.push((label.clone(), dump.target.name().to_string(), verdict));
+            let size_macro = size_macro(&spec, pair.index, dump.target, verdict.implements);
+            rows.push(Row {
+                file: label.clone(),
+                target: dump.target.name().to_string(),
+                size_macro,
+                verdict,
+            });
         }
     }
-    output::settle(&mut findings, &spec);
+    output::settle(&mut findings, &spec, Run::Verify, args.strict_waivers);
     let summary = table(&rows, &spec);
     let binaries: Vec<Value> = rows
         .iter()
-        .map(|(elf, target, v)| {
-            json!({
-                "file": elf,
-                "target": target,
+        .map(|row| {
+            let v = &row.verdict;
+            let mut value = json!({
+                "file": row.file,
+                "target": row.target,
                 "struct": v.struct_name,
                 "c_name": v.c_name,
                 "implements": v.implements,
@@ -120,7 +144,11 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 "size": v.size,
                 "align": v.align,
                 "mismatches": v.mismatches(),
-            })
+            });
+            if let Some(name) = &row.size_macro {
+                value["size_macro"] = json!(name);
+            }
+            value
         })
         .collect();
     output::report_findings(
@@ -175,8 +203,38 @@ fn btf_alignment(
     layout.align = wanted;
 }
 
+/// One row of the table: a struct in a binary.
+struct Row {
+    /// The binary, as given.
+    file: String,
+    /// Its target's name.
+    target: String,
+    /// The Linux-style size macro of the version implemented, when the
+    /// struct has a `size_macro` (`PERF_ATTR_SIZE_VER7`).
+    size_macro: Option<String>,
+    verdict: Verdict,
+}
+
+/// The size macro (`size_macro` of the spec struct) that names the size
+/// of version `implements` on `target`: Linux numbers its sizes, not the
+/// versions (perf_event_attr's version 23 is PERF_ATTR_SIZE_VER7).
+fn size_macro(
+    spec: &abi_spec::Spec,
+    index: usize,
+    target: abi_spec::Target,
+    implements: Option<u32>,
+) -> Option<String> {
+    let version = implements?;
+    abi_spec::codegen::cnames::CNames::new(spec)
+        .size_macros(index, target)
+        .into_iter()
+        .rev()
+        .find(|m| m.version <= version)
+        .map(|m| m.name)
+}
+
 /// The side-by-side table: per struct, per binary.
-fn table(rows: &[(String, String, Verdict)], spec: &abi_spec::Spec) -> String {
+fn table(rows: &[Row], spec: &abi_spec::Spec) -> String {
     let header = [
         "struct",
         "binary",
@@ -188,7 +246,8 @@ fn table(rows: &[(String, String, Verdict)], spec: &abi_spec::Spec) -> String {
     ];
     let cells: Vec<[String; 7]> = rows
         .iter()
-        .map(|(elf, target, v)| {
+        .map(|row| {
+            let v = &row.verdict;
             let c = if v.c_name == v.struct_name {
                 v.struct_name.clone()
             } else {
@@ -196,11 +255,13 @@ fn table(rows: &[(String, String, Verdict)], spec: &abi_spec::Spec) -> String {
             };
             [
                 c,
-                output::shown(elf, output::MAX_PATH_CHARS),
-                target.clone(),
-                v.implements.map_or("none".to_string(), |n| {
-                    format!("v{n} of {}", spec.abi.version)
-                }),
+                output::shown(&row.file, output::MAX_PATH_CHARS),
+                row.target.clone(),
+                match (v.implements, &row.size_macro) {
+                    (None, _) => "none".to_string(),
+                    (Some(n), None) => format!("v{n} of {}", spec.abi.version),
+                    (Some(n), Some(name)) => format!("v{n} of {} ({name})", spec.abi.version),
+                },
                 v.size.to_string(),
                 v.align.to_string(),
                 v.mismatches().to_string(),

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod cc;
 pub mod schema;
 
 /// The workspace root, where spec.toml, examples/ and tests/ live.

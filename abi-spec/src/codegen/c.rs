@@ -1,10 +1,14 @@
-//! C headers from a spec: the structs at the newest version, constants for
-//! every version's size and feature size, feature bits, and static
-//! assertions of every size and offset the layout engine computed.
+//! C headers from a spec: the structs of one version (the newest unless
+//! asked), macros for every version's size and feature size, feature bits,
+//! flag sets and constants, and static assertions of every size and offset
+//! the layout engine computed.
 //!
 //! Two styles: [`Style::Uapi`] writes what Linux keeps in
-//! `include/uapi/linux/` (`<linux/types.h>`, `__u32`, `__aligned_u64`);
-//! [`Style::Stdint`] writes portable C (`<stdint.h>`, `uint32_t`).
+//! `include/uapi/linux/` (`<linux/types.h>`, `__u32`, `__aligned_u64`), and
+//! with the spec's C names (`c_prefix`, `c_name`, `size_macro`, flag
+//! prefixes) a header that can stand in for Linux's own; [`Style::Stdint`]
+//! writes portable C (`<stdint.h>`, `uint32_t`). Every macro name comes
+//! from [`super::cnames`].
 //!
 //! Every number in the header comes from [`crate::layout`]. When the spec's
 //! targets lay a struct out in more than one way, the header picks the
@@ -12,21 +16,30 @@
 //! [`target_condition`]); on a target that is none of the spec's, it stops
 //! with `#error` rather than guess.
 //!
-//! Implicit padding becomes explicit members (`__pad0`, ...), so the header
-//! compiles under `-Wpadded -Werror` and the bytes can be zeroed by name;
-//! the one place C cannot name padding (after a flexible array member) is
-//! wrapped in a `#pragma` that silences `-Wpadded` for that struct alone.
+//! What the spec says in C's own terms is written as Linux writes it:
+//! bitfields (`__u64 disabled:1;`, unnamed `__u32 :3;` and `__u32 :0;`),
+//! anonymous structs and unions inline (their members are the enclosing
+//! struct's), `char`, zero-length arrays and empty structs (GNU C, marked
+//! `__extension__`). Implicit padding becomes explicit members (`__pad0`,
+//! ...; padding bits between bitfields become unnamed bitfields), so the
+//! header compiles under `-Wpadded -Werror` and the bytes can be zeroed by
+//! name; the one place C cannot name padding (after a flexible array
+//! member) is wrapped in a `#pragma` that silences `-Wpadded` for that
+//! struct alone. `body.rs` writes the structs.
 //!
 //! Spec text only ever lands inside block comments, through
 //! [`comment_text`], which makes it unable to end the comment, to splice
 //! lines through trigraphs, or to start a nested comment. Names were
 //! validated by the model as C identifiers that are no C or C++ keyword.
 
+mod body;
+
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use crate::layout::{self, Hole, Layout};
-use crate::model::{Spec, StructDef, StructKind, Type, EXTENSION_BIT_POSITION};
+use super::cnames::CNames;
+use crate::layout::{self, BitPlace, Hole, Layout};
+use crate::model::{FlagKind, Spec, StructDef, Type, EXTENSION_BIT_POSITION};
 use crate::names::{GeneratedNames, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
@@ -64,8 +77,30 @@ pub enum CodegenError {
         /// The second thing that wanted it.
         second: String,
     },
+    /// An anonymous member with its own `align` whose type's size is no
+    /// multiple of it: C can only align the member's (unnamed) type, which
+    /// would also grow it.
+    AnonymousAlign {
+        /// The struct that holds the member.
+        structure: String,
+        /// The member, as the spec names it.
+        member: String,
+        /// Its `align`.
+        align: u64,
+    },
+    /// A version outside the spec's history was asked for.
+    UnknownVersion {
+        /// The version asked for.
+        version: u32,
+        /// The spec's first version.
+        first: u32,
+        /// The spec's newest version.
+        newest: u32,
+    },
 }
 
+// By hand, as the crate's other errors: abi-spec keeps its dependencies to
+// what the proc-macro must compile.
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -76,6 +111,22 @@ impl fmt::Display for CodegenError {
             } => write!(
                 f,
                 "the header would define `{name}` twice: for {first} and for {second}; rename one of them"
+            ),
+            CodegenError::AnonymousAlign {
+                structure,
+                member,
+                align,
+            } => write!(
+                f,
+                "member `{member}` of `{structure}` is an anonymous struct or union with align = {align}, which C can only give its type, and that would change its size; align the struct instead"
+            ),
+            CodegenError::UnknownVersion {
+                version,
+                first,
+                newest,
+            } => write!(
+                f,
+                "version {version} is not in the spec's history, which runs from {first} to {newest}"
             ),
         }
     }
@@ -209,13 +260,14 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 }
 
 /// A struct's placement with the target and field alignments left out:
-/// what the header states (sizes, offsets, padding, struct alignment).
+/// what the header states (sizes, offsets, bits, padding, struct
+/// alignment).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Shape {
     size: u64,
     feature_size: u64,
     align: u64,
-    fields: Vec<(usize, u64, u64)>,
+    fields: Vec<(usize, u64, u64, Option<BitPlace>)>,
     holes: Vec<Hole>,
 }
 
@@ -228,7 +280,7 @@ impl Shape {
             fields: layout
                 .fields
                 .iter()
-                .map(|f| (f.index, f.offset, f.size))
+                .map(|f| (f.index, f.offset, f.size, f.bits))
                 .collect(),
             holes: layout.holes.clone(),
         }
@@ -236,20 +288,22 @@ impl Shape {
 }
 
 /// Targets that lay out every struct of the spec identically, in every
-/// version: the header states one set of numbers per class.
+/// version up to the one written: the header states one set of numbers
+/// per class.
 struct Class {
     targets: Vec<Target>,
+    /// The target whose layouts stand for the class.
+    rep: Target,
     /// Indexed by version offset from the first version, then by struct.
     shapes: Vec<Vec<Option<Shape>>>,
 }
 
 /// The layout classes of the spec's targets, merged where this spec's
-/// structs happen to lay out alike on them.
-fn classes(spec: &Spec) -> Vec<Class> {
+/// structs happen to lay out alike on them (up to `version`).
+fn classes(spec: &Spec, version: u32) -> Vec<Class> {
     let mut classes: Vec<Class> = Vec::new();
     for class in layout::classes(&spec.abi.targets) {
-        let shapes: Vec<Vec<Option<Shape>>> = spec
-            .versions()
+        let shapes: Vec<Vec<Option<Shape>>> = (spec.abi.first_version..=version)
             .map(|version| {
                 spec.layouts_at(class.rep, version)
                     .iter()
@@ -264,6 +318,7 @@ fn classes(spec: &Spec) -> Vec<Class> {
             }
             None => classes.push(Class {
                 targets: class.members,
+                rep: class.rep,
                 shapes,
             }),
         }
@@ -295,6 +350,7 @@ fn scalar_c(style: Style, scalar: Scalar) -> &'static str {
         (_, Scalar::Ptr) => "void",
         (_, Scalar::Long) => "long",
         (_, Scalar::ULong) => "unsigned long",
+        (_, Scalar::Char) => "char",
     }
 }
 
@@ -321,9 +377,30 @@ fn literal(ty: Scalar, value: i64) -> String {
     }
 }
 
-/// Upper-cased, for macro names.
-fn upper(name: &str) -> String {
-    name.to_ascii_uppercase()
+/// A value of a flag set as a C literal of the set's type: hexadecimal
+/// for bits that combine (as Linux writes `CLONE_VM 0x00000100`), decimal
+/// for enumerated values and for signed types. `bits` holds the value in
+/// the type's width (two's complement), as the model keeps it.
+fn flag_literal(ty: Scalar, kind: FlagKind, bits: u64) -> String {
+    let width = ty.fixed_bits().unwrap_or(64);
+    if ty.is_signed() {
+        // Sign-extend from the type's width.
+        let shift = 64 - width;
+        let value = ((bits << shift) as i64) >> shift;
+        return match (kind, value >= 0, ty) {
+            (FlagKind::Bits, true, Scalar::I64) => format!("0x{value:x}LL"),
+            (FlagKind::Bits, true, _) => format!("0x{value:x}"),
+            _ => literal(ty, value),
+        };
+    }
+    let suffix = match ty {
+        Scalar::U64 | Scalar::ULong => "ULL",
+        _ => "U",
+    };
+    match kind {
+        FlagKind::Bits => format!("0x{bits:x}{suffix}"),
+        FlagKind::Enum => format!("{bits}{suffix}"),
+    }
 }
 
 /// Every macro name the header defines, duplicates refused
@@ -371,7 +448,8 @@ fn per_class<T: PartialEq>(
         out.push_str(&lines(first));
         return;
     }
-    // Classes with equal values share one branch.
+    // Classes with equal values share one branch; classes with nothing to
+    // say get none.
     let mut done = vec![false; values.len()];
     let mut keyword = "#if";
     for i in 0..values.len() {
@@ -384,161 +462,316 @@ fn per_class<T: PartialEq>(
         for &j in &same {
             done[j] = true;
         }
+        let text = lines(&values[i]);
+        if text.is_empty() {
+            continue;
+        }
         let condition = same
             .iter()
             .map(|j| format!("{selector} == {}", j + 1))
             .collect::<Vec<_>>()
             .join(" || ");
         let _ = writeln!(out, "{keyword} {condition}");
-        out.push_str(&lines(&values[i]));
+        out.push_str(&text);
         keyword = "#elif";
     }
-    out.push_str("#endif\n");
-}
-
-/// The declaration of a field (without the trailing `;`).
-fn declaration(spec: &Spec, style: Style, name: &str, ty: &Type, align: Option<u64>) -> String {
-    let mut dims = String::new();
-    let mut element = ty;
-    loop {
-        match element {
-            Type::Array {
-                element: inner,
-                len,
-            } => {
-                let _ = write!(dims, "[{len}]");
-                element = inner;
-            }
-            Type::Flexible(inner) => {
-                dims.push_str("[]");
-                element = inner;
-            }
-            _ => break,
-        }
+    if keyword == "#elif" {
+        out.push_str("#endif\n");
     }
-    let is_array = !dims.is_empty();
-    let (base, star) = match element {
-        Type::Scalar(Scalar::Ptr) => ("void".to_string(), "*"),
-        Type::Scalar(s) => {
-            // The kernel's own spelling of a u64 that is 8-aligned on every
-            // architecture, when the spec asks for exactly that.
-            let aligned = match (style, s, align, is_array) {
-                (Style::Uapi, Scalar::U64, Some(8), false) => Some("__aligned_u64"),
-                (Style::Uapi, Scalar::I64, Some(8), false) => Some("__aligned_s64"),
-                _ => None,
-            };
-            if let Some(aligned) = aligned {
-                return format!("{aligned} {name}");
-            }
-            (scalar_c(style, *s).to_string(), "")
-        }
-        Type::Struct(other) => {
-            let keyword = spec
-                .struct_def(other)
-                .map_or("struct", |d| d.kind.keyword());
-            (format!("{keyword} {other}"), "")
-        }
-        Type::Array { .. } | Type::Flexible(_) => (String::new(), ""),
-    };
-    let attribute = align
-        .map(|a| format!(" __attribute__((aligned({a})))"))
-        .unwrap_or_default();
-    format!("{base} {star}{name}{dims}{attribute}")
 }
 
-/// The explicit padding of a struct in one class: bytes before each field
-/// (by position in the newest view) and after the last one.
-fn padding(def: &StructDef, shape: &Shape) -> (Vec<u64>, u64) {
-    let mut before = vec![0; shape.fields.len()];
-    let mut tail = 0;
-    for hole in &shape.holes {
-        if hole.tail {
-            tail = hole.size;
-        } else if let Some(pos) = shape
-            .fields
+/// What the header generator knows while it writes one header.
+struct Gen<'s> {
+    spec: &'s Spec,
+    names: CNames<'s>,
+    style: Style,
+    /// The version whose view the header describes.
+    version: u32,
+    classes: Vec<Class>,
+    selector: String,
+    /// Per struct: written only inline, as an anonymous member (every use
+    /// of it is one), never as a definition of its own.
+    inline_only: Vec<bool>,
+    /// Per struct: it ends in a flexible array member
+    /// ([`crate::model::flexible_ends`]).
+    flexible: Vec<bool>,
+}
+
+impl<'s> Gen<'s> {
+    /// The layouts of a struct at the header's version, one per class;
+    /// `None` when the struct does not exist in that version.
+    fn layouts(&self, index: usize) -> Option<Vec<&'s Layout>> {
+        self.classes
             .iter()
-            .position(|&(_, offset, _)| offset == hole.offset + hole.size)
-        {
-            before[pos] = hole.size;
+            .map(|c| self.spec.layout(index, c.rep, self.version))
+            .collect()
+    }
+
+    /// The structs the header defines, contained ones first.
+    fn defined(&self) -> impl Iterator<Item = (usize, &'s StructDef)> + '_ {
+        self.spec
+            .dependency_order
+            .iter()
+            .map(|&i| (i, &self.spec.structs[i]))
+            .filter(|&(i, _)| !self.inline_only[i] && self.layouts(i).is_some())
+    }
+
+    /// True when a struct of the header has a bitfield.
+    fn has_bitfields(&self) -> bool {
+        self.spec
+            .structs
+            .iter()
+            .any(|d| d.fields.iter().any(|f| f.is_bitfield()))
+    }
+
+    /// `offsetof` in the header's style.
+    fn offsetof(&self) -> &'static str {
+        match self.style {
+            Style::Uapi => "__builtin_offsetof",
+            Style::Stdint => "offsetof",
         }
     }
-    if def.kind == StructKind::Union {
-        // A union's holes are all tail padding: a byte array as large as
-        // the union names them.
-        if tail > 0 {
-            tail = shape.size;
-        }
-    }
-    (before, tail)
 }
 
-/// Generates the header.
+/// Per struct: true when every use of it is an anonymous member (and there
+/// is one): C11 writes those inline and untagged, so the struct has no
+/// definition (or macros) of its own. A struct that is also a named member
+/// somewhere keeps its tagged definition, and each anonymous use is an
+/// untagged copy of it, laid out alike.
+fn inline_only(spec: &Spec) -> Vec<bool> {
+    let mut anonymous = vec![false; spec.structs.len()];
+    let mut named = vec![false; spec.structs.len()];
+    for def in &spec.structs {
+        for field in &def.fields {
+            let Some(index) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) else {
+                continue;
+            };
+            if field.is_anonymous_member() && matches!(field.ty, Type::Struct(_)) {
+                anonymous[index] = true;
+            } else {
+                named[index] = true;
+            }
+        }
+    }
+    anonymous
+        .iter()
+        .zip(&named)
+        .map(|(&a, &n)| a && !n)
+        .collect()
+}
+
+/// Generates the header of the spec's newest version.
 pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, CodegenError> {
-    let style = options.style;
-    let classes = classes(spec);
-    let abi = &spec.abi;
-    let prefix = upper(&abi.name);
-    let selector = format!("__{prefix}_LAYOUT");
-    let newest = (abi.version - abi.first_version) as usize;
-    let mut names = Names::default();
-    let mut out = String::new();
+    header_at(spec, options, spec.abi.version)
+}
 
-    if let Some(license) = &abi.license {
-        let text = comment_text(license).join(" ");
-        let _ = writeln!(out, "/* SPDX-License-Identifier: {text} */");
+/// Generates the header of the spec's view at `version`: the fields, flag
+/// values, features and size macros that exist in that version, as a
+/// header written then would have had them (bytes reserved then and
+/// claimed later appear as `__reserved_<field>` members of their type).
+pub fn header_at(
+    spec: &Spec,
+    options: &HeaderOptions<'_>,
+    version: u32,
+) -> Result<String, CodegenError> {
+    if !spec.versions().contains(&version) {
+        return Err(CodegenError::UnknownVersion {
+            version,
+            first: spec.abi.first_version,
+            newest: spec.abi.version,
+        });
     }
-    let mut banner = vec![format!("{}: version {}.", abi.name, abi.version)];
-    if let Some(doc) = &abi.doc {
-        banner.push(doc.clone());
-    }
-    let style_name = match style {
-        Style::Uapi => "uapi",
-        Style::Stdint => "stdint",
+    let names = CNames::new(spec);
+    let gen = Gen {
+        spec,
+        names,
+        style: options.style,
+        version,
+        classes: classes(spec, version),
+        selector: names.layout_selector(),
+        inline_only: inline_only(spec),
+        flexible: crate::model::flexible_ends(&spec.structs),
     };
-    banner.push(format!(
-        "Generated by abi-check from {}. Do not edit: change the spec and run `abi-check header --style {style_name} {}`.",
-        options.spec_name, options.spec_name
-    ));
-    write_comment(&mut out, "", &banner);
-    let guard = match style {
-        Style::Uapi => format!("_UAPI_LINUX_{prefix}_H"),
-        Style::Stdint => format!("{prefix}_H"),
-    };
-    names.claim(&guard, "the include guard")?;
-    let _ = writeln!(out, "#ifndef {guard}\n#define {guard}\n");
-    match style {
-        Style::Uapi => out.push_str("#include <linux/types.h>\n\n"),
-        Style::Stdint => out.push_str("#include <stddef.h>\n#include <stdint.h>\n\n"),
+    gen.write(options)
+}
+
+/// What the size section defines that a named constant may spell too: per
+/// macro name, its value in each class, and the constant's doc once one
+/// matched.
+type FixedMacros = BTreeMap<String, Vec<Option<u64>>>;
+
+impl Gen<'_> {
+    fn write(&self, options: &HeaderOptions<'_>) -> Result<String, CodegenError> {
+        let spec = self.spec;
+        let abi = &spec.abi;
+        let style = self.style;
+        let names = &self.names;
+        let mut claimed = Names::default();
+        let mut out = String::new();
+
+        if let Some(license) = &abi.license {
+            let text = comment_text(license).join(" ");
+            let _ = writeln!(out, "/* SPDX-License-Identifier: {text} */");
+        }
+        let mut banner = vec![if self.version == abi.version {
+            format!("{}: version {}.", abi.name, abi.version)
+        } else {
+            format!(
+                "{}: version {}, as a header of that version had it (the newest is {}).",
+                abi.name, self.version, abi.version
+            )
+        }];
+        if let Some(doc) = &abi.doc {
+            banner.push(doc.clone());
+        }
+        let style_name = match style {
+            Style::Uapi => "uapi",
+            Style::Stdint => "stdint",
+        };
+        let version_arg = if self.version == abi.version {
+            String::new()
+        } else {
+            format!(" --version {}", self.version)
+        };
+        banner.push(format!(
+            "Generated by abi-check from {}. Do not edit: change the spec and run `abi-check header --style {style_name}{version_arg} {}`.",
+            options.spec_name, options.spec_name
+        ));
+        write_comment(&mut out, "", &banner);
+        let guard = match style {
+            Style::Uapi => names.include_guard_uapi(),
+            Style::Stdint => names.include_guard_stdint(),
+        };
+        claimed.claim(&guard, "the include guard")?;
+        let _ = writeln!(out, "#ifndef {guard}\n#define {guard}\n");
+        match style {
+            Style::Uapi => out.push_str("#include <linux/types.h>\n\n"),
+            Style::Stdint => out.push_str("#include <stddef.h>\n#include <stdint.h>\n\n"),
+        }
+
+        // Versions.
+        let version_macro = names.version();
+        let first_macro = names.first_version();
+        claimed.claim(&version_macro, "the newest version")?;
+        claimed.claim(&first_macro, "the first version")?;
+        out.push_str("/** The newest version this header describes, and the first. */\n");
+        let _ = writeln!(out, "#define {version_macro} {}", self.version);
+        let _ = writeln!(out, "#define {first_macro} {}\n", abi.first_version);
+
+        self.write_features(&mut out, &mut claimed)?;
+        self.write_flags(&mut out, &mut claimed)?;
+
+        // What the size macros will say, so that a named constant spelling
+        // the same macro (clone_args's CLONE_ARGS_SIZE_VER0) is checked
+        // against the layout and written once, with its doc.
+        let fixed = self.fixed_macros();
+        let later = self.later_size_macros();
+        let mut adopted: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut constants = String::new();
+        for constant in &spec.constants {
+            let name = names.constant(constant);
+            if later.contains(&name) && !fixed.contains_key(&name) {
+                // The size of a version after this one: no header of this
+                // version could have it.
+                continue;
+            }
+            if let Some(values) = fixed.get(&name) {
+                let agrees = u64::try_from(constant.value)
+                    .is_ok_and(|value| values.iter().all(|v| v.is_none_or(|v| v == value)));
+                if agrees && !adopted.contains_key(&name) {
+                    adopted.insert(name, constant.doc.clone());
+                    continue;
+                }
+                return Err(CodegenError::NameClash {
+                    name,
+                    first: format!("constant `{}` = {}", constant.name, constant.value),
+                    second: format!(
+                        "the size the layout gives ({})",
+                        values
+                            .iter()
+                            .map(|v| v.map_or("none".to_string(), |v| v.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    ),
+                });
+            }
+            claimed.claim(&name, format!("constant `{}`", constant.name))?;
+            if let Some(doc) = &constant.doc {
+                write_comment(&mut constants, "", std::slice::from_ref(doc));
+            }
+            let _ = writeln!(
+                constants,
+                "#define {name} {}",
+                literal(constant.ty, constant.value)
+            );
+        }
+        if !constants.is_empty() {
+            out.push_str(&constants);
+            out.push('\n');
+        }
+
+        self.write_selector(&mut out, &mut claimed)?;
+        self.write_sizes(&mut out, &mut claimed, &adopted)?;
+
+        // The "is this field within the length" test.
+        let offsetof = self.offsetof();
+        let end_macro = names.offsetofend();
+        let available_macro = names.field_available();
+        claimed.claim(&end_macro, "the offsetofend macro")?;
+        claimed.claim(&available_macro, "the field-available macro")?;
+        let _ = writeln!(
+            out,
+            "/*\n * The end of a field, and whether a length (a caller's size, a version's\n * _FEATURE_SIZE) covers it: {available_macro}(struct {}, field, len).\n * Not for flexible array members, which have no size{}.\n */",
+            self.defined()
+                .find(|(_, s)| !s.fields.is_empty())
+                .map_or("name", |(_, s)| s.name.as_str()),
+            if self.has_bitfields() { ", nor bitfields" } else { "" }
+        );
+        let _ = writeln!(
+            out,
+            "#define {end_macro}(type, field) \\\n\t({offsetof}(type, field) + sizeof(((type *)0)->field))"
+        );
+        let _ = writeln!(
+            out,
+            "#define {available_macro}(type, field, len) \\\n\t((len) >= {end_macro}(type, field))\n"
+        );
+
+        // The structs, contained ones first.
+        let mut facts = Vec::new();
+        for (index, def) in self.defined() {
+            let written = body::write_struct(self, index)?;
+            out.push_str(&written.text);
+            facts.push((def, written.facts));
+        }
+
+        self.write_assertions(&mut out, &mut claimed, &facts)?;
+        let _ = writeln!(out, "\n#endif /* {guard} */");
+        Ok(out)
     }
 
-    // Versions.
-    let version_macro = format!("{prefix}_VERSION");
-    let first_macro = format!("{prefix}_FIRST_VERSION");
-    names.claim(&version_macro, "the newest version")?;
-    names.claim(&first_macro, "the first version")?;
-    out.push_str("/** The newest version this header describes, and the first. */\n");
-    let _ = writeln!(out, "#define {version_macro} {}", abi.version);
-    let _ = writeln!(out, "#define {first_macro} {}\n", abi.first_version);
-
-    // Feature bits.
-    if spec.has_features() {
-        let words_macro = format!("{prefix}_FEATURE_WORDS");
-        let extension_macro = format!("{prefix}_EXTENSION_BIT");
-        names.claim(&words_macro, "the number of feature words")?;
-        names.claim(&extension_macro, "the extension bit")?;
+    fn write_features(&self, out: &mut String, claimed: &mut Names) -> Result<(), CodegenError> {
+        let spec = self.spec;
+        let names = &self.names;
+        if !spec.has_features() {
+            return Ok(());
+        }
+        let words_macro = names.feature_words();
+        let extension_macro = names.extension_bit();
+        claimed.claim(&words_macro, "the number of feature words")?;
+        claimed.claim(&extension_macro, "the extension bit")?;
         out.push_str(
             "/*\n * Feature bits. Each lives in a u64 word (the _WORD macro is its index);\n * bit 63 of every word is the extension bit: set, another word follows.\n */\n",
         );
-        let _ = writeln!(out, "#define {words_macro} {}", abi.feature_words);
+        let _ = writeln!(out, "#define {words_macro} {}", spec.abi.feature_words);
         let _ = writeln!(
             out,
             "#define {extension_macro} (1ULL << {EXTENSION_BIT_POSITION})\n"
         );
-        for feature in &spec.features {
-            let name = format!("{prefix}_FEATURE_{}", upper(&feature.name));
-            let word = format!("{name}_WORD");
-            names.claim(&name, format!("feature `{}`", feature.name))?;
-            names.claim(&word, format!("feature `{}`'s word", feature.name))?;
+        for feature in spec.features.iter().filter(|f| f.since <= self.version) {
+            let name = names.feature(feature);
+            let word = names.feature_word(feature);
+            claimed.claim(&name, format!("feature `{}`", feature.name))?;
+            claimed.claim(&word, format!("feature `{}`'s word", feature.name))?;
             let mut doc = Vec::new();
             if let Some(text) = &feature.doc {
                 doc.push(text.clone());
@@ -548,79 +781,154 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
                 note.push_str(" Retired: never set, and the bit is never reused.");
             }
             doc.push(note);
-            write_comment(&mut out, "", &doc);
+            write_comment(out, "", &doc);
             let _ = writeln!(out, "#define {word} {}", feature.word());
             let _ = writeln!(out, "#define {name} (1ULL << {})\n", feature.position());
         }
+        Ok(())
     }
 
-    // What the size macros will say, so that a named constant spelling the
-    // same macro (clone_args's CLONE_ARGS_SIZE_VER0) is checked against the
-    // layout and written once.
-    let mut size_macros: BTreeMap<String, Vec<Option<u64>>> = BTreeMap::new();
-    for (index, def) in spec.structs.iter().enumerate() {
-        for (v, version) in spec.versions().enumerate() {
-            let struct_prefix = upper(&def.name);
-            for (what, pick) in [("SIZE", true), ("FEATURE_SIZE", false)] {
-                let values = classes
-                    .iter()
-                    .map(|c| {
-                        c.shapes[v][index]
-                            .as_ref()
-                            .map(|s| if pick { s.size } else { s.feature_size })
-                    })
-                    .collect();
-                size_macros.insert(format!("{struct_prefix}_{what}_VER{version}"), values);
-            }
-        }
-    }
-
-    // Named constants.
-    for constant in &spec.constants {
-        let upper_name = upper(&constant.name);
-        // A constant that already carries the ABI's prefix keeps its name,
-        // so specs can use the names Linux uses (RSEQ_CPU_ID_...).
-        let name = if upper_name.starts_with(&format!("{prefix}_")) {
-            upper_name
-        } else {
-            format!("{prefix}_{upper_name}")
-        };
-        if let Some(values) = size_macros.get(&name) {
-            let agrees = u64::try_from(constant.value)
-                .is_ok_and(|value| values.iter().all(|v| *v == Some(value)));
-            if agrees {
+    fn write_flags(&self, out: &mut String, claimed: &mut Names) -> Result<(), CodegenError> {
+        for set in &self.spec.flags {
+            let values: Vec<_> = set
+                .values
+                .iter()
+                .filter(|v| v.since <= self.version)
+                .collect();
+            if values.is_empty() {
                 continue;
             }
-            return Err(CodegenError::NameClash {
-                name,
-                first: format!("constant `{}` = {}", constant.name, constant.value),
-                second: format!(
-                    "the size the layout gives ({})",
-                    values
-                        .iter()
-                        .map(|v| v.map_or("none".to_string(), |v| v.to_string()))
-                        .collect::<Vec<_>>()
-                        .join(" / ")
-                ),
+            let mut doc = Vec::new();
+            if let Some(text) = &set.doc {
+                doc.push(text.clone());
+            }
+            doc.push(match set.kind {
+                FlagKind::Bits => format!("{}: bits that combine ({}).", set.name, set.ty),
+                FlagKind::Enum => format!("{}: one value at a time ({}).", set.name, set.ty),
             });
+            write_comment(out, "", &doc);
+            for value in values {
+                let name = self.names.flag_value(set, value);
+                claimed.claim(
+                    &name,
+                    format!("value `{}` of flags `{}`", value.name, set.name),
+                )?;
+                let mut notes = Vec::new();
+                if let Some(text) = &value.doc {
+                    notes.push(text.clone());
+                }
+                if value.since > self.spec.abi.first_version {
+                    notes.push(format!("Since version {}.", value.since));
+                }
+                if value.retired {
+                    notes.push("Retired: kept so that it is never given again.".to_string());
+                }
+                if !notes.is_empty() {
+                    write_comment(out, "", &[notes.join(" ")]);
+                }
+                let _ = writeln!(
+                    out,
+                    "#define {name} {}",
+                    flag_literal(set.ty, set.kind, value.value)
+                );
+            }
+            out.push('\n');
         }
-        names.claim(&name, format!("constant `{}`", constant.name))?;
-        if let Some(doc) = &constant.doc {
-            write_comment(&mut out, "", std::slice::from_ref(doc));
-        }
-        let _ = writeln!(
-            out,
-            "#define {name} {}",
-            literal(constant.ty, constant.value)
-        );
-    }
-    if !spec.constants.is_empty() {
-        out.push('\n');
+        Ok(())
     }
 
-    // Which layout the compiler targets, when the spec's targets disagree.
-    if classes.len() > 1 {
-        names.claim(&selector, "the layout selector")?;
+    /// Every size macro the header defines, with its value per class.
+    fn fixed_macros(&self) -> FixedMacros {
+        let mut fixed = FixedMacros::new();
+        for (index, def) in self.defined() {
+            for (name, values, _) in self.size_macros(index, def) {
+                fixed.insert(name, values);
+            }
+        }
+        fixed
+    }
+
+    /// The names of the size macros of versions after the header's, which
+    /// a header of this version does not define.
+    fn later_size_macros(&self) -> std::collections::BTreeSet<String> {
+        let spec = self.spec;
+        let mut later = std::collections::BTreeSet::new();
+        for (index, def) in spec.structs.iter().enumerate() {
+            for version in self.version + 1..=spec.abi.version {
+                later.insert(self.names.size(def, version));
+                later.insert(self.names.feature_size(def, version));
+            }
+            for target in &spec.abi.targets {
+                later.extend(
+                    self.names
+                        .size_macros(index, *target)
+                        .into_iter()
+                        .filter(|m| m.version > self.version)
+                        .map(|m| m.name),
+                );
+            }
+        }
+        later
+    }
+
+    /// The size macros of a struct, in order: each name, its value per
+    /// class (`None` where the class has no such macro), and whether it is
+    /// a `sizeof` (rather than a feature size). With `size_macro`, Linux's
+    /// names (one per distinct size) and the feature size per version;
+    /// without, the size and feature size per version.
+    fn size_macros(&self, index: usize, def: &StructDef) -> Vec<(String, Vec<Option<u64>>, bool)> {
+        let names = &self.names;
+        let mut out: Vec<(String, Vec<Option<u64>>, bool)> = Vec::new();
+        let first = self.spec.abi.first_version;
+        let value = |class: &Class, version: u32, size: bool| {
+            class.shapes[(version - first) as usize][index]
+                .as_ref()
+                .map(|s| if size { s.size } else { s.feature_size })
+        };
+        if def.size_macro.is_some() {
+            for (c, class) in self.classes.iter().enumerate() {
+                for m in names.size_macros_until(index, class.rep, self.version) {
+                    let size = value(class, m.version, true);
+                    match out.iter_mut().find(|(n, _, _)| *n == m.name) {
+                        Some((_, values, _)) => values[c] = size,
+                        None => {
+                            let mut values = vec![None; self.classes.len()];
+                            values[c] = size;
+                            out.push((m.name, values, true));
+                        }
+                    }
+                }
+            }
+        }
+        for version in first..=self.version {
+            let sizes: Vec<Option<u64>> = self
+                .classes
+                .iter()
+                .map(|c| value(c, version, true))
+                .collect();
+            if sizes.iter().all(Option::is_none) {
+                continue;
+            }
+            if def.size_macro.is_none() {
+                out.push((names.size(def, version), sizes, true));
+            }
+            let feature_sizes = self
+                .classes
+                .iter()
+                .map(|c| value(c, version, false))
+                .collect();
+            out.push((names.feature_size(def, version), feature_sizes, false));
+        }
+        out
+    }
+
+    fn write_selector(&self, out: &mut String, claimed: &mut Names) -> Result<(), CodegenError> {
+        let classes = &self.classes;
+        if classes.len() <= 1 {
+            return Ok(());
+        }
+        let selector = &self.selector;
+        claimed.claim(selector, "the layout selector")?;
         let _ = writeln!(
             out,
             "/*\n * The spec's targets lay these structs out in {} ways; {selector}\n * says which one this compiler targets:",
@@ -652,7 +960,9 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
                 .join(" \\\n    || ");
             let _ = writeln!(out, "{keyword} {condition}\n#define {selector} {}", i + 1);
         }
-        let all = abi
+        let all = self
+            .spec
+            .abi
             .targets
             .iter()
             .map(|t| t.name())
@@ -661,96 +971,79 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
         let _ = writeln!(
             out,
             "#else\n#error \"{}: no layout is known for this target; the spec describes {all}\"\n#endif\n",
-            abi.name
+            self.spec.abi.name
         );
+        Ok(())
     }
 
-    // Sizes per version, and alignment.
-    for (index, def) in spec.structs.iter().enumerate() {
-        let struct_prefix = upper(&def.name);
-        let _ = writeln!(
-            out,
-            "/* {} {}: size and feature size (the length a caller of that version\n * announces) in each version, and alignment. */",
-            def.kind.keyword(),
-            def.name
-        );
-        for (v, version) in spec.versions().enumerate() {
-            let values: Vec<Option<(u64, u64)>> = classes
-                .iter()
-                .map(|c| {
-                    c.shapes[v][index]
-                        .as_ref()
-                        .map(|s| (s.size, s.feature_size))
-                })
-                .collect();
-            if values.iter().all(Option::is_none) {
-                continue;
+    /// Sizes per version (or Linux's size macros) and alignment.
+    fn write_sizes(
+        &self,
+        out: &mut String,
+        claimed: &mut Names,
+        adopted: &BTreeMap<String, Option<String>>,
+    ) -> Result<(), CodegenError> {
+        let newest = (self.version - self.spec.abi.first_version) as usize;
+        for (index, def) in self.defined() {
+            if def.size_macro.is_some() {
+                let _ = writeln!(
+                    out,
+                    "/*\n * {} {}: the sizes Linux publishes (one macro per distinct size,\n * numbered from 0), the feature size (the length a caller of that\n * version announces) in each version of the spec, and alignment.\n */",
+                    def.kind.keyword(),
+                    def.name
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "/* {} {}: size and feature size (the length a caller of that version\n * announces) in each version, and alignment. */",
+                    def.kind.keyword(),
+                    def.name
+                );
             }
-            let size_name = format!("{struct_prefix}_SIZE_VER{version}");
-            let feature_name = format!("{struct_prefix}_FEATURE_SIZE_VER{version}");
-            names.claim(&size_name, format!("struct `{}`", def.name))?;
-            names.claim(&feature_name, format!("struct `{}`", def.name))?;
-            per_class(&mut out, &selector, &values, |value| match value {
-                Some((size, feature_size)) => {
-                    format!("#define {size_name} {size}\n#define {feature_name} {feature_size}\n")
+            for (name, values, _) in self.size_macros(index, def) {
+                claimed.claim(&name, format!("struct `{}`", def.name))?;
+                if let Some(Some(doc)) = adopted.get(&name) {
+                    write_comment(out, "", std::slice::from_ref(doc));
                 }
+                per_class(out, &self.selector, &values, |value| match value {
+                    Some(v) => format!("#define {name} {v}\n"),
+                    None => String::new(),
+                });
+            }
+            let align_name = self.names.alignment(def);
+            claimed.claim(&align_name, format!("struct `{}`", def.name))?;
+            let aligns: Vec<Option<u64>> = self
+                .classes
+                .iter()
+                .map(|c| c.shapes[newest][index].as_ref().map(|s| s.align))
+                .collect();
+            per_class(out, &self.selector, &aligns, |value| match value {
+                Some(align) => format!("#define {align_name} {align}\n"),
                 None => String::new(),
             });
+            out.push('\n');
         }
-        let align_name = format!("{struct_prefix}_ALIGNMENT");
-        names.claim(&align_name, format!("struct `{}`", def.name))?;
-        let aligns: Vec<Option<u64>> = classes
-            .iter()
-            .map(|c| c.shapes[newest][index].as_ref().map(|s| s.align))
-            .collect();
-        per_class(&mut out, &selector, &aligns, |value| match value {
-            Some(align) => format!("#define {align_name} {align}\n"),
-            None => String::new(),
-        });
-        out.push('\n');
+        Ok(())
     }
 
-    // The "is this field within the length" test.
-    let offsetof = match style {
-        Style::Uapi => "__builtin_offsetof",
-        Style::Stdint => "offsetof",
-    };
-    let end_macro = format!("{prefix}_OFFSETOFEND");
-    let available_macro = format!("{prefix}_FIELD_AVAILABLE");
-    names.claim(&end_macro, "the offsetofend macro")?;
-    names.claim(&available_macro, "the field-available macro")?;
-    let _ = writeln!(
-        out,
-        "/*\n * The end of a field, and whether a length (a caller's size, a version's\n * _FEATURE_SIZE) covers it: {available_macro}(struct {}, field, len).\n * Not for flexible array members, which have no size.\n */",
-        spec.structs.first().map_or("name", |s| s.name.as_str())
-    );
-    let _ = writeln!(
-        out,
-        "#define {end_macro}(type, field) \\\n\t({offsetof}(type, field) + sizeof(((type *)0)->field))"
-    );
-    let _ = writeln!(
-        out,
-        "#define {available_macro}(type, field, len) \\\n\t((len) >= {end_macro}(type, field))\n"
-    );
-
-    // The structs, contained ones first.
-    for &index in &spec.dependency_order {
-        let def = &spec.structs[index];
-        let shapes: Vec<Option<&Shape>> = classes
-            .iter()
-            .map(|c| c.shapes[newest][index].as_ref())
-            .collect();
-        write_struct(&mut out, spec, style, def, &shapes, &selector)?;
-    }
-
-    // Static assertions.
-    let assert_macro = format!("__{prefix}_STATIC_ASSERT");
-    let alignof_macro = format!("__{prefix}_ALIGNOF");
-    names.claim(&assert_macro, "the static-assertion macro")?;
-    names.claim(&alignof_macro, "the alignof macro")?;
-    let _ = writeln!(
-        out,
-        "/*\n * The layout the spec promises, checked by the compiler where it can\n * (C11, C++11); older C and C++ include the header without the checks.\n */\n\
+    fn write_assertions(
+        &self,
+        out: &mut String,
+        claimed: &mut Names,
+        facts: &[(&StructDef, Vec<body::Fact>)],
+    ) -> Result<(), CodegenError> {
+        let assert_macro = self.names.static_assert();
+        let alignof_macro = self.names.alignof();
+        claimed.claim(&assert_macro, "the static-assertion macro")?;
+        claimed.claim(&alignof_macro, "the alignof macro")?;
+        let bitfields = if self.has_bitfields() {
+            "\n * C has no constant expression for where a bitfield lies: the offsets\n * of the members around each run of bitfields and the struct's size\n * bound its bytes."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "/*\n * The layout the spec promises, checked by the compiler where it can\n * (C11, C++11); older C and C++ include the header without the checks.{bitfields}\n */\n\
 #if defined(__cplusplus) && __cplusplus >= 201103L\n\
 #define {assert_macro}(expr, msg) static_assert(expr, msg)\n\
 #define {alignof_macro}(type) alignof(type)\n\
@@ -759,171 +1052,43 @@ pub fn header(spec: &Spec, options: &HeaderOptions<'_>) -> Result<String, Codege
 #define {alignof_macro}(type) _Alignof(type)\n\
 #endif\n\
 #ifdef {assert_macro}"
-    );
-    for &index in &spec.dependency_order {
-        let def = &spec.structs[index];
-        let shapes: Vec<Option<&Shape>> = classes
-            .iter()
-            .map(|c| c.shapes[newest][index].as_ref())
-            .collect();
-        let ty = format!("{} {}", def.kind.keyword(), def.name);
-        // One assertion per fact, conditional only where targets disagree.
-        let mut facts: Vec<(String, String, Vec<Option<u64>>)> = vec![
-            (
-                format!("sizeof({ty})"),
-                format!("sizeof({ty})"),
-                shapes.iter().map(|s| s.map(|s| s.size)).collect(),
-            ),
-            (
-                format!("{alignof_macro}({ty})"),
-                format!("alignof({ty})"),
-                shapes.iter().map(|s| s.map(|s| s.align)).collect(),
-            ),
-        ];
-        for (field_index, field) in def.fields.iter().enumerate() {
-            let offsets = shapes
-                .iter()
-                .map(|s| s.and_then(|s| s.fields.iter().find(|f| f.0 == field_index).map(|f| f.1)))
-                .collect();
-            let expr = format!("{offsetof}({ty}, {})", field.name);
-            facts.push((expr.clone(), expr.replace(offsetof, "offsetof"), offsets));
-        }
-        for (expr, message, values) in &facts {
-            per_class(&mut out, &selector, values, |value| match value {
-                Some(v) => format!("{assert_macro}({expr} == {v}, \"{message}\");\n"),
-                None => String::new(),
-            });
-        }
-    }
-    let _ = writeln!(out, "#endif /* {assert_macro} */\n\n#endif /* {guard} */");
-    Ok(out)
-}
-
-fn write_struct(
-    out: &mut String,
-    spec: &Spec,
-    style: Style,
-    def: &StructDef,
-    shapes: &[Option<&Shape>],
-    selector: &str,
-) -> Result<(), CodegenError> {
-    let paddings: Vec<Option<(Vec<u64>, u64)>> =
-        shapes.iter().map(|s| s.map(|s| padding(def, s))).collect();
-    let flexible_tail = def.fields.last().is_some_and(|f| f.ty.is_flexible())
-        && paddings.iter().flatten().any(|(_, tail)| *tail > 0);
-    // Padding members are `__pad0`, `__pad1`, ...: the next number no
-    // field of the struct has taken (Linux names fields `__pad1` too).
-    let mut pad_number = 0;
-    let mut next_pad = || loop {
-        let name = format!("__pad{pad_number}");
-        pad_number += 1;
-        if def.field(&name).is_none() {
-            break name;
-        }
-    };
-    let mut body = String::new();
-    let pad_type = match style {
-        Style::Uapi => "__u8",
-        Style::Stdint => "uint8_t",
-    };
-    for (pos, field) in def.fields.iter().enumerate() {
-        let before: Vec<u64> = paddings
-            .iter()
-            .map(|p| {
-                p.as_ref()
-                    .map_or(0, |(b, _)| b.get(pos).copied().unwrap_or(0))
-            })
-            .collect();
-        if before.iter().any(|&b| b > 0) {
-            let pad = next_pad();
-            per_class(&mut body, selector, &before, |&bytes| {
-                if bytes == 0 {
-                    String::new()
-                } else {
-                    format!("\t{pad_type} {pad}[{bytes}]; /* implicit padding */\n")
-                }
-            });
-        }
-        let mut doc = Vec::new();
-        if let Some(text) = &field.doc {
-            doc.push(text.clone());
-        }
-        let mut notes = Vec::new();
-        if field.since > spec.abi.first_version {
-            notes.push(format!("Since version {}.", field.since));
-        }
-        if let Some(w) = field.was_reserved {
-            notes.push(format!("Reserved (must be zero) from version {w}."));
-        }
-        if field.reserved {
-            notes.push("Reserved: must be zero.".to_string());
-        }
-        if let Some(feature) = &field.feature {
-            notes.push(format!(
-                "Filled when {}_FEATURE_{} is agreed.",
-                upper(&spec.abi.name),
-                upper(feature)
-            ));
-        }
-        if !notes.is_empty() {
-            doc.push(notes.join(" "));
-        }
-        write_comment(&mut body, "\t", &doc);
-        let _ = writeln!(
-            body,
-            "\t{};",
-            declaration(spec, style, &field.name, &field.ty, field.align)
         );
-    }
-    if !flexible_tail {
-        let tails: Vec<u64> = paddings
-            .iter()
-            .map(|p| p.as_ref().map_or(0, |(_, t)| *t))
-            .collect();
-        if tails.iter().any(|&t| t > 0) {
-            let pad = next_pad();
-            let what = if def.kind == StructKind::Union {
-                "names every byte of the union"
-            } else {
-                "tail padding"
+        let offsetof = self.offsetof();
+        for (def, members) in facts {
+            let index = self.spec.struct_index(&def.name).unwrap_or_default();
+            let Some(layouts) = self.layouts(index) else {
+                continue;
             };
-            per_class(&mut body, selector, &tails, |&bytes| {
-                if bytes == 0 {
-                    String::new()
-                } else {
-                    format!("\t{pad_type} {pad}[{bytes}]; /* {what} */\n")
-                }
+            let ty = format!("{} {}", def.kind.keyword(), def.name);
+            let sizes: Vec<u64> = layouts.iter().map(|l| l.size).collect();
+            let aligns: Vec<u64> = layouts.iter().map(|l| l.align).collect();
+            // C++ gives an empty struct size 1 (its members of that type
+            // are zero-length arrays there, so nothing else moves).
+            let empty = def.fields.is_empty();
+            if empty {
+                out.push_str("#ifndef __cplusplus\n");
+            }
+            per_class(out, &self.selector, &sizes, |v| {
+                format!("{assert_macro}(sizeof({ty}) == {v}, \"sizeof({ty})\");\n")
             });
+            if empty {
+                out.push_str("#endif\n");
+            }
+            per_class(out, &self.selector, &aligns, |v| {
+                format!("{assert_macro}({alignof_macro}({ty}) == {v}, \"alignof({ty})\");\n")
+            });
+            for fact in members {
+                per_class(out, &self.selector, &fact.offsets, |v| {
+                    format!(
+                        "{assert_macro}({offsetof}({ty}, {member}) == {v}, \"offsetof({ty}, {member})\");\n",
+                        member = fact.member
+                    )
+                });
+            }
         }
+        let _ = writeln!(out, "#endif /* {assert_macro} */");
+        Ok(())
     }
-    if let Some(doc) = &def.doc {
-        write_comment(out, "", std::slice::from_ref(doc));
-    }
-    if flexible_tail {
-        out.push_str(
-            "/* C cannot name padding after a flexible array member. */\n\
-#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored \"-Wpadded\"\n",
-        );
-    }
-    let _ = writeln!(out, "{} {} {{", def.kind.keyword(), def.name);
-    out.push_str(&body);
-    let mut attributes = Vec::new();
-    if def.packed {
-        attributes.push("packed".to_string());
-    }
-    if let Some(align) = def.align {
-        attributes.push(format!("aligned({align})"));
-    }
-    if attributes.is_empty() {
-        out.push_str("};\n");
-    } else {
-        let _ = writeln!(out, "}} __attribute__(({}));", attributes.join(", "));
-    }
-    if flexible_tail {
-        out.push_str("#pragma GCC diagnostic pop\n");
-    }
-    out.push('\n');
-    Ok(())
 }
 
 #[cfg(test)]
@@ -956,5 +1121,31 @@ mod tests {
             "(-2147483647 - 1)"
         );
         assert_eq!(literal(Scalar::U8, 7), "7U");
+    }
+
+    #[test]
+    fn flag_values_have_the_type_of_their_set() {
+        assert_eq!(flag_literal(Scalar::U64, FlagKind::Bits, 0x100), "0x100ULL");
+        assert_eq!(flag_literal(Scalar::U32, FlagKind::Bits, 0x80), "0x80U");
+        assert_eq!(flag_literal(Scalar::U32, FlagKind::Enum, 7), "7U");
+        // Signed sets: as Linux's int macros and enumerators.
+        assert_eq!(
+            flag_literal(Scalar::I32, FlagKind::Bits, 0x40000),
+            "0x40000"
+        );
+        assert_eq!(flag_literal(Scalar::I32, FlagKind::Enum, 6), "6");
+        assert_eq!(
+            flag_literal(Scalar::I32, FlagKind::Enum, 0xffff_ffff),
+            "(-1)"
+        );
+        assert_eq!(flag_literal(Scalar::I8, FlagKind::Bits, 0x80), "(-128)");
+        assert_eq!(
+            flag_literal(Scalar::I64, FlagKind::Bits, 1 << 40),
+            "0x10000000000LL"
+        );
+        assert_eq!(
+            flag_literal(Scalar::U64, FlagKind::Enum, u64::MAX),
+            "18446744073709551615ULL"
+        );
     }
 }

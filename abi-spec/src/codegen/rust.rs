@@ -34,17 +34,32 @@
 //!   equal the engine's size.
 //! - `generate!` expands to items in the caller's module, so two specs in
 //!   one module collide (`Aligned8`, constants): give each its own module.
+//! - Rust has no bitfields: each run of them is one storage field, each
+//!   bitfield a getter and a setter whose shifts differ per target
+//!   (`rust/bits.rs`, [`bitfields`]). Rust has no anonymous members: the
+//!   member is a named field, its members are reached by their names from
+//!   the enclosing struct (`rust/accessors.rs`). A union is read without
+//!   `unsafe` only when no value of it can hold uninitialized bytes.
+//!   Constants carry the C header's names ([`CNames`]); `[[flags]]` sets
+//!   are newtypes (`rust/flags.rs`). docs/rust.md tells the user's side.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
+use crate::codegen::cnames::CNames;
 use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout::{self, Layout};
-use crate::model::{Field, Spec, StructDef, StructKind, Type, Writer};
+use crate::model::{Field, Spec, StructDef, StructKind, Type};
 pub use crate::names::rust_ident;
 use crate::names::{GeneratedNames, NameClash, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
+
+mod accessors;
+mod bits;
+mod flags;
+
+pub use bits::{bitfield_runs, bitfields, BitAccess, BitRun, BitfieldAccess, Storage, StructBits};
 
 /// The `cfg` options that select a built-in target in Rust, as a
 /// conjunction of `key = "value"` pairs; `None` for sh4, which has no Rust
@@ -119,6 +134,7 @@ pub fn scalar_type(scalar: Scalar) -> &'static str {
         Scalar::Ptr => "*mut ::core::ffi::c_void",
         Scalar::Long => "::core::ffi::c_long",
         Scalar::ULong => "::core::ffi::c_ulong",
+        Scalar::Char => "::core::ffi::c_char",
     }
 }
 
@@ -142,27 +158,6 @@ fn field_type(field: &Field, wrap: Option<u64>) -> String {
     }
 }
 
-/// The name of a per-version constant: `CLONE_ARGS_SIZE_VER0`, Linux style.
-pub fn size_const(def: &StructDef, what: &str, version: u32) -> String {
-    format!("{}_{what}_VER{version}", def.name.to_ascii_uppercase())
-}
-
-/// `TLABI_` for the ABI `tlabi`.
-fn prefix(spec: &Spec) -> String {
-    format!("{}_", spec.abi.name.to_ascii_uppercase())
-}
-
-/// A constant's Rust name: the ABI prefix, unless the name has it already.
-fn constant_name(spec: &Spec, name: &str) -> String {
-    let upper = name.to_ascii_uppercase();
-    let prefix = prefix(spec);
-    if upper.starts_with(&prefix) {
-        upper
-    } else {
-        format!("{prefix}{upper}")
-    }
-}
-
 /// One field as the assertions see it: which spec field, and the Rust
 /// name and type that hold it (the spec's for generated structs, the
 /// user's for a hand-written one).
@@ -174,6 +169,10 @@ pub struct FieldBinding {
     pub rust_name: String,
     /// The Rust field type, as written.
     pub rust_type: String,
+    /// For a field that stores bitfields, their indices into
+    /// [`StructDef::fields`] (a run, [`bitfield_runs`]): the field must
+    /// cover exactly the bytes they touch. Empty for any other field.
+    pub bits: Vec<usize>,
 }
 
 /// The layouts the generated code asserts: the spec's own, computed once
@@ -312,15 +311,10 @@ impl Alignment {
 /// ([`layout::offsets_without_field_align`]).
 fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
     let newest = spec.abi.version;
-    let mut representatives: Vec<Target> = Vec::new();
-    for t in rust_targets() {
-        if !representatives
-            .iter()
-            .any(|r| r.layout_class() == t.layout_class())
-        {
-            representatives.push(t);
-        }
-    }
+    let representatives: Vec<Target> = layout::classes(&rust_targets())
+        .into_iter()
+        .map(|c| c.rep)
+        .collect();
     let mut plan = Alignment::default();
     for (si, def) in spec.structs.iter().enumerate() {
         let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
@@ -337,8 +331,8 @@ fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
                 continue;
             };
             let natural = layout::offsets_without_field_align(spec, l);
-            for (placed, offset) in l.fields.iter().zip(natural) {
-                moves[placed.index] |= offset != placed.offset;
+            for (placed, first_bit) in l.fields.iter().zip(natural) {
+                moves[placed.index] |= first_bit != placed.bit_range().0;
             }
         }
         for (fi, field) in def.fields.iter().enumerate() {
@@ -422,24 +416,35 @@ fn check_expressible(
 /// The primitive types generated code names without a path: a struct of
 /// one of these names would shadow it in the generated module.
 const PRIMITIVES: &[&str] = &[
-    "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "f32", "f64", "usize",
+    "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "f32", "f64", "usize", "bool",
 ];
 
 /// Refuses a spec whose names would give two generated items one name
 /// ([`GeneratedNames`], the check the C generator uses too): structs whose
 /// names differ only in case (their size constants meet), a struct `x`
 /// beside `x_feature` (`X_FEATURE_SIZE_VER1` twice), a constant named
-/// `version`, a feature `a_bit` beside a feature `a`, a struct named like
-/// a primitive type or an alignment wrapper. Each clash is reported at the
+/// like a generated one (`TLABI_VERSION`), a feature `a_bit` beside a
+/// feature `a`, a struct named like a primitive type, an alignment wrapper
+/// or another struct's bitfield module. Each clash is reported at the
 /// place of the second name.
-fn check_names(spec: &Spec, plan: &Alignment, declared: &HashSet<String>) -> Result<(), SpecError> {
+fn check_names(
+    spec: &Spec,
+    layouts: &Layouts,
+    plan: &Alignment,
+    bits: &[StructBits],
+    cx: &accessors::Ctx,
+    declared: &HashSet<String>,
+) -> Result<(), SpecError> {
+    let names = CNames::new(spec);
     let mut clashes = Vec::new();
     let mut keep = |result: Result<(), NameClash>| {
         if let Err(clash) = result {
             clashes.push(clash);
         }
     };
-    // Types: the primitives the code names, the wrappers, the structs.
+    // Types (Rust's type namespace holds modules too): the primitives the
+    // code names, the wrappers, the flag sets, the structs and the
+    // modules of their bitfields' places.
     let mut types = GeneratedNames::default();
     for &primitive in PRIMITIVES {
         keep(types.claim(
@@ -455,7 +460,13 @@ fn check_names(spec: &Spec, plan: &Alignment, declared: &HashSet<String>) -> Res
             NameOwner::generator(format!("the wrapper of fields with `align = {align}`")),
         ));
     }
-    for def in &spec.structs {
+    for set in &spec.flags {
+        keep(types.claim(
+            rust_ident(&set.name),
+            NameOwner::at(format!("flag set `{}`", set.name), set.name_span),
+        ));
+    }
+    for (def, own_bits) in spec.structs.iter().zip(bits) {
         keep(types.claim(
             rust_ident(&def.name),
             NameOwner::at(
@@ -463,36 +474,27 @@ fn check_names(spec: &Spec, plan: &Alignment, declared: &HashSet<String>) -> Res
                 def.name_span,
             ),
         ));
+        if own_bits.runs.iter().any(|r| !r.bits.is_empty()) {
+            keep(types.claim(
+                bits::places_module(&def.name),
+                NameOwner::at(
+                    format!("the module of the bitfields of `{}`", def.name),
+                    def.name_span,
+                ),
+            ));
+        }
     }
-    // Values: the constants, in the order the code defines them.
+    // Values: the constants (and functions), in the order the code
+    // defines them.
     let mut values = GeneratedNames::default();
-    let p = prefix(spec);
-    let abi = NameOwner::at("the ABI's version", spec.abi.span);
-    keep(values.claim(format!("{p}VERSION"), abi.clone()));
-    keep(values.claim(
-        format!("{p}FIRST_VERSION"),
-        NameOwner {
-            what: "the ABI's first version".into(),
-            ..abi.clone()
-        },
-    ));
+    let abi = |what: &str| NameOwner::at(what, spec.abi.span);
+    keep(values.claim(names.version(), abi("the ABI's version")));
+    keep(values.claim(names.first_version(), abi("the ABI's first version")));
     if spec.has_features() {
-        keep(values.claim(
-            format!("{p}FEATURE_WORDS"),
-            NameOwner {
-                what: "the number of feature words".into(),
-                ..abi.clone()
-            },
-        ));
-        keep(values.claim(
-            format!("{p}EXTENSION_BIT"),
-            NameOwner {
-                what: "the extension bit".into(),
-                ..abi
-            },
-        ));
+        keep(values.claim(names.feature_words(), abi("the number of feature words")));
+        keep(values.claim(names.extension_bit(), abi("the extension bit")));
         for f in &spec.features {
-            let name = constant_name(spec, &format!("FEATURE_{}", f.name));
+            let name = names.feature(f);
             let owner = NameOwner::at(format!("feature `{}`", f.name), f.name_span);
             let bit = NameOwner {
                 what: format!("feature `{}`'s bit number", f.name),
@@ -504,31 +506,70 @@ fn check_names(spec: &Spec, plan: &Alignment, declared: &HashSet<String>) -> Res
     }
     for c in &spec.constants {
         keep(values.claim(
-            constant_name(spec, &c.name),
+            names.constant(c),
             NameOwner::at(format!("constant `{}`", c.name), c.span),
         ));
     }
-    for def in &spec.structs {
-        for version in def.since().max(spec.abi.first_version)..=spec.abi.version {
+    if bits
+        .iter()
+        .flat_map(|b| &b.runs)
+        .any(|r| matches!(r.storage, Storage::Bytes(_)))
+    {
+        for helper in ["abi_bits_load", "abi_bits_store"] {
+            keep(values.claim(
+                helper,
+                NameOwner::generator(format!("the bitfield helper `{helper}`")),
+            ));
+        }
+    }
+    let rust = rust_targets();
+    for (index, def) in spec.structs.iter().enumerate() {
+        if cx.member_only[index] {
+            continue;
+        }
+        let owner = |what: String| NameOwner::at(what, def.name_span);
+        let mut generated: Vec<(String, String)> = Vec::new();
+        if def.size_macro.is_some() {
+            for t in &rust {
+                for m in names.size_macros(index, *t) {
+                    if !generated.iter().any(|(n, _)| *n == m.name) {
+                        let what = format!("a size number of `{}`", def.name);
+                        generated.push((m.name, what));
+                    }
+                }
+            }
+        }
+        for version in spec.versions() {
+            if rust
+                .iter()
+                .all(|&t| layouts.get(version, t, index).is_none())
+            {
+                continue;
+            }
             for what in ["SIZE", "FEATURE_SIZE"] {
-                let name = size_const(def, what, version);
-                // A constant of the spec's own may name it (Linux's
-                // CLONE_ARGS_SIZE_VER0): the code asserts it, defines nothing.
-                if declared.contains(&name) {
+                if what == "SIZE" && def.size_macro.is_some() {
                     continue;
                 }
-                keep(values.claim(
+                let name = match what {
+                    "SIZE" => names.size(def, version),
+                    _ => names.feature_size(def, version),
+                };
+                generated.push((
                     name,
-                    NameOwner::at(
-                        format!(
-                            "the {} of {} `{}` in version {version}",
-                            what.to_ascii_lowercase().replace('_', " "),
-                            def.kind.keyword(),
-                            def.name
-                        ),
-                        def.name_span,
+                    format!(
+                        "the {} of {} `{}` in version {version}",
+                        what.to_ascii_lowercase().replace('_', " "),
+                        def.kind.keyword(),
+                        def.name
                     ),
                 ));
+            }
+        }
+        for (name, what) in generated {
+            // A constant of the spec's own may name it (Linux's
+            // CLONE_ARGS_SIZE_VER0): the code asserts it, defines nothing.
+            if !declared.contains(&name) {
+                keep(values.claim(name, owner(what)));
             }
         }
     }
@@ -580,43 +621,71 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let plan = plan_alignment(spec, &layouts);
     let nesting = Nesting::of(spec);
     check_expressible(spec, &layouts, &plan, &nesting)?;
-    // The Rust names of the spec's constants: one that spells a size
-    // constant (Linux's CLONE_ARGS_SIZE_VER0) replaces it.
-    let declared: HashSet<String> = spec
-        .constants
-        .iter()
-        .map(|c| constant_name(spec, &c.name))
-        .collect();
-    check_names(spec, &plan, &declared)?;
+    flags::check(spec)?;
+    let bits = bits::plan_bits(spec, &plan)?;
+    let cx = accessors::Ctx::new(spec, &plan, &bits);
+    // The C names of the spec's constants: one that spells a size constant
+    // (Linux's CLONE_ARGS_SIZE_VER0) replaces it.
+    let names = CNames::new(spec);
+    let declared: HashSet<String> = spec.constants.iter().map(|c| names.constant(c)).collect();
+    check_names(spec, &layouts, &plan, &bits, &cx, &declared)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
+    flags::write(spec, &mut out);
     wrappers(&plan, &mut out);
-    for index in 0..spec.structs.len() {
-        struct_item(spec, index, &plan, &nesting, &mut out);
-        size_constants(spec, &layouts, &declared, index, &mut out);
-        impl_block(spec, index, &plan, &declared, &mut out);
+    let windows = bits
+        .iter()
+        .flat_map(|b| &b.runs)
+        .any(|r| matches!(r.storage, Storage::Bytes(_)));
+    if windows {
+        out.push_str(bits::WINDOW_HELPERS);
+    }
+    for (index, own_bits) in bits.iter().enumerate() {
+        struct_item(spec, index, &plan, &nesting, &cx, &mut out);
+        if !cx.member_only[index] {
+            size_constants(spec, &layouts, &declared, index, &mut out);
+        }
+        bits::places(spec, index, own_bits, &mut out);
+        impl_block(spec, index, &plan, &cx, &mut out)?;
         let def = &spec.structs[index];
-        let bindings: Vec<FieldBinding> = def
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| FieldBinding {
-                index: i,
-                rust_name: rust_ident(&f.name),
-                rust_type: field_type(f, plan.wrap(index, i)),
-            })
-            .collect();
         write_assertions(
             spec,
             &layouts,
             index,
             spec.abi.version,
             &rust_ident(&def.name),
-            &bindings,
+            &bindings(spec, index, &plan, own_bits),
             &mut out,
         );
     }
     Ok(out)
+}
+
+/// The Rust fields of a generated struct, in order, each with the spec
+/// field it holds: a run of bitfields is one field of its storage type at
+/// the place of its first bitfield; a zero-width bitfield has none.
+fn bindings(spec: &Spec, index: usize, plan: &Alignment, bits: &StructBits) -> Vec<FieldBinding> {
+    let def = &spec.structs[index];
+    let mut out = Vec::with_capacity(def.fields.len());
+    for (i, f) in def.fields.iter().enumerate() {
+        match bits.run_of(i) {
+            Some((_, run)) if run.fields[0] == i => out.push(FieldBinding {
+                index: i,
+                rust_name: rust_ident(&run.name),
+                rust_type: run.storage.rust_type(),
+                bits: run.fields.clone(),
+            }),
+            Some(_) => {}
+            None if f.is_bitfield() => {}
+            None => out.push(FieldBinding {
+                index: i,
+                rust_name: rust_ident(&f.name),
+                rust_type: field_type(f, plan.wrap(index, i)),
+                bits: Vec::new(),
+            }),
+        }
+    }
+    out
 }
 
 /// [`generate`] with a header comment, as `abi-check rust` writes it. The
@@ -657,7 +726,7 @@ pub fn assertions(
 }
 
 fn abi_constants(spec: &Spec, out: &mut String) {
-    let p = prefix(spec);
+    let names = CNames::new(spec);
     let abi = &spec.abi;
     match &abi.doc {
         Some(d) => {
@@ -666,18 +735,20 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         }
         None => doc(out, "", "The newest version this code describes."),
     }
-    let _ = writeln!(out, "pub const {p}VERSION: u32 = {};", abi.version);
+    let _ = writeln!(out, "pub const {}: u32 = {};", names.version(), abi.version);
     doc(out, "", "The oldest version of the ABI.");
     let _ = writeln!(
         out,
-        "pub const {p}FIRST_VERSION: u32 = {};",
+        "pub const {}: u32 = {};",
+        names.first_version(),
         abi.first_version
     );
     if spec.has_features() {
         doc(out, "", "How many u64 feature words the ABI defines.");
         let _ = writeln!(
             out,
-            "pub const {p}FEATURE_WORDS: usize = {};",
+            "pub const {}: usize = {};",
+            names.feature_words(),
             abi.feature_words
         );
         doc(
@@ -687,10 +758,11 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         );
         let _ = writeln!(
             out,
-            "pub const {p}EXTENSION_BIT: u64 = 0x8000_0000_0000_0000;"
+            "pub const {}: u64 = 0x8000_0000_0000_0000;",
+            names.extension_bit()
         );
         for f in &spec.features {
-            let name = constant_name(spec, &format!("FEATURE_{}", f.name));
+            let name = names.feature(f);
             let mut text = f.doc.clone().unwrap_or_default();
             if !text.is_empty() {
                 text.push_str("\n\n");
@@ -718,13 +790,14 @@ fn abi_constants(spec: &Spec, out: &mut String) {
         }
     }
     for c in &spec.constants {
-        if let Some(d) = &c.doc {
-            doc(out, "", d);
+        match &c.doc {
+            Some(d) => doc(out, "", d),
+            None => doc(out, "", &format!("The spec's constant `{}`.", c.name)),
         }
         let _ = writeln!(
             out,
             "pub const {}: {} = {};",
-            constant_name(spec, &c.name),
+            names.constant(c),
             scalar_type(c.ty),
             c.value
         );
@@ -752,8 +825,77 @@ fn wrappers(plan: &Alignment, out: &mut String) {
     }
 }
 
-fn struct_item(spec: &Spec, index: usize, plan: &Alignment, nesting: &Nesting, out: &mut String) {
+/// The paragraph of a struct's documentation that says how the generated
+/// API is used: rustdoc of the generated code is where users learn it.
+fn struct_usage(spec: &Spec, index: usize, cx: &accessors::Ctx) -> String {
     let def = &spec.structs[index];
+    let names = CNames::new(spec);
+    let feature_size = names.feature_size(def, 0).replace("VER0", "VER<n>");
+    let mut text = String::from(
+        "\nStart from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. ",
+    );
+    match &def.size_macro {
+        // Linux's numbering: one per distinct size, not per version.
+        Some(prefix) => {
+            let _ = write!(
+                text,
+                "`{prefix}<k>` is the k-th distinct `sizeof`, counted from 0 in version order, and \
+`{feature_size}` the end of the last field of version n, the length a caller of version n announces."
+            );
+        }
+        None => {
+            let _ = write!(
+                text,
+                "`{}` is `sizeof` in version n and `{feature_size}` the end of its last field, the \
+length a caller of version n announces.",
+                names.size(def, 0).replace("VER0", "VER<n>")
+            );
+        }
+    }
+    if def.kind == StructKind::Struct || cx.uniform[index] {
+        text.push_str(if spec.has_features() {
+            " Read a field with its `read_<field>(length, features)`, which gives `Some` only when \
+the field is on: `length` is the length both sides agreed on (the smaller of the two they \
+announced) and `features` the feature words both set (ANDed, word 0 first). Reading the field \
+directly skips that check."
+        } else {
+            " Read a field with its `read_<field>(length)`, which gives `Some` only when the field \
+is on: `length` is the length both sides agreed on (the smaller of the two they announced). \
+Reading the field directly skips that check."
+        });
+    }
+    let mut reached = Vec::new();
+    if def.fields.iter().any(|f| f.is_bitfield() && !f.unnamed) {
+        reached.push("its bitfields");
+    }
+    if def.fields.iter().any(Field::is_anonymous_member) {
+        reached.push("the members of its anonymous structs and unions");
+    }
+    if cx.uniform[index] {
+        reached.push("its fields (a union: reading a field directly needs `unsafe`)");
+    }
+    if !reached.is_empty() {
+        let list = reached.join(" and ");
+        let _ = write!(
+            text,
+            " {}{} have a getter `<name>()` and a setter `set_<name>()` too.",
+            list[..1].to_ascii_uppercase(),
+            &list[1..]
+        );
+    }
+    text
+}
+
+fn struct_item(
+    spec: &Spec,
+    index: usize,
+    plan: &Alignment,
+    nesting: &Nesting,
+    cx: &accessors::Ctx,
+    out: &mut String,
+) {
+    let def = &spec.structs[index];
+    let bits = &cx.bits[index];
     if let Some(d) = &def.doc {
         doc(out, "", d);
         out.push_str("///\n");
@@ -768,14 +910,43 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, nesting: &Nesting, o
             def.name
         ),
     );
+    if !cx.member_only[index] {
+        doc(out, "", &struct_usage(spec, index, cx));
+    }
+    if def.kind == StructKind::Union && !cx.uniform[index] {
+        doc(
+            out,
+            "",
+            "\nIts members differ in size or hold padding: reading one after writing a shorter one\n\
+             would read bytes Rust considers uninitialized, so it has no safe accessors; read\n\
+             its fields with `unsafe`, knowing which member holds the value.",
+        );
+    }
     let mut repr = vec!["C".to_string()];
     if def.packed {
         repr.push("packed".into());
     }
-    if let Some(a) = plan.struct_align.get(&index).copied().or(def.align) {
+    let own = plan.struct_align.get(&index).copied().or(def.align);
+    if let Some(a) = own {
         repr.push(format!("align({a})"));
     }
     let _ = writeln!(out, "#[repr({})]", repr.join(", "));
+    // Bitfields stored in bytes align the C struct by their type: Rust
+    // asks for that alignment per group of targets.
+    let raise: Vec<(Target, u64)> = bits
+        .raise_align
+        .iter()
+        .copied()
+        .filter(|&(t, a)| target_cfg(t).is_some() && own.is_none_or(|o| a > o))
+        .collect();
+    for (a, members) in group_by(&raise, |(_, a)| a) {
+        let targets: Vec<Target> = members.iter().map(|(t, _)| *t).collect();
+        let _ = writeln!(
+            out,
+            "#[cfg_attr({}, repr(align({a})))]",
+            cfg_predicate(&targets)
+        );
+    }
     if nesting.contains_union[index] {
         out.push_str("#[derive(Clone, Copy)]\n");
     } else {
@@ -792,6 +963,21 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, nesting: &Nesting, o
         rust_ident(&def.name)
     );
     for (fi, field) in def.fields.iter().enumerate() {
+        if let Some((_, run)) = bits.run_of(fi) {
+            if run.fields[0] == fi {
+                doc(out, "    ", &run_facts(def, run));
+                let _ = writeln!(
+                    out,
+                    "    pub {}: {},",
+                    rust_ident(&run.name),
+                    run.storage.rust_type()
+                );
+            }
+            continue;
+        }
+        if field.is_bitfield() {
+            continue;
+        }
         if let Some(d) = &field.doc {
             doc(out, "    ", d);
             out.push_str("    ///\n");
@@ -805,6 +991,29 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, nesting: &Nesting, o
         );
     }
     out.push_str("}\n\n");
+}
+
+/// What a bitfield storage holds, for its doc comment.
+fn run_facts(def: &StructDef, run: &BitRun) -> String {
+    let listed: Vec<String> = run
+        .fields
+        .iter()
+        .map(|&i| {
+            let f = &def.fields[i];
+            let width = f.bits.unwrap_or(0);
+            if f.unnamed {
+                format!("{width} unnamed bit{}", if width == 1 { "" } else { "s" })
+            } else {
+                format!("`{}` ({width})", f.name)
+            }
+        })
+        .collect();
+    format!(
+        "The bits of the bitfields {}: read and write each with its accessors (`{}()`, `set_{}()`); the bit order within these bytes is the target's.",
+        listed.join(", "),
+        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
+        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
+    )
 }
 
 /// One line of facts about a field for its doc comment.
@@ -823,8 +1032,10 @@ fn field_facts(field: &Field) -> String {
     facts
 }
 
-/// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>`: one constant when
-/// every target of the spec agrees, else one per group of Rust targets.
+/// Per-version `SIZE_VER<n>` and `FEATURE_SIZE_VER<n>` (or, for a struct
+/// with a `size_macro`, Linux's size numbering, [`CNames::size_macros`],
+/// instead of the per-version sizes): one constant when every Rust target
+/// agrees, else one per group of Rust targets.
 fn size_constants(
     spec: &Spec,
     layouts: &Layouts,
@@ -833,69 +1044,122 @@ fn size_constants(
     out: &mut String,
 ) {
     let def = &spec.structs[index];
-    let rust = rust_targets();
+    let names = CNames::new(spec);
+    if def.size_macro.is_some() {
+        let mut macros: Vec<String> = Vec::new();
+        for t in rust_targets() {
+            for m in names.size_macros(index, t) {
+                if !macros.contains(&m.name) {
+                    macros.push(m.name);
+                }
+            }
+        }
+        for (number, name) in macros.iter().enumerate() {
+            let value = |t: Target| {
+                names
+                    .size_macros(index, t)
+                    .into_iter()
+                    .find(|m| m.name == *name)
+                    .and_then(|m| layouts.get(m.version, t, index))
+                    .map(|l| l.size)
+            };
+            size_constant(
+                spec,
+                declared,
+                out,
+                name,
+                &format!(
+                    "`sizeof` of `{}`'s size number {number}, counted from 0 in version order",
+                    def.name
+                ),
+                &format!("the size number {number} of `{}`", def.name),
+                value,
+            );
+        }
+    }
     for version in spec.versions() {
-        for (what, label) in [
-            ("SIZE", "`sizeof`"),
-            (
-                "FEATURE_SIZE",
-                "the end of the last field (the length a caller announces)",
-            ),
-        ] {
+        for what in ["SIZE", "FEATURE_SIZE"] {
+            if what == "SIZE" && def.size_macro.is_some() {
+                continue;
+            }
             let value = |t: Target| {
                 layouts.get(version, t, index).map(|l| match what {
                     "SIZE" => l.size,
                     _ => l.feature_size,
                 })
             };
-            // The spec's own targets decide whether a declared constant can
-            // be checked; every Rust target gets a value, as every Rust
-            // target gets the layout assertions (a spec that promises only
-            // x86_64 still compiles, truthfully, for i686).
-            let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
-            let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
-            if everywhere.iter().all(Option::is_none) {
-                continue;
-            }
-            let name = size_const(def, what, version);
-            // A spec that names the constant itself (Linux's
-            // CLONE_ARGS_SIZE_VER0) keeps its own, checked against the engine.
-            if declared.contains(&name) {
-                if let (Some(Some(v)), true) =
-                    (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
-                {
-                    let message = format!(
-                        "the spec's constant `{name}` is not {v}, the {} of `{}` in version {version}",
-                        what.to_ascii_lowercase().replace('_', " "),
-                        def.name
-                    );
-                    let _ = writeln!(
-                        out,
-                        "const _: () = assert!({name} as u64 == {v}, {message:?});"
-                    );
-                }
-                continue;
-            }
-            doc(
+            let (name, label) = match what {
+                "SIZE" => (names.size(def, version), "`sizeof`"),
+                _ => (
+                    names.feature_size(def, version),
+                    "the end of the last field (the length a caller announces)",
+                ),
+            };
+            size_constant(
+                spec,
+                declared,
                 out,
-                "",
-                &format!("`{}` in version {version}: {label}.", def.name),
+                &name,
+                &format!("`{}` in version {version}: {label}", def.name),
+                &format!(
+                    "the {} of `{}` in version {version}",
+                    what.to_ascii_lowercase().replace('_', " "),
+                    def.name
+                ),
+                value,
             );
-            if everywhere.windows(2).all(|w| w[0] == w[1]) {
-                if let Some(Some(v)) = everywhere.first() {
-                    let _ = writeln!(out, "pub const {name}: usize = {v};");
-                }
-                continue;
-            }
-            for (v, members) in group_by(&rust, value) {
-                if let Some(v) = v {
-                    let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
-                    let _ = writeln!(out, "pub const {name}: usize = {v};");
-                }
-            }
         }
     }
     out.push('\n');
+}
+
+/// One size constant `name`, valued per target by `value`: defined with a
+/// doc comment saying `label`, or, when the spec declares a constant of
+/// that C name itself (Linux's `CLONE_ARGS_SIZE_VER0`), asserted to equal
+/// the engine's number (`what`) on the spec's targets.
+fn size_constant(
+    spec: &Spec,
+    declared: &HashSet<String>,
+    out: &mut String,
+    name: &str,
+    label: &str,
+    what: &str,
+    value: impl Fn(Target) -> Option<u64>,
+) {
+    let rust = rust_targets();
+    // The spec's own targets decide whether a declared constant can be
+    // checked; every Rust target gets a value, as every Rust target gets
+    // the layout assertions (a spec that promises only x86_64 still
+    // compiles, truthfully, for i686).
+    let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
+    let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
+    if everywhere.iter().all(Option::is_none) {
+        return;
+    }
+    if declared.contains(name) {
+        if let (Some(Some(v)), true) = (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
+        {
+            let message = format!("the spec's constant `{name}` is not {v}, {what}");
+            let _ = writeln!(
+                out,
+                "const _: () = assert!({name} as u64 == {v}, {message:?});"
+            );
+        }
+        return;
+    }
+    doc(out, "", &format!("{label}."));
+    if everywhere.windows(2).all(|w| w[0] == w[1]) {
+        if let Some(Some(v)) = everywhere.first() {
+            let _ = writeln!(out, "pub const {name}: usize = {v};");
+        }
+        return;
+    }
+    for (v, members) in group_by(&rust, &value) {
+        if let Some(v) = v {
+            let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
+            let _ = writeln!(out, "pub const {name}: usize = {v};");
+        }
+    }
 }
 
 /// The zero value of a field type, without `unsafe`.
@@ -914,13 +1178,20 @@ fn impl_block(
     spec: &Spec,
     index: usize,
     plan: &Alignment,
-    declared: &HashSet<String>,
+    cx: &accessors::Ctx,
     out: &mut String,
-) {
+) -> Result<(), SpecError> {
     let def = &spec.structs[index];
     let name = rust_ident(&def.name);
+    // Accessors are named after the spec's fields (`set___reserved_1`).
+    out.push_str("#[allow(non_snake_case)]\n");
     let _ = writeln!(out, "impl {name} {{");
-    doc(out, "    ", "Every field zero.");
+    doc(
+        out,
+        "    ",
+        "Every field zero, reserved bytes included (they must be zero): the value to start \
+from in any version. `Default::default()` is the same.",
+    );
     match def.kind {
         StructKind::Union => {
             out.push_str(
@@ -930,130 +1201,30 @@ fn impl_block(
         }
         StructKind::Struct => {
             out.push_str("    pub const ZERO: Self = Self {\n");
-            for (fi, f) in def.fields.iter().enumerate() {
-                let zero = zero_value(&f.ty);
-                let value = match plan.wrap(index, fi) {
-                    Some(a) => format!("Aligned{a}({zero})"),
-                    None => zero,
+            for binding in bindings(spec, index, plan, &cx.bits[index]) {
+                let zero = match cx.bits[index].run_of(binding.index) {
+                    Some((_, run)) => bits::zero(run),
+                    None => {
+                        let f = &def.fields[binding.index];
+                        let zero = zero_value(&f.ty);
+                        match plan.wrap(index, binding.index) {
+                            Some(a) => format!("Aligned{a}({zero})"),
+                            None => zero,
+                        }
+                    }
                 };
-                let _ = writeln!(out, "        {}: {value},", rust_ident(&f.name));
+                let _ = writeln!(out, "        {}: {zero},", binding.rust_name);
             }
             out.push_str("    };\n");
-            // Unions have no safe field reads: their accessors are left out.
-            for (fi, f) in def.fields.iter().enumerate() {
-                accessor(spec, def, f, plan.wrap(index, fi).is_some(), declared, out);
-            }
         }
     }
+    accessors::write(cx, index, out)?;
     out.push_str("}\n\n");
     let _ = writeln!(
         out,
         "impl ::core::default::Default for {name} {{\n    fn default() -> Self {{\n        Self::ZERO\n    }}\n}}\n"
     );
-}
-
-/// `read_<field>(&self, length[, features]) -> Option<T>`: the field when
-/// it is on under the agreement (the contract's negotiation model: the
-/// version that introduced it fits in `length`, and its feature, if any, is
-/// agreed), read with one volatile load when the kernel may write it.
-fn accessor(
-    spec: &Spec,
-    def: &StructDef,
-    f: &Field,
-    wrapped: bool,
-    declared: &HashSet<String>,
-    out: &mut String,
-) {
-    if f.reserved || f.ty.is_flexible() {
-        return;
-    }
-    let ty = rust_type(&f.ty);
-    // Through the `AlignedN` wrapper to the value, so callers get a `u64`.
-    let field = if wrapped {
-        format!("{}.0", rust_ident(&f.name))
-    } else {
-        rust_ident(&f.name)
-    };
-    let features = spec.has_features();
-    let mut text = format!(
-        "`{}` when it is on: version {}'s feature_size is within the agreed `length`",
-        f.name, f.since
-    );
-    if let Some(feat) = f.feature.as_deref().and_then(|n| spec.feature(n)) {
-        let _ = write!(
-            text,
-            ", and feature `{}` is set in the agreed `features` (both sides' words ANDed)",
-            feat.name
-        );
-    }
-    text.push('.');
-    let read = if def.packed {
-        text.push_str(" A packed field: read by copy, without single-copy atomicity.");
-        // A copy into a local: a reference to a packed field is an error,
-        // and `{ self.x }` would draw `unused_braces`.
-        format!("self.{field}")
-    } else if f.writer == Writer::User {
-        format!("self.{field}")
-    } else {
-        text.push_str(if f.ty.scalar().is_some() && matches!(f.ty, Type::Scalar(_)) {
-            " The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word."
-        } else {
-            " The kernel may write it: read with volatile loads (an aggregate is not read atomically as a whole)."
-        });
-        format!("unsafe {{ ::core::ptr::read_volatile(::core::ptr::addr_of!(self.{field})) }}")
-    };
-    doc(out, "    ", &text);
-    out.push_str("    #[inline]\n");
-    let params = if features {
-        "length: usize, features: &[u64]"
-    } else {
-        "length: usize"
-    };
-    let _ = writeln!(
-        out,
-        "    pub fn read_{}(&self, {params}) -> ::core::option::Option<{ty}> {{",
-        f.name
-    );
-    let bound = size_const(def, "FEATURE_SIZE", f.since);
-    // A constant the spec declares itself has the spec's type.
-    let bound = if declared.contains(&bound) {
-        format!("{bound} as usize")
-    } else {
-        bound
-    };
-    let _ = writeln!(
-        out,
-        "        if length < {bound} {{\n            return ::core::option::Option::None;\n        }}"
-    );
-    match f.feature.as_deref().and_then(|n| spec.feature(n)) {
-        Some(feat) => {
-            // `first()` for word 0: what clippy asks of code that includes this.
-            let word = match feat.word() {
-                0 => "features.first()".to_string(),
-                n => format!("features.get({n})"),
-            };
-            let _ = writeln!(
-                out,
-                "        match {word} {{\n            ::core::option::Option::Some(word) if word & {:#x} != 0 => {{}}\n            _ => return ::core::option::Option::None,\n        }}",
-                1u64 << feat.position()
-            );
-        }
-        None if features => out.push_str("        let _ = features;\n"),
-        None => {}
-    }
-    if read.starts_with("unsafe") {
-        out.push_str(
-            "        // SAFETY: `self` is a valid, aligned reference; the field is plain data.\n",
-        );
-    }
-    if def.packed {
-        let _ = writeln!(
-            out,
-            "        let value = {read};\n        ::core::option::Option::Some(value)\n    }}"
-        );
-    } else {
-        let _ = writeln!(out, "        ::core::option::Option::Some({read})\n    }}");
-    }
+    Ok(())
 }
 
 /// One `const` block per group of Rust targets on which the struct lays
@@ -1110,32 +1281,45 @@ fn write_assertions(
             )
         );
         for binding in fields {
-            let Some(fl) = layout.field(binding.index) else {
-                continue;
-            };
             let spec_name = def
                 .fields
                 .get(binding.index)
                 .map_or("?", |f| f.name.as_str());
+            // A bitfield storage covers the bytes its bitfields touch.
+            let (what, offset, size) = if binding.bits.is_empty() {
+                let Some(fl) = layout.field(binding.index) else {
+                    continue;
+                };
+                (format!("`{}.{spec_name}`", def.name), fl.offset, fl.size)
+            } else {
+                let placed: Vec<_> = binding
+                    .bits
+                    .iter()
+                    .filter_map(|&i| layout.field(i))
+                    .collect();
+                let (Some(lo), Some(hi)) = (
+                    placed.iter().map(|f| f.offset).min(),
+                    placed.iter().map(|f| f.end()).max(),
+                ) else {
+                    continue;
+                };
+                (
+                    format!("`{}`: the bitfields from `{spec_name}`", def.name),
+                    lo,
+                    hi - lo,
+                )
+            };
             let _ = writeln!(
                 out,
-                "    assert!(::core::mem::offset_of!({rust_type}, {}) == {}, {:?});",
+                "    assert!(::core::mem::offset_of!({rust_type}, {}) == {offset}, {:?});",
                 binding.rust_name,
-                fl.offset,
-                format!(
-                    "`{}.{spec_name}`: offset is not {} as the spec says",
-                    def.name, fl.offset
-                )
+                format!("{what}: offset is not {offset} as the spec says")
             );
             let _ = writeln!(
                 out,
-                "    assert!(::core::mem::size_of::<{}>() == {}, {:?});",
+                "    assert!(::core::mem::size_of::<{}>() == {size}, {:?});",
                 binding.rust_type,
-                fl.size,
-                format!(
-                    "`{}.{spec_name}`: size is not {} as the spec says",
-                    def.name, fl.size
-                )
+                format!("{what}: size is not {size} as the spec says")
             );
         }
         out.push_str("};\n");
@@ -1236,21 +1420,302 @@ mod tests {
         assert!(e.to_string().contains("t.toml:9:1"), "{e}");
     }
 
+    fn spec(body: &str) -> Spec {
+        crate::parse(
+            "t.toml",
+            &format!("[abi]\nname = \"t\"\nversion = 1\n{body}"),
+        )
+        .unwrap_or_else(|e| panic!("{}", e.render(false)))
+    }
+
+    /// `[[struct.field]]` lines of a bitfield.
+    fn bitfield(name: &str, ty: &str, bits: u32) -> String {
+        format!("[[struct.field]]\nname = \"{name}\"\ntype = \"{ty}\"\nbits = {bits}\n")
+    }
+
+    fn field(name: &str, ty: &str) -> String {
+        format!("[[struct.field]]\nname = \"{name}\"\ntype = \"{ty}\"\n")
+    }
+
+    #[test]
+    fn a_run_of_bitfields_is_one_storage_field_with_accessors() {
+        let spec = spec(&format!(
+            "[[struct]]\nname = \"s\"\n{}{}{}{}",
+            field("config", "u64"),
+            bitfield("disabled", "u64", 1),
+            bitfield("level", "i64", 5),
+            bitfield("rest", "u64", 58),
+        ));
+        let code = generate(&spec).expect("generates");
+        assert!(code.contains("    pub disabled_bits: u64,\n"), "{code}");
+        assert!(!code.contains("pub disabled: "), "{code}");
+        assert!(code.contains("pub fn disabled(&self) -> u64"), "{code}");
+        assert!(
+            code.contains("pub fn set_level(&mut self, value: i64)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub fn read_rest(&self, length: usize)"),
+            "{code}"
+        );
+        // The shifts, per group of targets: bit 1 on little-endian ones,
+        // 58 on big-endian ones (the first bit allocated is the top one).
+        assert!(
+            code.contains(
+                "mod __s_bits {\n    pub const disabled: u32 = 0;\n    pub const level: u32 = 1;"
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "mod __s_bits {\n    pub const disabled: u32 = 63;\n    pub const level: u32 = 58;"
+            ),
+            "{code}"
+        );
+        // A signed bitfield sign-extends.
+        assert!(
+            code.contains("(((raw >> __s_bits::level) as i64) << 59) >> 59"),
+            "{code}"
+        );
+        let table = bitfields(&spec).expect("table");
+        assert_eq!(table[0].runs.len(), 1);
+        assert_eq!(table[0].runs[0].storage, Storage::Int(8));
+        assert_eq!(table[0].runs[0].fields, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn bytes_of_a_wider_type_get_its_alignment_where_c_gives_it() {
+        // `b` touches bytes 1 to 3 of a u32 unit: `[u8; 3]`, and the struct
+        // 4-aligned (by the bitfield's type) except on m68k.
+        let spec = spec(&format!(
+            "[[struct]]\nname = \"s\"\n{}{}{}",
+            field("a", "u8"),
+            bitfield("b", "u32", 20),
+            field("c", "u8"),
+        ));
+        let code = generate(&spec).expect("generates");
+        assert!(code.contains("pub b_bits: [u8; 3],"), "{code}");
+        assert!(code.contains("repr(align(4)))]\n"), "{code}");
+        assert!(
+            !code.contains("target_arch = \"m68k\"), repr(align"),
+            "{code}"
+        );
+        assert!(code.contains("const fn abi_bits_load("), "{code}");
+        assert!(
+            code.contains("pub const b: (usize, usize, u32) = (0, 3, 0);"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn uniform_unions_get_safe_accessors_others_none() {
+        let spec = spec(&format!(
+            "[[struct]]\nname = \"u\"\nkind = \"union\"\n{}{}\
+             [[struct]]\nname = \"m\"\nkind = \"union\"\n{}{}\
+             [[struct]]\nname = \"s\"\n{}[[struct.field]]\nname = \"x\"\ntype = \"u\"\nunnamed = true\n\
+             [[struct.field]]\nname = \"y\"\ntype = \"m\"\nunnamed = true\n",
+            field("period", "u64"),
+            field("freq", "u64"),
+            field("small", "u32"),
+            field("large", "u64"),
+            field("kind", "u32"),
+        ));
+        let code = generate(&spec).expect("generates");
+        // `u`: every member 8 bytes, so no value has uninitialized bytes.
+        assert!(code.contains("impl u {"), "{code}");
+        assert!(
+            code.contains("pub fn freq(&self) -> u64 {\n        // SAFETY"),
+            "{code}"
+        );
+        // Reached from `s` by the member's name, and negotiated on `s`.
+        assert!(
+            code.contains(
+                "pub fn set_period(&mut self, value: u64) {\n        self.x.period = value;"
+            ),
+            "{code}"
+        );
+        assert!(code.contains("pub fn read_freq(&self, length: usize) -> ::core::option::Option<u64> {\n        if length < S_FEATURE_SIZE_VER1"), "{code}");
+        // `m`: members of different sizes: no accessor reads it, and its
+        // documentation says why.
+        assert!(!code.contains("fn small("), "{code}");
+        assert!(!code.contains("fn large("), "{code}");
+        assert!(
+            code.contains("Its members differ in size or hold padding"),
+            "{code}"
+        );
+        // Types of anonymous members only: no size constants of their own.
+        assert!(!code.contains("pub const U_SIZE_VER1"), "{code}");
+        assert!(code.contains("pub const S_SIZE_VER1"), "{code}");
+    }
+
+    #[test]
+    fn accessors_that_would_share_a_name_are_refused() {
+        let spec = spec(&format!(
+            "[[struct]]\nname = \"s\"\n{}{}",
+            bitfield("a", "u32", 3),
+            bitfield("set_a", "u32", 3),
+        ));
+        let e = generate(&spec).expect_err("refused");
+        let text = e.render(false);
+        assert!(
+            text.contains("the Rust accessors of `a` and `set_a` would both be named `set_a`"),
+            "{text}"
+        );
+        assert!(text.contains("t.toml:"), "{text}");
+    }
+
+    #[test]
+    fn flag_sets_are_newtypes_named_without_their_prefix() {
+        let spec = spec(
+            "[[flags]]\nname = \"CloneFlags\"\nprefix = \"CLONE_\"\n\
+             [[flags.value]]\nname = \"VM\"\nvalue = 256\n\
+             [[flags.value]]\nname = \"OLD\"\nbit = 12\nretired = true\n\
+             [[flags]]\nname = \"Mode\"\ntype = \"i32\"\nkind = \"enum\"\nprefix = \"MODE_\"\n\
+             [[flags.value]]\nname = \"LOW\"\nvalue = -2147483648\n\
+             [[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n",
+        );
+        let code = generate(&spec).expect("generates");
+        assert!(code.contains("#[repr(transparent)]\n#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]\n#[allow(non_camel_case_types)]\npub struct CloneFlags(u64);"), "{code}");
+        assert!(
+            code.contains(
+                "/// `CLONE_VM` (0x100); since version 1.\n    pub const VM: Self = Self(0x100);"
+            ),
+            "{code}"
+        );
+        // A retired value stays, outside `all()`.
+        assert!(
+            code.contains("pub const OLD: Self = Self(0x1000);"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub const fn all() -> Self {\n        Self(0x100)\n    }"),
+            "{code}"
+        );
+        assert!(
+            code.contains("impl ::core::ops::Not for CloneFlags"),
+            "{code}"
+        );
+        // An enumeration: no bit operations; a signed type's value as such.
+        assert!(code.contains("pub struct Mode(i32);"), "{code}");
+        assert!(
+            code.contains("pub const LOW: Self = Self(-2147483648);"),
+            "{code}"
+        );
+        assert!(!code.contains("impl ::core::ops::BitOr for Mode"), "{code}");
+
+        let clash = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 1\n[[flags]]\nname = \"F\"\nprefix = \"F_\"\n[[flags.value]]\nname = \"empty\"\nbit = 0\n[[struct]]\nname = \"s\"\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\n",
+        )
+        .expect("valid spec");
+        let e = generate(&clash).expect_err("refused");
+        assert!(
+            e.render(false)
+                .contains("named like the Rust method `F::empty`"),
+            "{}",
+            e.render(false)
+        );
+    }
+
+    #[test]
+    fn names_come_from_the_spec_when_it_gives_them() {
+        let spec = crate::parse(
+            "t.toml",
+            "[abi]\nname = \"t\"\nversion = 2\nfirst_version = 0\nc_prefix = \"PIDFD_INFO_\"\n\
+             [[feature]]\nname = \"pid\"\nbit = 0\nc_name = \"PIDFD_INFO_PID\"\n\
+             [[constant]]\nname = \"size_ver0\"\nvalue = 8\ntype = \"u32\"\nc_name = \"PIDFD_INFO_SIZE_VER0\"\n\
+             [[struct]]\nname = \"pidfd_info\"\nsize_macro = \"PIDFD_INFO_SIZE_VER\"\n\
+             [[struct.field]]\nname = \"mask\"\ntype = \"u64\"\nsince = 0\n\
+             [[struct.field]]\nname = \"pid\"\ntype = \"u32\"\nsince = 1\n\
+             [[struct.field]]\nname = \"tgid\"\ntype = \"u32\"\nsince = 2\n",
+        )
+        .expect("valid spec");
+        let code = generate(&spec).expect("generates");
+        assert!(
+            code.contains("pub const PIDFD_INFO_VERSION: u32 = 2;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub const PIDFD_INFO_PID: u64 = 0x1;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub const PIDFD_INFO_PID_BIT: u32 = 0;"),
+            "{code}"
+        );
+        // Linux numbers size macros by size, per target: on x86_64
+        // versions 1 and 2 are both 16 bytes (two sizes), on i386 and
+        // m68k, where a u64 is less aligned, 12 and 16 (three). The spec's
+        // own VER0 is checked, not defined again.
+        assert!(
+            code.contains("pub const PIDFD_INFO_SIZE_VER0: u32 = 8;"),
+            "{code}"
+        );
+        assert!(
+            code.contains("assert!(PIDFD_INFO_SIZE_VER0 as u64 == 8"),
+            "{code}"
+        );
+        let i386 = "#[cfg(any(target_arch = \"x86\", target_arch = \"m68k\"))]\n";
+        assert!(
+            code.contains("pub const PIDFD_INFO_SIZE_VER1: usize = 16;"),
+            "{code}"
+        );
+        assert!(
+            code.contains(&format!(
+                "{i386}pub const PIDFD_INFO_SIZE_VER1: usize = 12;"
+            )),
+            "{code}"
+        );
+        assert!(
+            code.contains(&format!(
+                "{i386}pub const PIDFD_INFO_SIZE_VER2: usize = 16;"
+            )),
+            "{code}"
+        );
+        assert!(!code.contains("pub const PIDFD_INFO_SIZE_VER3"), "{code}");
+        assert!(
+            code.contains("pub const PIDFD_INFO_FEATURE_SIZE_VER2: usize = 16;"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn empty_structs_char_and_zero_length_arrays() {
+        let spec = spec(&format!(
+            "[[struct]]\nname = \"e\"\n[[struct]]\nname = \"s\"\n{}{}{}[[struct]]\nname = \"f\"\n{}{}",
+            field("name", "[char; 8]"),
+            field("len", "u32"),
+            field("data", "[u8; 0]"),
+            field("head", "e"),
+            field("tail", "[u32]"),
+        ));
+        let code = generate(&spec).expect("generates");
+        assert!(code.contains("pub struct e {\n}"), "{code}");
+        assert!(
+            code.contains("assert!(::core::mem::size_of::<e>() == 0"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub name: [::core::ffi::c_char; 8],"),
+            "{code}"
+        );
+        assert!(code.contains("pub data: [u8; 0],"), "{code}");
+        assert!(code.contains("data: [0; 0],"), "{code}");
+        // `f` ends where it starts (GNU C's __DECLARE_FLEX_ARRAY): `head`
+        // is on at any length, and no `length < 0` for clippy to refuse.
+        assert!(code.contains("pub fn read_head(&self, length: usize) -> ::core::option::Option<e> {\n        let _ = length;"), "{code}");
+    }
+
     /// The plan as it was first decided: the whole spec laid out again per
     /// aligned field, with that field's `align` dropped (and the ones
     /// dropped before). The one-pass plan must agree with it.
     fn plan_by_relayout(spec: &Spec) -> Alignment {
         let layouts = Layouts::new(spec);
         let newest = spec.abi.version;
-        let mut representatives: Vec<Target> = Vec::new();
-        for t in rust_targets() {
-            if !representatives
-                .iter()
-                .any(|r| r.layout_class() == t.layout_class())
-            {
-                representatives.push(t);
-            }
-        }
+        let representatives: Vec<Target> = layout::classes(&rust_targets())
+            .into_iter()
+            .map(|c| c.rep)
+            .collect();
         let unchanged = |candidate: &Spec| {
             representatives.iter().all(|&t| {
                 layout::layout_all(candidate, t, newest).is_ok_and(|other| {
@@ -1289,8 +1754,9 @@ mod tests {
         plan
     }
 
-    /// Equal offsets, sizes and struct alignment: a field's own alignment may
-    /// differ (that is what dropping `align` changes) as long as nothing moves.
+    /// Equal offsets, sizes, bits and struct alignment: a field's own
+    /// alignment may differ (that is what dropping `align` changes) as long
+    /// as nothing moves.
     fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
         match (a, b) {
             (None, None) => true,
@@ -1300,8 +1766,8 @@ mod tests {
                     && a.feature_size == b.feature_size
                     && a.fields.len() == b.fields.len()
                     && a.fields.iter().zip(&b.fields).all(|(x, y)| {
-                        (x.index, x.offset, x.size, x.placeholder)
-                            == (y.index, y.offset, y.size, y.placeholder)
+                        (x.index, x.offset, x.size, x.placeholder, x.bits)
+                            == (y.index, y.offset, y.size, y.placeholder, y.bits)
                     })
             }
             _ => false,

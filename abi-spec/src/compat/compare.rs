@@ -91,14 +91,16 @@ pub(crate) fn is_reserved(def: &StructDef, f: &FieldLayout) -> bool {
     !identity::is_live(def, f)
 }
 
-/// The bytes that `layout` keeps reserved (must be zero).
+/// The bits that `layout` keeps reserved (must be zero), in allocation
+/// order: every range below counts bits, so that bitfields and bytes are
+/// judged alike.
 pub(crate) fn reserved_ranges(def: &StructDef, layout: &Layout) -> Vec<(u64, u64)> {
     merged(
         layout
             .fields
             .iter()
             .filter(|f| is_reserved(def, f))
-            .map(|f| (f.offset, f.end()))
+            .map(FieldLayout::bit_range)
             .collect(),
     )
 }
@@ -128,6 +130,9 @@ pub(crate) enum Placement {
     /// Appended, but on OLD's tail padding while OLD's size reaches NEW's
     /// feature_size, and user space writes it.
     OnPadding,
+    /// Appended on OLD's tail padding in a struct the kernel copies in,
+    /// and user space writes it: an older kernel ignores it.
+    IgnoredAsPadding,
     /// Partly on reserved bytes, partly not.
     BeyondReserved,
     /// Among OLD's fields, on bytes OLD did not reserve.
@@ -254,7 +259,7 @@ impl StructComparison<'_> {
                     if self.kept_reserved(old_fl.index) {
                         for ((o, _), r) in self.pairs.iter().zip(retired.iter_mut()) {
                             if let Some(f) = o.field(old_fl.index) {
-                                r.push((f.offset, f.end()));
+                                r.push(f.bit_range());
                             }
                         }
                         self.field_retired(old_fl.index, out);
@@ -326,17 +331,18 @@ impl StructComparison<'_> {
             let Some(f) = o.field(old_index) else {
                 return false;
             };
-            let range = (f.offset, f.end());
+            let range = f.bit_range();
             let stayed = n
                 .fields
                 .iter()
                 .filter(|g| is_reserved(self.new_def, g))
                 .all(|g| {
-                    let overlapping = g.offset < range.1 && range.0 < g.end();
+                    let (start, end) = g.bit_range();
+                    let overlapping = start < range.1 && range.0 < end;
                     let name = &self.new_def.fields[g.index].name;
                     !overlapping
                         || o.fields.iter().all(|h| {
-                            self.old_def.fields[h.index].name != *name || h.offset == g.offset
+                            self.old_def.fields[h.index].name != *name || h.bit_range().0 == start
                         })
                 });
             stayed && contained(range, &reserved_ranges(self.new_def, n))
@@ -419,19 +425,20 @@ impl StructComparison<'_> {
         let finding = |rule: Rule, message: String| {
             Finding::new(rule, message).on_struct(name).on_field(field)
         };
-        if old_field.ty != new_field.ty {
+        if old_field.ty != new_field.ty || old_field.bits != new_field.bits {
             out.push(
                 finding(
                     Rule::FIELD_RETYPED,
                     format!(
                         "`{name}.{field}` changed type from `{}` to `{}` {context}",
-                        old_field.ty, new_field.ty
+                        old_field.type_text(),
+                        new_field.type_text()
                     ),
                 )
                 .at(new_spec, new_field.type_span)
                 .with_help(format!(
                     "keep `{}`; add a new field, gated by a feature, for the new type",
-                    old_field.ty
+                    old_field.type_text()
                 )),
             );
         }
@@ -501,7 +508,7 @@ impl StructComparison<'_> {
             .pairs
             .iter()
             .map(|(o, n)| match (o.field(oi), n.field(ni)) {
-                (Some(a), Some(b)) => a.offset != b.offset,
+                (Some(a), Some(b)) => a.bit_range().0 != b.bit_range().0,
                 _ => false,
             })
             .collect();
@@ -515,9 +522,9 @@ impl StructComparison<'_> {
                 finding(
                     Rule::FIELD_MOVED,
                     format!(
-                        "`{name}.{field}` moved from offset {} to {}{} {context}",
-                        a.offset,
-                        b.offset,
+                        "`{name}.{field}` moved from {} to {}{} {context}",
+                        place(a),
+                        place(b),
                         on_targets(&targets)
                     ),
                 )
@@ -551,6 +558,7 @@ impl StructComparison<'_> {
             .map(|(reserved, retired)| merged(reserved.iter().chain(retired).copied().collect()))
             .collect();
         let (_, n0) = self.pairs[0];
+        let protocol = Protocol::of(&[self.old_def, self.new_def]);
         let mut unsafe_growth = false;
         for new_fl in n0.fields.iter().filter(|f| !f.placeholder) {
             if pairing.new[new_fl.index].is_some() {
@@ -558,9 +566,10 @@ impl StructComparison<'_> {
             }
             let field = &self.new_def.fields[new_fl.index];
             if field.reserved {
-                let covered = self.pairs.iter().zip(&quiet).all(|((_, n), bytes)| {
+                let covered = self.pairs.iter().zip(&quiet).all(|((_, n), bits)| {
                     let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                    nf.size == 0 || contained((nf.offset, nf.end()), bytes)
+                    let (start, end) = nf.bit_range();
+                    start == end || contained((start, end), bits)
                 });
                 if covered {
                     continue;
@@ -576,8 +585,8 @@ impl StructComparison<'_> {
                         reserved,
                         (o.size, o.feature_size),
                         n.feature_size,
-                        field,
-                        (nf.offset, nf.end()),
+                        (field, nf.bit_range()),
+                        protocol,
                     )
                 })
                 .collect();
@@ -601,6 +610,14 @@ impl StructComparison<'_> {
                     Rule::RESERVED_CLAIMED_UNSAFELY,
                     format!("`{name}.{}` claims more bytes than the older view reserved{at} ({context})", field.name),
                     "claim only reserved bytes: split the field, or reserve the bytes first".to_string(),
+                ),
+                Placement::IgnoredAsPadding => (
+                    Rule::RESERVED_CLAIMED_UNSAFELY,
+                    format!(
+                        "`{name}.{}` is written by user space and lies on the older view's tail padding{at}: a kernel of that view copies the struct in with its padding and ignores the field, without the E2BIG a field beyond its size gets ({context})",
+                        field.name
+                    ),
+                    "reserve those bytes explicitly in the older version, or place the field beyond the older version's size".to_string(),
                 ),
                 Placement::OnPadding => (
                     Rule::RESERVED_CLAIMED_UNSAFELY,
@@ -721,7 +738,8 @@ impl StructComparison<'_> {
                     if pairing.new[nf.index].is_some() {
                         continue;
                     }
-                    if !contained((nf.offset, nf.end()), &reserved) && nf.size > 0 {
+                    let bits = nf.bit_range();
+                    if bits.0 < bits.1 && !contained(bits, &reserved) {
                         any = true;
                         if lacking_seen.insert(nf.index) {
                             lacking_names.push(&field.name);
@@ -769,30 +787,41 @@ impl StructComparison<'_> {
     }
 }
 
-/// Where a new field lies, seen from OLD: `range` is its bytes in NEW,
-/// `reserved` what OLD keeps reserved ([`reserved_ranges`]), `old` OLD's
-/// size and feature size, `new_feature_size` NEW's.
+/// Where a field lies, for messages: `offset 8`, or `bit 3 of byte 40`.
+fn place(f: &FieldLayout) -> String {
+    match f.bits {
+        Some(b) => format!("bit {} of byte {}", b.offset % 8, b.offset / 8),
+        None => format!("offset {}", f.offset),
+    }
+}
+
+/// Where a new field lies, seen from OLD: `field.1` is its bits in NEW
+/// ([`FieldLayout::bit_range`]), `reserved` the bits OLD keeps reserved
+/// ([`reserved_ranges`]), `old` OLD's size and feature size and
+/// `new_feature_size` NEW's, in bytes, and `protocol` the struct's
+/// (copy-in ignores what lies on OLD's tail padding).
 pub(crate) fn placement(
     reserved: &[(u64, u64)],
     old: (u64, u64),
     new_feature_size: u64,
-    field: &Field,
-    range: (u64, u64),
+    field: (&Field, (u64, u64)),
+    protocol: Protocol,
 ) -> Placement {
     let (old_size, old_feature_size) = old;
+    let (field, range) = field;
     if contained(range, reserved) {
         return Placement::Claimed;
     }
     if range.0 < range.1 && overlaps(range, reserved) {
         return Placement::BeyondReserved;
     }
-    if range.0 >= old_feature_size {
-        if field.writer.user_writes()
-            && !field.reserved
-            && range.0 < old_size
-            && old_size >= new_feature_size
-        {
+    if range.0 >= old_feature_size * 8 {
+        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < old_size * 8;
+        if on_padding && old_size >= new_feature_size {
             return Placement::OnPadding;
+        }
+        if on_padding && protocol == Protocol::CopyIn {
+            return Placement::IgnoredAsPadding;
         }
         return Placement::Appended;
     }

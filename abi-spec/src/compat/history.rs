@@ -9,10 +9,12 @@
 //!
 //! * Both views are of one struct definition: every field live in the
 //!   older view is the same field in the newer one (no rename, removal or
-//!   retirement, and no type, `since`, gate or writer changes); what can
-//!   fire is STRUCT_SHRUNK, STRUCT_ALIGN_CHANGED, FIELD_MOVED, the
+//!   retirement, and no type, width, `since`, gate or writer changes);
+//!   what can fire is STRUCT_SHRUNK, STRUCT_ALIGN_CHANGED, FIELD_MOVED, the
 //!   placements of new fields (FIELD_INSERTED, RESERVED_CLAIMED_UNSAFELY,
-//!   RESERVED_CLAIMED, FIELD_ADDED), CLAIM_AMBIGUOUS and
+//!   for bytes beyond the reserved ones and for user-written fields on the
+//!   older view's tail padding, which a copy-in struct's older kernel
+//!   ignores; RESERVED_CLAIMED, FIELD_ADDED), CLAIM_AMBIGUOUS and
 //!   FEATURE_SIZE_AMBIGUOUS.
 //! * A pair's findings depend on the newer version only through its
 //!   layout of the struct (and on the older one through its layout, plus,
@@ -20,14 +22,15 @@
 //!   changes at few versions; the versions between are one *block*, and a
 //!   pair within a block finds nothing. Pairs are judged per block.
 //! * One pass over the versions (per layout class, not kept) records per
-//!   struct each block's sizes and reserved bytes, and per field the bytes
-//!   it occupies from its `since` on, where they change (*segments*).
+//!   struct each block's sizes and reserved bits, and per field the bits
+//!   it occupies from its `since` on, where they change (*segments*). Bits,
+//!   as the comparison counts them: a bitfield is judged like any field.
 //! * From those, each subject's first pair (the newest version first, then
 //!   the oldest) is computed: FIELD_MOVED at the field's `since` and its
-//!   first move; a new field's placement against each older block, which
-//!   depends on the newer version only through the field's bytes (its
-//!   segment) and, for a field on the older view's tail padding, the
-//!   newer feature size; FEATURE_SIZE_AMBIGUOUS from per-block numbers and
+//!   first move (of its first bit); a new field's placement against each
+//!   older block, which depends on the newer version only through the
+//!   field's bits (its segment) and, for a field on the older view's tail
+//!   padding, the newer feature size; FEATURE_SIZE_AMBIGUOUS from per-block numbers and
 //!   what the placements said, per pair of blocks.
 //! * The comparison itself ([`compare::compare_struct`], the one every
 //!   command uses) then runs on exactly those pairs, with layouts laid out
@@ -58,7 +61,8 @@ struct Numbers {
     align: u64,
 }
 
-/// Bytes `[start, end)`.
+/// Bits `[start, end)`, in allocation order ([`layout::FieldLayout::bit_range`]):
+/// what the comparison judges, so that bitfields and bytes are alike.
 type Range = (u64, u64);
 
 /// A version where something changes, and what it is from there on.
@@ -68,9 +72,9 @@ type Change<T> = (u32, T);
 #[derive(Default)]
 struct ClassTrack {
     /// The versions where the struct's layout changes (the first: where
-    /// it appears), with its sizes and reserved bytes from there on.
+    /// it appears), with its sizes and reserved bits from there on.
     changes: Vec<Change<(Numbers, Vec<Range>)>>,
-    /// Per field (by index): the bytes it occupies as itself (not as a
+    /// Per field (by index): the bits it occupies as itself (not as a
     /// placeholder), at each version where they change.
     fields: Vec<Vec<Change<Range>>>,
 }
@@ -81,7 +85,8 @@ fn same_places(a: &Layout, b: &Layout) -> bool {
     (a.size, a.feature_size, a.align) == (b.size, b.feature_size, b.align)
         && a.fields.len() == b.fields.len()
         && a.fields.iter().zip(&b.fields).all(|(x, y)| {
-            (x.index, x.offset, x.size, x.placeholder) == (y.index, y.offset, y.size, y.placeholder)
+            (x.index, x.offset, x.size, x.placeholder, x.bits)
+                == (y.index, y.offset, y.size, y.placeholder, y.bits)
         })
 }
 
@@ -96,7 +101,7 @@ fn track_class(spec: &Spec, class: &LayoutClass) -> Vec<ClassTrack> {
         })
         .collect();
     // Side by side, what each version asks of every field: whether it is
-    // reserved, and the bytes last recorded (none yet: an empty range past
+    // reserved, and the bits last recorded (none yet: an empty range past
     // any struct).
     const NONE: (u64, u64) = (u64::MAX, u64::MAX);
     let reserved: Vec<Vec<bool>> = spec
@@ -123,7 +128,7 @@ fn track_class(spec: &Spec, class: &LayoutClass) -> Vec<ClassTrack> {
                 now.fields
                     .iter()
                     .filter(|f| f.placeholder || reserved[index][f.index])
-                    .map(|f| (f.offset, f.end()))
+                    .map(layout::FieldLayout::bit_range)
                     .collect(),
             );
             track.changes.push((
@@ -139,10 +144,10 @@ fn track_class(spec: &Spec, class: &LayoutClass) -> Vec<ClassTrack> {
             ));
             let last = &mut last[index];
             for placed in now.fields.iter().filter(|f| !f.placeholder) {
-                let bytes = (placed.offset, placed.end());
-                if last[placed.index] != bytes {
-                    last[placed.index] = bytes;
-                    track.fields[placed.index].push((version, bytes));
+                let bits = placed.bit_range();
+                if last[placed.index] != bits {
+                    last[placed.index] = bits;
+                    track.fields[placed.index].push((version, bits));
                 }
             }
         }
@@ -158,9 +163,9 @@ struct Blocks<'s> {
     starts: Vec<u32>,
     /// Per block, per class: sizes.
     numbers: Vec<Vec<Numbers>>,
-    /// Per block, per class: reserved bytes, merged.
+    /// Per block, per class: reserved bits, merged.
     reserved: Vec<Vec<Vec<(u64, u64)>>>,
-    /// Per field: its segments, each (first block, bytes per class).
+    /// Per field: its segments, each (first block, bits per class).
     segments: Vec<Vec<(usize, Vec<Range>)>>,
 }
 
@@ -340,10 +345,10 @@ impl PairCounts {
     }
 }
 
-/// Per class, the largest size of blocks `0..=k`, and every byte any
+/// Per class, the largest size of blocks `0..=k`, and every bit any
 /// block reserves: what a field appended past all of them needs to know.
 struct Bounds {
-    /// Per block, per class.
+    /// Per block, per class, in bytes.
     max_size: Vec<Vec<u64>>,
     /// Per class, merged.
     ever_reserved: Vec<Vec<(u64, u64)>>,
@@ -375,22 +380,24 @@ impl Bounds {
         }
     }
 
-    /// True when `bytes` (per class) lie past every byte of blocks
-    /// `0..older_end` and on none that any block reserves: against each
-    /// of those blocks the field is simply appended.
-    fn appended_past(&self, bytes: &[(u64, u64)], older_end: usize) -> bool {
+    /// True when `bits` (per class) lie past every byte of blocks
+    /// `0..older_end` (and so past their tail padding) and on none that any
+    /// block reserves: against each of those blocks the field is simply
+    /// appended.
+    fn appended_past(&self, bits: &[Range], older_end: usize) -> bool {
         let Some(max) = older_end.checked_sub(1).map(|k| &self.max_size[k]) else {
             return true;
         };
-        bytes
-            .iter()
+        bits.iter()
             .zip(max)
             .zip(&self.ever_reserved)
-            .all(|((&range, &size), reserved)| range.0 >= size && !overlaps_any(range, reserved))
+            .all(|((&range, &size), reserved)| {
+                range.0 >= size * 8 && !overlaps_any(range, reserved)
+            })
     }
 }
 
-/// True when `range` shares a byte with one of `ranges` (merged).
+/// True when `range` shares a bit with one of `ranges` (merged).
 fn overlaps_any(range: (u64, u64), ranges: &[(u64, u64)]) -> bool {
     let i = ranges.partition_point(|&(_, e)| e <= range.0);
     ranges.get(i).is_some_and(|&(s, _)| s < range.1)
@@ -428,7 +435,8 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
         }
     }
 
-    let negotiates = Protocol::of(&[def, def]).negotiates_features();
+    let protocol = Protocol::of(&[def, def]);
+    let negotiates = protocol.negotiates_features();
     let bounds = Bounds::new(b, classes);
     // FEATURE_SIZE_AMBIGUOUS needs a newer feature size equal to an older
     // size or feature size; without such a pair, what the placements say
@@ -470,6 +478,7 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
             claim_judged,
             gate_from,
             since_block,
+            protocol,
         };
         // The rules this field's placements can fire.
         let possible = [
@@ -581,13 +590,17 @@ struct NewFieldFacts {
     gate_from: Option<Option<u32>>,
     /// The block of the field's `since`.
     since_block: usize,
+    /// The struct's protocol: copy-in ignores a field on the older view's
+    /// tail padding.
+    protocol: Protocol,
 }
 
 /// The most layout classes a comparison has: one per built-in target.
 const MAX_CLASSES: usize = crate::target::Target::ALL.len();
 
-/// A new field (segment `bytes`) against one older block, for the newer
-/// blocks `newer.0..newer.1`: what its placement fires, first.
+/// A new field (segment `bytes`, its bits per class) against one older
+/// block, for the newer blocks `newer.0..newer.1`: what its placement
+/// fires, first.
 #[allow(clippy::too_many_arguments)]
 fn judge_new_field(
     cx: &Context<'_>,
@@ -622,24 +635,33 @@ fn judge_new_field(
                 &reserved[c],
                 (old[c].size, old[c].feature_size),
                 b.numbers[k][c].feature_size,
-                field,
-                bytes[c],
+                (field, bytes[c]),
+                facts.protocol,
             );
         }
         let placements = &placements[..classes];
         let Some(&worst) = placements.iter().max() else {
             return;
         };
-        let span_end = if placements.contains(&Placement::OnPadding) {
-            // The next newer block whose feature size passes the older
-            // size on a class where the field is on the padding.
+        // On a class where the field lies on the older view's tail
+        // padding, its placement depends on whether the newer feature size
+        // still fits in the older size (OnPadding) or not (appended, or
+        // IgnoredAsPadding in a struct the kernel copies in): judge again
+        // at the next newer block where that changes on such a class.
+        let on_padding: Vec<bool> = (0..classes)
+            .map(|c| {
+                matches!(
+                    placements[c],
+                    Placement::OnPadding | Placement::IgnoredAsPadding | Placement::Appended
+                ) && field.writer.user_writes()
+                    && !field.reserved
+                    && bytes[c].0 < old[c].size * 8
+            })
+            .collect();
+        let fits = |block: usize, c: usize| b.numbers[block][c].feature_size <= old[c].size;
+        let span_end = if on_padding.contains(&true) {
             (k + 1..newer.1)
-                .find(|&next| {
-                    (0..classes).any(|c| {
-                        placements[c] == Placement::OnPadding
-                            && b.numbers[next][c].feature_size > old[c].size
-                    })
-                })
+                .find(|&next| (0..classes).any(|c| on_padding[c] && fits(next, c) != fits(k, c)))
                 .unwrap_or(newer.1)
         } else {
             newer.1
@@ -647,7 +669,9 @@ fn judge_new_field(
         let (j, i) = (b.starts[k], b.starts[older]);
         match worst {
             Placement::Inserted => found.offer(0, j, i),
-            Placement::BeyondReserved | Placement::OnPadding => found.offer(1, j, i),
+            Placement::BeyondReserved | Placement::OnPadding | Placement::IgnoredAsPadding => {
+                found.offer(1, j, i)
+            }
             Placement::Claimed if !field.reserved => {
                 if facts.claim_judged {
                     claim_ambiguous(b, fi, older, k, facts, found);

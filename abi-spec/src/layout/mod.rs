@@ -14,11 +14,12 @@ mod table;
 
 pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
 pub use table::LayoutTable;
+#[cfg(feature = "compat")]
 pub(crate) use table::{fresh, fresh_one};
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
-use crate::target::Target;
+use crate::target::{BitfieldRules, Target};
 
 /// Where one field lies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,12 +35,36 @@ pub struct FieldLayout {
     /// True when, in this version, the field is only reserved bytes that a
     /// later version claims.
     pub placeholder: bool,
+    /// For a bitfield, its bits; `offset` and `size` are then the bytes
+    /// those bits touch.
+    pub bits: Option<BitPlace>,
+}
+
+/// Where a bitfield's bits lie: counted from the first bit of the struct
+/// in the target's allocation order (the least significant bit of byte 0
+/// first on a little-endian target, the most significant first on a
+/// big-endian one), DWARF's `DW_AT_data_bit_offset` convention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BitPlace {
+    /// The first bit.
+    pub offset: u64,
+    /// How many.
+    pub width: u64,
 }
 
 impl FieldLayout {
     /// One past the last byte.
     pub fn end(&self) -> u64 {
         self.offset + self.size
+    }
+
+    /// The bits the field holds, `[start, end)`, in allocation order: its
+    /// bitfield bits, or every bit of its bytes.
+    pub fn bit_range(&self) -> (u64, u64) {
+        match self.bits {
+            Some(b) => (b.offset, b.offset + b.width),
+            None => (self.offset * 8, self.end() * 8),
+        }
     }
 }
 
@@ -100,18 +125,33 @@ pub struct LayoutError {
 }
 
 /// Why a type has no size on a target.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 enum TypeSizeError {
     /// An array whose size overflows.
-    #[error("`{0}` would be larger than {max} bytes", max = MAX_OBJECT_SIZE)]
     TooLarge(Type),
     /// A struct name the spec does not define.
-    #[error("unknown struct `{0}`")]
     UnknownStruct(String),
     /// A struct that has no field in this version, or is not laid out yet.
-    #[error("struct `{0}` has no field in this version yet")]
     NotLaidOut(String),
 }
+
+// By hand, not derived: the layout engine is compiled into the proc-macro,
+// which a derive would make wait for syn (benches/derive-build-time.sh).
+impl std::fmt::Display for TypeSizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeSizeError::TooLarge(ty) => {
+                write!(f, "`{ty}` would be larger than {MAX_OBJECT_SIZE} bytes")
+            }
+            TypeSizeError::UnknownStruct(name) => write!(f, "unknown struct `{name}`"),
+            TypeSizeError::NotLaidOut(name) => {
+                write!(f, "struct `{name}` has no field in this version yet")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TypeSizeError {}
 
 /// Size and alignment of a type, given the sizes of the structs already laid
 /// out for this target and version.
@@ -164,9 +204,11 @@ fn layout_one(
         field_index,
         message,
     };
+    let too_large = || format!("it would be larger than {MAX_OBJECT_SIZE} bytes");
     let mut fields = Vec::with_capacity(def.fields.len());
     let mut holes = Vec::new();
-    let mut end = 0u64;
+    // The first bit after everything placed so far.
+    let mut end_bits = 0u64;
     let mut align = 1u64;
     // `StructDef::view`, from the table's compact copy of what it reads.
     for (index, placeholder) in spec.layouts.view(spec, struct_index, version) {
@@ -174,49 +216,80 @@ fn layout_one(
         let (size, natural) = type_size_align(&field.ty, target, spec, done)
             .map_err(|e| error(Some(index), e.to_string()))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
-        let offset = match def.kind {
-            StructKind::Struct => round_up(end, field_align)
-                .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
-            StructKind::Union => 0,
+        let byte_end = end_bits.div_ceil(8);
+        let placed = match field.bits {
+            Some(width) => {
+                let width = u64::from(width);
+                let start = match def.kind {
+                    StructKind::Union => 0,
+                    StructKind::Struct => bitfield_start(
+                        end_bits,
+                        width,
+                        size,
+                        field_align,
+                        def.packed,
+                        target.bitfield_rules(),
+                    )
+                    .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
+                };
+                let end = start + width;
+                let offset = start / 8;
+                FieldLayout {
+                    index,
+                    offset,
+                    size: end.div_ceil(8) - offset,
+                    align: field_align,
+                    placeholder,
+                    bits: Some(BitPlace {
+                        offset: start,
+                        width,
+                    }),
+                }
+            }
+            None => {
+                let offset = match def.kind {
+                    StructKind::Struct => round_up(byte_end, field_align)
+                        .ok_or_else(|| error(Some(index), "offset overflows".into()))?,
+                    StructKind::Union => 0,
+                };
+                FieldLayout {
+                    index,
+                    offset,
+                    size,
+                    align: field_align,
+                    placeholder,
+                    bits: None,
+                }
+            }
         };
-        if offset > end {
+        if placed.offset > byte_end {
             holes.push(Hole {
-                offset: end,
-                size: offset - end,
+                offset: byte_end,
+                size: placed.offset - byte_end,
                 tail: false,
             });
         }
-        let field_end = offset
-            .checked_add(size)
-            .filter(|&e| e <= MAX_OBJECT_SIZE)
-            .ok_or_else(|| {
-                error(
-                    Some(index),
-                    format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
-                )
-            })?;
-        end = end.max(field_end);
-        align = align.max(field_align);
-        fields.push(FieldLayout {
-            index,
-            offset,
-            size,
-            align: field_align,
-            placeholder,
-        });
+        if placed.end() > MAX_OBJECT_SIZE {
+            return Err(error(Some(index), too_large()));
+        }
+        end_bits = end_bits.max(placed.bit_range().1);
+        align = align.max(aligns_struct(
+            &placed,
+            field,
+            field_align,
+            def.packed,
+            target.bitfield_rules(),
+        ));
+        fields.push(placed);
     }
-    if fields.is_empty() {
+    if fields.is_empty() && !def.fields.is_empty() {
         return Ok(None);
     }
     align = align.max(def.align.unwrap_or(1));
+    let end = end_bits.div_ceil(8);
     let size = round_up(end, align)
         .filter(|&s| s <= MAX_OBJECT_SIZE)
-        .ok_or_else(|| {
-            error(
-                None,
-                format!("it would be larger than {MAX_OBJECT_SIZE} bytes"),
-            )
-        })?;
+        .ok_or_else(|| error(None, too_large()))?;
     if size > end {
         holes.push(Hole {
             offset: end,
@@ -236,6 +309,68 @@ fn layout_one(
     }))
 }
 
+/// The alignment a placed field gives the struct: its own, but for the
+/// bitfields the target's ABI says do not align it
+/// ([`BitfieldRules`](crate::target::BitfieldRules)).
+fn aligns_struct(
+    placed: &FieldLayout,
+    field: &crate::model::Field,
+    align: u64,
+    packed: bool,
+    rules: BitfieldRules,
+) -> u64 {
+    let Some(bits) = placed.bits else {
+        return align;
+    };
+    match rules {
+        BitfieldRules::SysV if field.unnamed => 1,
+        BitfieldRules::SysV | BitfieldRules::Aapcs => align,
+        BitfieldRules::M68k if packed => 1,
+        BitfieldRules::M68k => {
+            let ordinary =
+                bits.width == 0 || (matches!(bits.width, 16 | 32 | 64) && bits.offset % 16 == 0);
+            if ordinary {
+                align.max(2)
+            } else {
+                1
+            }
+        }
+    }
+}
+
+/// The first bit of a bitfield `width` bits wide, of a type `size` bytes
+/// long and `align`-aligned, placed after bit `after`: the next bit, unless
+/// the bitfield would then cross a boundary of a storage unit of its type
+/// (a `size`-byte unit starting at a multiple of `align`), in which case the
+/// next multiple of `align`. A zero-width bitfield moves to that multiple
+/// always. A packed struct's bitfields, and m68k's, follow each other bit
+/// by bit (m68k's zero-width ones move to the next 16-bit boundary).
+fn bitfield_start(
+    after: u64,
+    width: u64,
+    size: u64,
+    align: u64,
+    packed: bool,
+    rules: BitfieldRules,
+) -> Option<u64> {
+    let align_bits = align.checked_mul(8)?;
+    if width == 0 {
+        return match rules {
+            BitfieldRules::M68k => round_up(after, 16),
+            _ => round_up(after, align_bits),
+        };
+    }
+    if packed || rules == BitfieldRules::M68k {
+        return Some(after);
+    }
+    let unit_start = after - after % align_bits;
+    if after.checked_add(width)? > unit_start.checked_add(size.checked_mul(8)?)? {
+        round_up(after, align_bits)
+    } else {
+        Some(after)
+    }
+}
+
 /// Lays out every struct of `spec` on `target` in `version`; the result is
 /// indexed like [`Spec::structs`], `None` for a struct that has no field in
 /// that version.
@@ -252,33 +387,39 @@ pub fn layout_all(
 }
 
 /// Where each field of `layout` (of `spec`, on its target in its version)
-/// would start if its own `align` were dropped while every field before it
-/// stayed where it is, in the order of `layout.fields`. A field whose offset
-/// is the same either way does not need its `align` to be placed: what the
-/// Rust generator asks to decide which fields need an alignment wrapper
-/// (one pass, where laying the struct out again per field would cost its
-/// size times its aligned fields).
+/// would start, as its first bit ([`FieldLayout::bit_range`]), if its own
+/// `align` were dropped while every field before it stayed where it is, in
+/// the order of `layout.fields`. A field whose first bit is the same either
+/// way does not need its `align` to be placed: what the Rust generator asks
+/// to decide which fields need an alignment wrapper (one pass, where laying
+/// the struct out again per field would cost its size times its aligned
+/// fields).
 pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
     let def = &spec.structs[layout.struct_index];
     let done = spec.layouts_at(layout.target, layout.version);
-    let mut end = 0u64;
+    let rules = layout.target.bitfield_rules();
+    let mut end_bits = 0u64;
     layout
         .fields
         .iter()
         .map(|placed| {
             let field = &def.fields[placed.index];
-            let natural = if def.packed {
-                1
-            } else {
-                type_size_align(&field.ty, layout.target, spec, done)
-                    .map_or(placed.align, |(_, a)| a)
+            let as_placed = placed.bit_range().0;
+            let Ok((size, natural)) = type_size_align(&field.ty, layout.target, spec, done) else {
+                return as_placed;
             };
-            let offset = match def.kind {
-                StructKind::Struct => round_up(end, natural).unwrap_or(placed.offset),
-                StructKind::Union => 0,
+            let natural = if def.packed { 1 } else { natural };
+            let first = match (def.kind, field.bits) {
+                (StructKind::Union, _) => Some(0),
+                (StructKind::Struct, Some(width)) => {
+                    bitfield_start(end_bits, u64::from(width), size, natural, def.packed, rules)
+                }
+                (StructKind::Struct, None) => {
+                    round_up(end_bits.div_ceil(8), natural).and_then(|o| o.checked_mul(8))
+                }
             };
-            end = end.max(placed.end());
-            offset
+            end_bits = end_bits.max(placed.bit_range().1);
+            first.unwrap_or(as_placed)
         })
         .collect()
 }

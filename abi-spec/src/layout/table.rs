@@ -178,6 +178,7 @@ pub(crate) fn fresh(spec: &Spec, target: Target, version: u32) -> Vec<Option<Lay
 
 /// One struct of a validated `spec` (and the structs inside it) in
 /// `version` on `target`, laid out now and not kept.
+#[cfg(feature = "compat")]
 pub(crate) fn fresh_one(
     spec: &Spec,
     struct_index: usize,

@@ -40,9 +40,9 @@ pub fn parse(name: &str, text: &str) -> Result<Spec, SpecError> {
             format!("spec text is larger than {MAX_SPEC_BYTES} bytes"),
         ));
     }
-    let raw = raw::from_toml(text).map_err(|d| SpecError {
+    let raw = raw::from_toml(text).map_err(|diagnostics| SpecError {
         source: source.clone(),
-        diagnostics: vec![d],
+        diagnostics,
     })?;
     let mut cx = ctxt::Ctxt::default();
     let spec = validate::spec(&mut cx, source.clone(), raw);

@@ -1,65 +1,56 @@
 //! The spec's TOML tables exactly as written, each value with its span.
-//! Unknown keys are refused here, by serde; every other check is
+//! Unknown keys, missing keys and values of the wrong type are refused
+//! here, every one of them before returning; every other check is
 //! validation's.
+//!
+//! The tables are read by hand from toml's spanned document
+//! (`toml::de::DeTable`) rather than derived with serde: the parser is
+//! compiled into the `generate!` proc-macro, where serde's derive would
+//! put syn, serde_derive and serde on the critical path of every user's
+//! clean build (benches/derive-build-time.sh), and reading by hand reports
+//! every unknown key at once, each with the closest known one.
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
+use crate::parse::ctxt::shown;
 use crate::source::Span;
+use crate::suggest;
 
-/// Reads TOML text into the raw tables; a syntax error, an unknown or
-/// missing key, or a value of the wrong type is one diagnostic.
-pub(super) fn from_toml(text: &str) -> Result<RawSpec, Diagnostic> {
-    toml::from_str(text).map_err(|e| {
+/// Reads TOML text into the raw tables. A syntax error is one diagnostic
+/// (the parser stops there); otherwise every unknown or missing key and
+/// every value of the wrong type is reported, in file order.
+pub(super) fn from_toml(text: &str) -> Result<RawSpec, Vec<Diagnostic>> {
+    let document = DeTable::parse(text).map_err(|e| {
         let message = e.message().trim_end().to_string();
-        // A missing top-level key is reported on the whole document:
-        // pointing at its first character would mislead.
-        let span = e
-            .span()
-            .filter(|r| !(r.start == 0 && e.message().starts_with("missing field")))
-            .map(Span::new);
-        let help = toml_help(&message);
-        let mut d = Diagnostic::error(message, span);
-        if let Some(help) = help {
-            d = d.with_help(help);
+        vec![Diagnostic::error(message, e.span().map(Span::new))]
+    })?;
+    let mut reader = Reader::default();
+    let spec = RawSpec::read(&mut reader, &document);
+    match spec {
+        Some(spec) if reader.errors.is_empty() => Ok(spec),
+        _ => {
+            let mut errors = reader.errors;
+            errors.sort_by_key(|d| d.span.map_or((usize::MAX, 0), |s| (s.start, s.end)));
+            Err(errors)
         }
-        d
-    })
-}
-
-/// Advice for the TOML errors a user can fix by reading the format.
-fn toml_help(message: &str) -> Option<String> {
-    if message.starts_with("unknown field") {
-        Some("remove it, or check its spelling against docs/spec-format.md".into())
-    } else if message.starts_with("missing field") {
-        Some("add it: see docs/spec-format.md for what each table needs".into())
-    } else if message.starts_with("invalid type") {
-        Some("check the value's type against docs/spec-format.md".into())
-    } else {
-        None
     }
 }
 
 /// The whole file: one `[abi]` table and arrays of the others.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawSpec {
     pub(super) abi: Spanned<RawAbi>,
-    #[serde(default)]
     pub(super) feature: Vec<Spanned<RawFeature>>,
-    #[serde(default)]
     pub(super) constant: Vec<Spanned<RawConstant>>,
-    #[serde(default, rename = "struct")]
     pub(super) structs: Vec<Spanned<RawStruct>>,
-    #[serde(default)]
+    pub(super) flags: Vec<Spanned<RawFlags>>,
     pub(super) waiver: Vec<Spanned<RawWaiver>>,
 }
 
 /// `[abi]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawAbi {
     pub(super) name: Spanned<String>,
     pub(super) version: Spanned<i64>,
@@ -68,69 +59,79 @@ pub(super) struct RawAbi {
     pub(super) targets: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) feature_words: Option<Spanned<i64>>,
     pub(super) license: Option<Spanned<String>>,
+    pub(super) c_prefix: Option<Spanned<String>>,
+    pub(super) unreleased: bool,
 }
 
 /// One `[[feature]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawFeature {
     pub(super) name: Spanned<String>,
     pub(super) bit: Spanned<i64>,
     pub(super) since: Option<Spanned<i64>>,
-    #[serde(default)]
     pub(super) retired: bool,
+    pub(super) c_name: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
 }
 
 /// One `[[constant]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawConstant {
     pub(super) name: Spanned<String>,
     pub(super) value: Spanned<i64>,
-    #[serde(rename = "type")]
     pub(super) ty: Option<Spanned<String>>,
+    pub(super) c_name: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
 }
 
 /// One `[[struct]]` with its fields.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawStruct {
     pub(super) name: Spanned<String>,
     pub(super) kind: Option<Spanned<String>>,
     pub(super) align: Option<Spanned<i64>>,
-    #[serde(default)]
     pub(super) packed: bool,
     pub(super) writer: Option<Spanned<String>>,
+    pub(super) size_macro: Option<Spanned<String>>,
     pub(super) doc: Option<String>,
-    #[serde(default)]
     pub(super) field: Vec<Spanned<RawField>>,
 }
 
 /// One `[[struct.field]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawField {
     pub(super) name: Spanned<String>,
-    #[serde(rename = "type")]
     pub(super) ty: Spanned<String>,
     pub(super) since: Option<Spanned<i64>>,
     pub(super) feature: Option<Spanned<String>>,
     pub(super) align: Option<Spanned<i64>>,
-    #[serde(default)]
     pub(super) reserved: bool,
     pub(super) was_reserved: Option<Spanned<WasReserved>>,
     pub(super) writer: Option<Spanned<String>>,
+    pub(super) bits: Option<Spanned<i64>>,
+    pub(super) unnamed: Option<Spanned<bool>>,
+    pub(super) doc: Option<String>,
+}
+
+/// One `[[flags]]` with its values.
+pub(super) struct RawFlags {
+    pub(super) name: Spanned<String>,
+    pub(super) ty: Option<Spanned<String>>,
+    pub(super) kind: Option<Spanned<String>>,
+    pub(super) prefix: Option<Spanned<String>>,
+    pub(super) doc: Option<String>,
+    pub(super) value: Vec<Spanned<RawFlagValue>>,
+}
+
+/// One `[[flags.value]]`: `value = N` or `bit = N`.
+pub(super) struct RawFlagValue {
+    pub(super) name: Spanned<String>,
+    pub(super) value: Option<Spanned<i64>>,
+    pub(super) bit: Option<Spanned<i64>>,
+    pub(super) since: Option<Spanned<i64>>,
+    pub(super) retired: bool,
     pub(super) doc: Option<String>,
 }
 
 /// One `[[waiver]]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawWaiver {
     pub(super) rule: Spanned<String>,
-    #[serde(rename = "struct")]
     pub(super) struct_name: Option<Spanned<String>>,
     pub(super) field: Option<Spanned<String>>,
     pub(super) target: Option<Spanned<String>>,
@@ -144,29 +145,468 @@ pub(super) enum WasReserved {
     Since(i64),
 }
 
-impl<'de> Deserialize<'de> for WasReserved {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = WasReserved;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`true` or a version number")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<WasReserved, E> {
-                Ok(WasReserved::Always(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WasReserved, E> {
-                Ok(WasReserved::Since(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WasReserved, E> {
-                Ok(WasReserved::Since(i64::try_from(v).unwrap_or(i64::MAX)))
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
 /// The span of a value, as diagnostics and the model keep it.
 pub(super) fn span<T>(s: &Spanned<T>) -> Span {
     Span::new(s.span())
+}
+
+/// Collects the problems of every table.
+#[derive(Default)]
+struct Reader {
+    errors: Vec<Diagnostic>,
+}
+
+/// A table of the spec, its keys checked against the ones it takes.
+struct Table<'t, 'i> {
+    /// How messages name it: `[abi]`, `[[struct.field]]`.
+    name: &'static str,
+    entries: &'t DeTable<'i>,
+    /// Where it is; `None` for the whole document, which has no place of
+    /// its own (pointing at its first character would mislead).
+    span: Option<Range<usize>>,
+}
+
+/// A value's kind, as messages name it.
+fn kind(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl Reader {
+    fn error(&mut self, message: String, span: Option<Range<usize>>, help: Option<String>) {
+        let mut d = Diagnostic::error(message, span.map(Span::new));
+        if let Some(help) = help {
+            d = d.with_help(help);
+        }
+        self.errors.push(d);
+    }
+
+    fn invalid_type(&mut self, value: &Spanned<DeValue<'_>>, expected: &str) {
+        self.error(
+            format!(
+                "invalid type: {}, expected {expected}",
+                kind(value.get_ref())
+            ),
+            Some(value.span()),
+            Some("check the value's type against docs/spec-format.md".into()),
+        );
+    }
+
+    /// `value` as the table `name`, whose keys are `keys`: every other key
+    /// is reported, with the closest known one.
+    fn table<'t, 'i>(
+        &mut self,
+        value: &'t Spanned<DeValue<'i>>,
+        name: &'static str,
+        keys: &[&str],
+    ) -> Option<Table<'t, 'i>> {
+        let DeValue::Table(entries) = value.get_ref() else {
+            self.invalid_type(value, "a table");
+            return None;
+        };
+        Some(self.checked(entries, Some(value.span()), name, keys))
+    }
+
+    fn checked<'t, 'i>(
+        &mut self,
+        entries: &'t DeTable<'i>,
+        span: Option<Range<usize>>,
+        name: &'static str,
+        keys: &[&str],
+    ) -> Table<'t, 'i> {
+        for key in entries.keys() {
+            if !keys.contains(&key.get_ref().as_ref()) {
+                let help = match suggest::did_you_mean(key.get_ref(), keys.iter().copied()) {
+                    Some(hint) => format!("{hint} (docs/spec-format.md lists every key)"),
+                    None => format!(
+                        "{name} takes {}: see docs/spec-format.md",
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                self.error(
+                    format!("unknown field `{}` in {name}", shown(key.get_ref())),
+                    Some(key.span()),
+                    Some(help),
+                );
+            }
+        }
+        Table {
+            name,
+            entries,
+            span,
+        }
+    }
+
+    /// Reports a key the table needs and lacks, at the table.
+    fn missing(&mut self, table: &Table<'_, '_>, key: &str) {
+        self.error(
+            format!("missing field `{key}` in {}", table.name),
+            table.span.clone(),
+            Some("add it: see docs/spec-format.md for what each table needs".into()),
+        );
+    }
+
+    fn get<'t, 'i>(&self, table: &Table<'t, 'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        table.entries.get(key)
+    }
+
+    fn string(&mut self, table: &Table<'_, '_>, key: &str) -> Option<Spanned<String>> {
+        let value = self.get(table, key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+            _ => {
+                self.invalid_type(value, "a string");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, table: &Table<'_, '_>, key: &str) -> Option<Spanned<i64>> {
+        let value = self.get(table, key)?;
+        self.integer_value(value)
+            .map(|n| Spanned::new(value.span(), n))
+    }
+
+    fn integer_value(&mut self, value: &Spanned<DeValue<'_>>) -> Option<i64> {
+        match value.get_ref() {
+            DeValue::Integer(n) => match i64::from_str_radix(n.as_str(), n.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.error(
+                        format!("integer `{n}` is out of range"),
+                        Some(value.span()),
+                        Some("integers in a spec fit in 64 bits, signed".into()),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.invalid_type(value, "an integer");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, table: &Table<'_, '_>, key: &str) -> Option<bool> {
+        let value = self.get(table, key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.invalid_type(value, "a boolean");
+                None
+            }
+        }
+    }
+
+    fn strings(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+    ) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let value = self.get(table, key)?;
+        let DeValue::Array(items) = value.get_ref() else {
+            self.invalid_type(value, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
+                _ => self.invalid_type(item, "a string"),
+            }
+        }
+        Some(Spanned::new(value.span(), out))
+    }
+
+    /// An array of tables (`[[struct]]`), each read by `read`.
+    fn tables<T>(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        read: impl Fn(&mut Reader, &Spanned<DeValue<'_>>) -> Option<T>,
+    ) -> Vec<Spanned<T>> {
+        let Some(value) = self.get(table, key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            self.invalid_type(value, "an array of tables");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| read(self, item).map(|t| Spanned::new(item.span(), t)))
+            .collect()
+    }
+
+    /// A key the table cannot do without.
+    fn required<T>(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        read: impl FnOnce(&mut Reader, &Table<'_, '_>, &str) -> Option<T>,
+    ) -> Option<T> {
+        if table.entries.get(key).is_none() {
+            self.missing(table, key);
+            return None;
+        }
+        read(self, table, key)
+    }
+}
+
+impl RawSpec {
+    fn read(r: &mut Reader, document: &Spanned<DeTable<'_>>) -> Option<RawSpec> {
+        let top = r.checked(
+            document.get_ref(),
+            None,
+            "the file",
+            &["abi", "feature", "constant", "struct", "flags", "waiver"],
+        );
+        let abi = match top.entries.get("abi") {
+            None => {
+                r.missing(&top, "abi");
+                None
+            }
+            Some(value) => RawAbi::read(r, value).map(|a| Spanned::new(value.span(), a)),
+        };
+        let feature = r.tables(&top, "feature", RawFeature::read);
+        let constant = r.tables(&top, "constant", RawConstant::read);
+        let structs = r.tables(&top, "struct", RawStruct::read);
+        let flags = r.tables(&top, "flags", RawFlags::read);
+        let waiver = r.tables(&top, "waiver", RawWaiver::read);
+        Some(RawSpec {
+            abi: abi?,
+            feature,
+            constant,
+            structs,
+            flags,
+            waiver,
+        })
+    }
+}
+
+impl RawAbi {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawAbi> {
+        let t = r.table(
+            value,
+            "[abi]",
+            &[
+                "name",
+                "version",
+                "first_version",
+                "doc",
+                "targets",
+                "feature_words",
+                "license",
+                "c_prefix",
+                "unreleased",
+            ],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        let version = r.required(&t, "version", Reader::integer);
+        Some(RawAbi {
+            first_version: r.integer(&t, "first_version"),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            targets: r.strings(&t, "targets"),
+            feature_words: r.integer(&t, "feature_words"),
+            license: r.string(&t, "license"),
+            c_prefix: r.string(&t, "c_prefix"),
+            unreleased: r.boolean(&t, "unreleased").unwrap_or(false),
+            name: name?,
+            version: version?,
+        })
+    }
+}
+
+impl RawFeature {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFeature> {
+        let t = r.table(
+            value,
+            "[[feature]]",
+            &["name", "bit", "since", "retired", "c_name", "doc"],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        let bit = r.required(&t, "bit", Reader::integer);
+        Some(RawFeature {
+            since: r.integer(&t, "since"),
+            retired: r.boolean(&t, "retired").unwrap_or(false),
+            c_name: r.string(&t, "c_name"),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            name: name?,
+            bit: bit?,
+        })
+    }
+}
+
+impl RawConstant {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawConstant> {
+        let t = r.table(
+            value,
+            "[[constant]]",
+            &["name", "value", "type", "c_name", "doc"],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        let number = r.required(&t, "value", Reader::integer);
+        Some(RawConstant {
+            ty: r.string(&t, "type"),
+            c_name: r.string(&t, "c_name"),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            name: name?,
+            value: number?,
+        })
+    }
+}
+
+impl RawStruct {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawStruct> {
+        let t = r.table(
+            value,
+            "[[struct]]",
+            &[
+                "name",
+                "kind",
+                "align",
+                "packed",
+                "writer",
+                "size_macro",
+                "doc",
+                "field",
+            ],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        Some(RawStruct {
+            kind: r.string(&t, "kind"),
+            align: r.integer(&t, "align"),
+            packed: r.boolean(&t, "packed").unwrap_or(false),
+            writer: r.string(&t, "writer"),
+            size_macro: r.string(&t, "size_macro"),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            field: r.tables(&t, "field", RawField::read),
+            name: name?,
+        })
+    }
+}
+
+impl RawField {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawField> {
+        let t = r.table(
+            value,
+            "[[struct.field]]",
+            &[
+                "name",
+                "type",
+                "since",
+                "feature",
+                "align",
+                "reserved",
+                "was_reserved",
+                "writer",
+                "bits",
+                "unnamed",
+                "doc",
+            ],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        let ty = r.required(&t, "type", Reader::string);
+        let was_reserved = r.get(&t, "was_reserved").and_then(|v| {
+            let flag = match v.get_ref() {
+                DeValue::Boolean(b) => Some(WasReserved::Always(*b)),
+                DeValue::Integer(_) => r.integer_value(v).map(WasReserved::Since),
+                _ => {
+                    r.invalid_type(v, "`true` or a version number");
+                    None
+                }
+            };
+            flag.map(|f| Spanned::new(v.span(), f))
+        });
+        Some(RawField {
+            since: r.integer(&t, "since"),
+            feature: r.string(&t, "feature"),
+            align: r.integer(&t, "align"),
+            reserved: r.boolean(&t, "reserved").unwrap_or(false),
+            was_reserved,
+            writer: r.string(&t, "writer"),
+            bits: r.integer(&t, "bits"),
+            unnamed: r
+                .get(&t, "unnamed")
+                .and_then(|v| r.boolean(&t, "unnamed").map(|b| Spanned::new(v.span(), b))),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            name: name?,
+            ty: ty?,
+        })
+    }
+}
+
+impl RawFlags {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFlags> {
+        let t = r.table(
+            value,
+            "[[flags]]",
+            &["name", "type", "kind", "prefix", "doc", "value"],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        Some(RawFlags {
+            ty: r.string(&t, "type"),
+            kind: r.string(&t, "kind"),
+            prefix: r.string(&t, "prefix"),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            value: r.tables(&t, "value", RawFlagValue::read),
+            name: name?,
+        })
+    }
+}
+
+impl RawFlagValue {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFlagValue> {
+        let t = r.table(
+            value,
+            "[[flags.value]]",
+            &["name", "value", "bit", "since", "retired", "doc"],
+        )?;
+        let name = r.required(&t, "name", Reader::string);
+        Some(RawFlagValue {
+            value: r.integer(&t, "value"),
+            bit: r.integer(&t, "bit"),
+            since: r.integer(&t, "since"),
+            retired: r.boolean(&t, "retired").unwrap_or(false),
+            doc: r.string(&t, "doc").map(Spanned::into_inner),
+            name: name?,
+        })
+    }
+}
+
+impl RawWaiver {
+    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawWaiver> {
+        let t = r.table(
+            value,
+            "[[waiver]]",
+            &["rule", "struct", "field", "target", "reason", "expires"],
+        )?;
+        let rule = r.required(&t, "rule", Reader::string);
+        let reason = r.required(&t, "reason", Reader::string);
+        // A TOML date (`expires = 2027-06-30`) is as good as a string.
+        let expires = r.get(&t, "expires").and_then(|v| match v.get_ref() {
+            DeValue::Datetime(d) if d.date.is_some() && d.time.is_none() => {
+                Some(Spanned::new(v.span(), d.to_string()))
+            }
+            _ => r.string(&t, "expires"),
+        });
+        Some(RawWaiver {
+            struct_name: r.string(&t, "struct"),
+            field: r.string(&t, "field"),
+            target: r.string(&t, "target"),
+            expires,
+            rule: rule?,
+            reason: reason?,
+        })
+    }
 }

@@ -10,10 +10,9 @@ use crate::limits::MAX_SPEC_BYTES;
 
 /// Why a spec file could not be read. Every message names the file as the
 /// user gave it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ReadError {
     /// The file could not be inspected or opened, or reading it failed.
-    #[error("cannot read `{name}`: {source}")]
     Io {
         /// The file.
         name: String,
@@ -21,13 +20,11 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The path names a directory.
-    #[error("cannot read `{name}`: it is a directory")]
     Directory {
         /// The file.
         name: String,
     },
     /// The file's metadata gives a size over the limit: refused unread.
-    #[error("`{name}` is {len} bytes; spec files are limited to {max} bytes", max = MAX_SPEC_BYTES)]
     TooLarge {
         /// The file.
         name: String,
@@ -36,19 +33,49 @@ pub enum ReadError {
     },
     /// More bytes than the limit came out of the file although its metadata
     /// said otherwise (a device, a pipe).
-    #[error("`{name}` is larger than the limit of {max} bytes for spec files", max = MAX_SPEC_BYTES)]
     ReadPastLimit {
         /// The file.
         name: String,
     },
     /// The file is not UTF-8 text.
-    #[error("`{name}` is not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 {
         /// The file.
         name: String,
         /// The offset of the first byte that is not UTF-8.
         offset: usize,
     },
+}
+
+// By hand, not derived: the parser is compiled into the proc-macro, which a
+// derive would make wait for syn (benches/derive-build-time.sh).
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io { name, source } => write!(f, "cannot read `{name}`: {source}"),
+            ReadError::Directory { name } => write!(f, "cannot read `{name}`: it is a directory"),
+            ReadError::TooLarge { name, len } => write!(
+                f,
+                "`{name}` is {len} bytes; spec files are limited to {MAX_SPEC_BYTES} bytes"
+            ),
+            ReadError::ReadPastLimit { name } => write!(
+                f,
+                "`{name}` is larger than the limit of {MAX_SPEC_BYTES} bytes for spec files"
+            ),
+            ReadError::NotUtf8 { name, offset } => write!(
+                f,
+                "`{name}` is not UTF-8 text (invalid byte at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Reads the text of the file at `path`; `name` is how messages name it.

@@ -9,45 +9,55 @@ use crate::types::Scalar;
 
 /// Why a type expression is not a type. Texts quoted in the message are
 /// escaped and cut to a readable length.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeError {
     /// More than [`MAX_ARRAY_DEPTH`] levels of brackets.
-    #[error("arrays are nested more than {max} deep", max = MAX_ARRAY_DEPTH)]
     TooDeep,
     /// `[` without its `]`.
-    #[error("`{}` has no closing `]`", shown(.text))]
     Unclosed {
         /// The type as written.
         text: String,
     },
     /// `[[T]; N]` or `[[T]]`.
-    #[error("an array of flexible arrays has no size")]
     ArrayOfFlexible,
-    /// `[T; 0]`.
-    #[error("`{}` has length 0", shown(.text))]
-    ZeroLength {
-        /// The type as written.
-        text: String,
-    },
     /// A length no C object could have.
-    #[error("array length {len} is larger than any C object may be ({max} bytes)", max = MAX_OBJECT_SIZE)]
     TooLong {
         /// The length.
         len: u64,
     },
     /// A length that is neither decimal nor `0x` hexadecimal.
-    #[error("array length `{}` is not a number", shown(.length))]
     BadLength {
         /// The length as written.
         length: String,
     },
     /// Neither a scalar, an array, nor anything that could name a struct.
-    #[error("unknown type `{}`", shown(.text))]
     Unknown {
         /// The type as written.
         text: String,
     },
 }
+
+// By hand, not derived: the parser is compiled into the proc-macro, which a
+// derive would make wait for syn (benches/derive-build-time.sh).
+impl std::fmt::Display for TypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeError::TooDeep => write!(f, "arrays are nested more than {MAX_ARRAY_DEPTH} deep"),
+            TypeError::Unclosed { text } => write!(f, "`{}` has no closing `]`", shown(text)),
+            TypeError::ArrayOfFlexible => f.write_str("an array of flexible arrays has no size"),
+            TypeError::TooLong { len } => write!(
+                f,
+                "array length {len} is larger than any C object may be ({MAX_OBJECT_SIZE} bytes)"
+            ),
+            TypeError::BadLength { length } => {
+                write!(f, "array length `{}` is not a number", shown(length))
+            }
+            TypeError::Unknown { text } => write!(f, "unknown type `{}`", shown(text)),
+        }
+    }
+}
+
+impl std::error::Error for TypeError {}
 
 /// The `help:` line of an error in a type.
 pub(super) fn type_help() -> String {
@@ -104,9 +114,6 @@ fn parse(text: &str, depth: usize) -> Result<Type, TypeError> {
                     len_text.parse::<u64>()
                 };
                 match len {
-                    Ok(0) => Err(TypeError::ZeroLength {
-                        text: t.to_string(),
-                    }),
                     Ok(len) if len > MAX_OBJECT_SIZE => Err(TypeError::TooLong { len }),
                     Ok(len) => Ok(Type::Array {
                         element: Box::new(element),

@@ -7,7 +7,7 @@
 
 pub mod feature_words;
 pub mod negotiate;
-#[cfg(feature = "std")]
+#[cfg(feature = "simulate")]
 pub mod simulate;
 
 pub use feature_words::{FeatureSet, FeatureWordsError, EXTENSION_BIT};

@@ -31,10 +31,12 @@
 //! from the run-time code: a field is on when both sides know it, its
 //! version's feature size (in the C library's history) is at most the
 //! smaller of the announced length and the kernel's feature size, and, if
-//! it has a feature, both sides offer a live feature of that name. Fields
-//! are matched across the two specs by name, or, for a field renamed
-//! (same offset, size, type, `since` and feature), by its place: a rename
-//! is source-breaking only (FIELD_RENAMED), and the bytes still agree.
+//! it has a feature, both sides offer that feature (matched as every command
+//! matches features: by name, or a renamed one by bit and history) live. Fields
+//! are matched across the two specs as every command matches them
+//! ([`crate::identity::pair`]: by name, or, for a field renamed, by its
+//! type, history and place): a rename is source-breaking only
+//! (FIELD_RENAMED), and the bytes still agree.
 
 use std::collections::BTreeMap;
 
@@ -98,9 +100,14 @@ pub struct Cell {
     pub libc: u32,
     /// The length the C library announced (registration) or passed (copy-in).
     pub announced: usize,
-    /// The agreed length when the call succeeded: the C library's, for
-    /// registration; the kernel's, for the copy-in of the common fields.
+    /// The kernel's agreed length when the call succeeded (registration),
+    /// or its agreement for the copy-in of the common fields: the bytes the
+    /// kernel reads and writes. `abi-check compat` reports the same number.
     pub length: Option<usize>,
+    /// Registration: the C library's own agreed length, from its own table;
+    /// equal to `length` unless the two specs disagree on their versions'
+    /// sizes.
+    pub libc_length: Option<usize>,
     /// The agreed feature bits.
     pub features: Vec<u32>,
     /// Copy-in: the errno with which the kernel refused the call that set
@@ -190,10 +197,17 @@ struct SideField {
     /// the kernel's spec renamed ([`identity::pair`]).
     identity: String,
     span: FieldSpan,
+    /// Its bits, `[start, end)` in allocation order.
+    bits: (usize, usize),
+    /// A bitfield shares its bytes with other fields.
+    bitfield: bool,
     writer: Writer,
     /// Reserved bytes: must be zero, nobody reads them.
     reserved: bool,
-    /// Its feature's name: the model matches features across specs by name.
+    /// Its feature's identity: the model matches features across specs as
+    /// every command does ([`identity::pair_features`]: by name, or a
+    /// renamed feature by bit and history), while the run-time exchanges
+    /// bits, so a bit the two specs disagree on shows.
     feature: Option<String>,
 }
 
@@ -212,7 +226,7 @@ struct SideView {
     /// The run-time's numbers ([`SideTable`]).
     numbers: SideTable,
     fields: Vec<SideField>,
-    /// The names of the live features of this version.
+    /// The identities of the live features of this version.
     live_features: Vec<String>,
 }
 
@@ -251,7 +265,14 @@ fn views(
     struct_index: usize,
     target: Target,
     renames: &BTreeMap<String, String>,
+    features: &BTreeMap<String, String>,
 ) -> Vec<SideView> {
+    let feature_identity = |name: &str| {
+        features
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    };
     let def = &spec.structs[struct_index];
     spec.versions()
         .filter_map(|version| SideTable::new(spec, struct_index, target, version))
@@ -268,9 +289,11 @@ fn views(
                             .cloned()
                             .unwrap_or_else(|| field.name.clone()),
                         span: f.span,
+                        bits: f.bits,
+                        bitfield: f.bitfield,
                         writer: field.writer,
                         reserved: f.reserved,
-                        feature: field.feature.clone(),
+                        feature: field.feature.as_deref().map(feature_identity),
                     }
                 })
                 .collect();
@@ -278,13 +301,31 @@ fn views(
                 .features
                 .iter()
                 .filter(|f| f.since <= numbers.version && !f.retired)
-                .map(|f| f.name.clone())
+                .map(|f| feature_identity(&f.name))
                 .collect();
             SideView {
                 numbers,
                 fields,
                 live_features,
             }
+        })
+        .collect()
+}
+
+/// Kernel feature name -> the identity both sides know it by: the C
+/// library's name for a feature the two specs pair ([`identity::pair_features`]),
+/// a name of its own for one the library does not have.
+fn feature_identities(kernel: &Spec, libc: &Spec) -> BTreeMap<String, String> {
+    kernel
+        .features
+        .iter()
+        .zip(identity::pair_features(kernel, libc))
+        .map(|(f, fate)| {
+            let identity = match fate.new_index() {
+                Some(i) => libc.features[i].name.clone(),
+                None => format!("the kernel's {}", f.name),
+            };
+            (f.name.clone(), identity)
         })
         .collect()
 }
@@ -349,6 +390,75 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+// Memory is addressed by bit, in allocation order, so that bitfields and
+// bytes are handled alike: bit `i` of a struct is bit `i % 8` of its byte
+// `i / 8`. Both sides of a cell use the same convention (the target's own
+// byte order decides only which end of a byte a C compiler allocates
+// first, which changes nothing here).
+
+fn get_bit(memory: &[u8], base: usize, i: usize) -> bool {
+    memory[base + i / 8] >> (i % 8) & 1 == 1
+}
+
+fn set_bit(memory: &mut [u8], base: usize, i: usize, value: bool) {
+    let byte = &mut memory[base + i / 8];
+    if value {
+        *byte |= 1 << (i % 8);
+    } else {
+        *byte &= !(1 << (i % 8));
+    }
+}
+
+impl SideField {
+    /// The bytes the field touches.
+    fn bytes(&self) -> std::ops::Range<usize> {
+        self.bits.0 / 8..self.bits.1.div_ceil(8)
+    }
+
+    /// The value `writer` puts in bit `k` of this field: the bits of
+    /// [`pattern`]'s bytes, the first bit set for a bitfield so that even
+    /// one bit tells a write from a zero.
+    fn pattern_bit(&self, writer: Side, k: usize) -> bool {
+        (self.bitfield && k == 0) || pattern(&self.identity, writer, k / 8) >> (k % 8) & 1 == 1
+    }
+
+    /// Writes `writer`'s pattern into the field's bits of the struct at `base`.
+    fn write_pattern(&self, memory: &mut [u8], base: usize, writer: Side) {
+        for (k, i) in (self.bits.0..self.bits.1).enumerate() {
+            set_bit(memory, base, i, self.pattern_bit(writer, k));
+        }
+    }
+
+    /// Zeroes the field's bits of the struct at `base`.
+    fn zero(&self, memory: &mut [u8], base: usize) {
+        for i in self.bits.0..self.bits.1 {
+            set_bit(memory, base, i, false);
+        }
+    }
+
+    /// True when the field's bits of the struct at `base` hold `writer`'s
+    /// pattern (`Some`) or zero (`None`).
+    fn holds(&self, memory: &[u8], base: usize, writer: Option<Side>) -> bool {
+        (self.bits.0..self.bits.1).enumerate().all(|(k, i)| {
+            get_bit(memory, base, i) == writer.is_some_and(|w| self.pattern_bit(w, k))
+        })
+    }
+
+    /// What the field's bits hold, for messages: hex for whole bytes, the
+    /// bits (first first) for a bitfield.
+    fn shown(&self, memory: &[u8], base: usize) -> String {
+        if self.bitfield {
+            (self.bits.0..self.bits.1)
+                .map(|i| if get_bit(memory, base, i) { '1' } else { '0' })
+                .collect::<String>()
+                + "b"
+        } else {
+            let range = self.bytes();
+            hex(&memory[base + range.start..base + range.end])
+        }
+    }
+}
+
 fn empty_cell(
     struct_name: &str,
     protocol: Protocol,
@@ -364,6 +474,7 @@ fn empty_cell(
         libc: libc.version(),
         announced: 0,
         length: None,
+        libc_length: None,
         features: Vec::new(),
         expected_refusal: None,
         fields: Vec::new(),
@@ -418,7 +529,8 @@ fn registration(
                 return cell;
             }
         };
-    cell.length = Some(libc_agreed.length);
+    cell.length = Some(kernel_agreed.length);
+    cell.libc_length = Some(libc_agreed.length);
     cell.features = libc_agreed.features.iter().collect();
     // Announcing sizeof, the C library claims bytes it does not know: the
     // two agreements may differ, and the fields decide whether that harms.
@@ -426,12 +538,20 @@ fn registration(
         && (kernel_agreed.length != libc_agreed.length
             || kernel_agreed.features != libc_agreed.features)
     {
+        let bits = |bits: &mut dyn Iterator<Item = u32>| {
+            let list: Vec<String> = bits.map(|b| b.to_string()).collect();
+            if list.is_empty() {
+                "no bits".to_string()
+            } else {
+                format!("bits {}", list.join(", "))
+            }
+        };
         cell.problems.push(format!(
-            "the two sides agree differently: kernel length {} bits {:?}, C library length {} bits {:?}",
+            "the two sides agree differently: kernel length {} and {}, C library length {} and {}",
             kernel_agreed.length,
-            kernel_agreed.features.iter().collect::<Vec<_>>(),
+            bits(&mut kernel_agreed.features.iter()),
             libc_agreed.length,
-            cell.features
+            bits(&mut libc_agreed.features.iter())
         ));
     }
 
@@ -444,14 +564,12 @@ fn registration(
     let mut memory = vec![GUARD; guard + size + guard];
     memory[guard..guard + size].fill(GARBAGE);
     for field in &libc.fields {
-        memory[guard + field.span.offset..guard + field.span.end].fill(0);
+        field.zero(&mut memory, guard);
     }
     let libc_agreement = libc_agreed.agreement();
     for field in libc.fields.iter().filter(|f| f.user_writes()) {
         if libc_agreement.is_on(field.span.bound, field.span.feature) {
-            for i in field.span.offset..field.span.end {
-                memory[guard + i] = pattern(&field.identity, Side::Libc, i - field.span.offset);
-            }
+            field.write_pattern(&mut memory, guard, Side::Libc);
         }
     }
     let limit = announcement.length.min(kernel_own.feature_size);
@@ -460,8 +578,8 @@ fn registration(
             && libc
                 .feature_size_of(field.span.since)
                 .is_some_and(|fs| fs <= limit)
-            && field.feature.as_ref().is_none_or(|name| {
-                libc.live_features.contains(name) && kernel.live_features.contains(name)
+            && field.feature.as_ref().is_none_or(|feature| {
+                libc.live_features.contains(feature) && kernel.live_features.contains(feature)
             })
     };
 
@@ -473,27 +591,20 @@ fn registration(
         if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
-        let Some(bytes) = memory.get(guard + field.span.offset..guard + field.span.end) else {
+        let Some(bytes) = memory.get(guard + field.bytes().start..guard + field.bytes().end) else {
             continue;
         };
-        let libc_field = libc.field(&field.identity).filter(|l| {
-            l.user_writes()
-                && (l.span.offset, l.span.end) == (field.span.offset, field.span.end)
-                && libc_on(l, Some(field))
-        });
-        let expected: Vec<u8> = match libc_field {
-            Some(_) => (0..bytes.len())
-                .map(|i| pattern(&field.identity, Side::Libc, i))
-                .collect(),
-            None => vec![0; bytes.len()],
-        };
-        if bytes != expected.as_slice() {
+        let libc_field = libc
+            .field(&field.identity)
+            .filter(|l| l.user_writes() && l.bits == field.bits && libc_on(l, Some(field)));
+        let expected = libc_field.map(|_| Side::Libc);
+        if !field.holds(&memory, guard, expected) {
             let what = if bytes.contains(&GARBAGE) {
                 "the C library's padding".to_string()
             } else if bytes.contains(&GUARD) {
                 "beyond the C library's buffer".to_string()
             } else {
-                format!("{}, not the C library's value", hex(bytes))
+                format!("{}, not the C library's value", field.shown(&memory, guard))
             };
             cell.problems.push(format!(
                 "the kernel read `{}` (bytes {}..{}) from {what}: the C library speaking version {} announced {} bytes",
@@ -507,18 +618,14 @@ fn registration(
         if !kernel_agreement.is_on(field.span.bound, field.span.feature) {
             continue;
         }
-        for i in field.span.offset..field.span.end {
-            match memory.get_mut(guard + i) {
-                Some(byte) => *byte = pattern(&field.identity, Side::Kernel, i - field.span.offset),
-                None => {
-                    cell.problems.push(format!(
-                        "the kernel wrote `{}` past the end of memory",
-                        field.name
-                    ));
-                    break;
-                }
-            }
+        if guard + field.bytes().end > memory.len() {
+            cell.problems.push(format!(
+                "the kernel wrote `{}` past the end of memory",
+                field.name
+            ));
+            continue;
         }
+        field.write_pattern(&mut memory, guard, Side::Kernel);
     }
     let outside = memory[..guard]
         .iter()
@@ -542,33 +649,28 @@ fn registration(
     for field in libc.fields.iter().filter(|f| f.kernel_writes()) {
         let kernel_field = kernel.field(&field.identity).filter(|k| k.kernel_writes());
         let expected_on = libc_on(field, kernel_field);
-        let read = libc_agreement
-            .is_on(field.span.bound, field.span.feature)
-            .then(|| &memory[guard + field.span.offset..guard + field.span.end]);
+        let read = libc_agreement.is_on(field.span.bound, field.span.feature);
         let ok = match read {
-            Some(bytes) => {
-                expected_on
-                    && bytes
-                        .iter()
-                        .enumerate()
-                        .all(|(i, &b)| b == pattern(&field.identity, Side::Kernel, i))
-            }
-            None => !expected_on,
+            true => expected_on && field.holds(&memory, guard, Some(Side::Kernel)),
+            false => !expected_on,
         };
         if !ok {
             let what = match read {
-                None => "reads None, but the model turns it on".to_string(),
-                Some(_) if !expected_on => {
+                false => "reads None, but the model turns it on".to_string(),
+                true if !expected_on => {
                     "is on for the C library, but the model turns it off".to_string()
                 }
-                Some(bytes) => format!("reads {}, not the kernel's value", hex(bytes)),
+                true => format!(
+                    "reads {}, not the kernel's value",
+                    field.shown(&memory, guard)
+                ),
             };
             cell.problems.push(format!("field `{}` {what}", field.name));
         }
         cell.fields.push(FieldResult {
             name: field.name.clone(),
             expected_on,
-            on: read.is_some(),
+            on: read,
             ok,
         });
     }
@@ -632,14 +734,9 @@ fn kernel_copy_in(kernel: &SideView, kernel_size: usize, src: &[u8]) -> CopyInCa
     let mut dst = vec![STALE; kernel_size];
     let result = copy_in(&kernel.table(), kernel.version(), &mut dst, src).and_then(|agreement| {
         for field in kernel.fields.iter().filter(|f| f.reserved) {
-            if let Some(i) = dst[field.span.offset..field.span.end]
-                .iter()
-                .position(|&b| b != 0)
-            {
+            if let Some(i) = (field.bits.0..field.bits.1).find(|&i| get_bit(&dst, 0, i)) {
                 // Linux answers a non-zero reserved field with EINVAL.
-                return Err(NegotiationError::ReservedNotZero {
-                    offset: field.span.offset + i,
-                });
+                return Err(NegotiationError::ReservedNotZero { offset: i / 8 });
             }
         }
         Ok(agreement.length)
@@ -666,12 +763,7 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
             .iter()
             .filter(|f| f.user_writes() && f.span.since <= upto)
         {
-            for (i, byte) in bytes[field.span.offset..field.span.end]
-                .iter_mut()
-                .enumerate()
-            {
-                *byte = pattern(&field.identity, Side::Libc, i);
-            }
+            field.write_pattern(&mut bytes, 0, Side::Libc);
         }
         bytes
     };
@@ -680,13 +772,13 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
     let known = |field: &SideField| {
         kernel
             .field(&field.identity)
-            .is_some_and(|k| k.span.offset == field.span.offset && k.span.end == field.span.end)
+            .is_some_and(|k| k.bits == field.bits)
     };
-    let kernel_reserved = |offset: usize, end: usize| {
+    let kernel_reserved = |(start, end): (usize, usize)| {
         kernel
             .fields
             .iter()
-            .any(|k| k.reserved && k.span.offset < end && offset < k.span.end)
+            .any(|k| k.reserved && k.bits.0 < end && start < k.bits.1)
     };
     // What the model expects of a call that sets the fields up to `upto`.
     let expectation = |upto: u32| -> Result<(), i32> {
@@ -695,12 +787,9 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
             .iter()
             .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
             .collect();
-        if unknown.iter().any(|f| f.span.end > kernel_own.size) {
+        if unknown.iter().any(|f| f.bits.1 > kernel_own.size * 8) {
             Err(super::negotiate::E2BIG)
-        } else if unknown
-            .iter()
-            .any(|f| kernel_reserved(f.span.offset, f.span.end))
-        {
+        } else if unknown.iter().any(|f| kernel_reserved(f.bits)) {
             Err(super::negotiate::EINVAL)
         } else {
             Ok(())
@@ -748,9 +837,10 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
                     .iter()
                     .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
                 {
-                    let covered = kernel.fields.iter().any(|k| {
-                        !k.reserved && k.span.offset < f.span.end && f.span.offset < k.span.end
-                    });
+                    let covered = kernel
+                        .fields
+                        .iter()
+                        .any(|k| !k.reserved && k.bits.0 < f.bits.1 && f.bits.0 < k.bits.1);
                     if !covered {
                         cell.problems.push(format!(
                             "{what}: the kernel ignores the C library's `{}` (bytes {}..{}): padding to the kernel",
@@ -762,24 +852,16 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
         }
         let length = call.result.as_ref().ok().copied();
         for field in kernel.fields.iter().filter(|f| f.user_writes()) {
-            let bytes = &call.kernel_bytes[field.span.offset..field.span.end];
-            let set = libc.field(&field.identity).filter(|l| {
-                l.user_writes()
-                    && l.span.since <= upto
-                    && (l.span.offset, l.span.end) == (field.span.offset, field.span.end)
-            });
-            let expected: Vec<u8> = match set {
-                Some(_) => (0..bytes.len())
-                    .map(|i| pattern(&field.identity, Side::Libc, i))
-                    .collect(),
-                None => vec![0; bytes.len()],
-            };
-            let ok = bytes == expected.as_slice();
+            let bytes = &call.kernel_bytes[field.bytes()];
+            let set = libc
+                .field(&field.identity)
+                .filter(|l| l.user_writes() && l.span.since <= upto && l.bits == field.bits);
+            let ok = field.holds(&call.kernel_bytes, 0, set.map(|_| Side::Libc));
             if !ok {
                 let what_read = if bytes.contains(&STALE) {
                     "stale kernel memory".to_string()
                 } else {
-                    hex(bytes)
+                    field.shown(&call.kernel_bytes, 0)
                 };
                 cell.problems.push(format!(
                     "{what}: the kernel reads `{}` as {what_read}, not {}",
@@ -849,6 +931,7 @@ pub fn matrix(
     }
     let mut cells = Vec::new();
     let mut skipped = Vec::new();
+    let features = feature_identities(kernel, libc);
     for (libc_index, def) in libc.structs.iter().enumerate() {
         let Some(kernel_index) = kernel.struct_index(&def.name) else {
             skipped.push((
@@ -880,8 +963,8 @@ pub fn matrix(
             .any(|d| d.kind == StructKind::Union);
         let renamed = renames(kernel, kernel_index, libc, libc_index, &targets);
         for &target in &targets {
-            let kernel_views = views(kernel, kernel_index, target, &renamed);
-            let libc_views = views(libc, libc_index, target, &BTreeMap::new());
+            let kernel_views = views(kernel, kernel_index, target, &renamed, &features);
+            let libc_views = views(libc, libc_index, target, &BTreeMap::new(), &BTreeMap::new());
             let run = |k: &SideView, l: &SideView| match protocol {
                 Protocol::Registration => registration(&def.name, target, k, l, announces),
                 Protocol::CopyIn => copy_in_cell(&def.name, target, k, l),

@@ -5,6 +5,11 @@
 //! - [`tlabi`]: `generate!` on the workspace's `spec.toml`;
 //!   [`tlabi_checked_in`]: the same spec through `abi-check rust`, checked
 //!   in as `src/generated/tlabi.rs` (kept current by a test).
+//! - [`perf`]: `generate!` on `specs/perf.toml`, Linux 6.1's
+//!   `perf_event_attr` with its bitfields and anonymous unions, a flag set
+//!   and an enumeration, `char`, a zero-length array and an empty struct;
+//!   [`perf_checked_in`]: the same through `abi-check rust`, checked in as
+//!   `src/generated/perf.rs`.
 //! - [`linux`]: `generate!` on each spec of `examples/linux/`.
 //! - [`hand`]: hand-written `rseq` and `clone_args`, checked with
 //!   `#[derive(AbiLayout)]`.
@@ -19,6 +24,16 @@ pub mod tlabi {
 /// The checked-in output of `abi-check rust spec.toml`.
 pub mod tlabi_checked_in {
     include!("generated/tlabi.rs");
+}
+
+/// `generate!` on `specs/perf.toml`.
+pub mod perf {
+    abi_derive::generate!("specs/perf.toml");
+}
+
+/// The checked-in output of `abi-check rust tests/nostd/specs/perf.toml`.
+pub mod perf_checked_in {
+    include!("generated/perf.rs");
 }
 
 /// `generate!` on the Linux examples, one module per spec.

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::values::{identifier, version_value};
+use super::values::{c_prefix, identifier, target_help, version_value};
 use crate::limits::{MAX_FEATURE_WORDS, MAX_VERSION_COUNT};
 use crate::model::Abi;
 use crate::parse::ctxt::{shown, Ctxt};
@@ -74,10 +74,7 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec) -> Option<Abi> {
                 None => cx.error(
                     format!("unknown target `{}`", shown(t.get_ref())),
                     span(t),
-                    format!(
-                        "built-in targets: {}",
-                        Target::ALL.map(Target::name).join(", ")
-                    ),
+                    target_help(t.get_ref()),
                 ),
             }
         }
@@ -120,6 +117,11 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec) -> Option<Abi> {
             );
         }
     }
+    let c_prefix = match &a.c_prefix {
+        Some(p) if c_prefix(cx, "c_prefix", p) => p.get_ref().clone(),
+        Some(_) => String::new(),
+        None => format!("{}_", a.name.get_ref().to_ascii_uppercase()),
+    };
     Some(Abi {
         name: name_ok.then(|| a.name.get_ref().clone())?,
         version: version?,
@@ -128,6 +130,8 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec) -> Option<Abi> {
         targets,
         feature_words: feature_words?,
         license: a.license.as_ref().map(|l| l.get_ref().clone()),
+        c_prefix,
+        unreleased: a.unreleased,
         span: span(&raw.abi),
         version_span: span(&a.version),
     })

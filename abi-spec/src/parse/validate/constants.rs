@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::values::c_name;
 use super::values::identifier;
 use crate::limits::MAX_CONSTANTS;
 use crate::model::{Constant, Feature};
@@ -69,10 +70,16 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, features: &[Feature]) -> Ve
             }
         }
         if let (true, Some(ty)) = (name_ok, ty) {
+            let c_name = r
+                .c_name
+                .as_ref()
+                .filter(|n| c_name(cx, n))
+                .map(|n| n.get_ref().clone());
             constants.push(Constant {
                 name: r.name.get_ref().clone(),
                 value,
                 ty,
+                c_name,
                 doc: r.doc.clone(),
                 span: span(c),
             });

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::values::{identifier, since};
+use super::values::{c_name, identifier, since};
 use crate::limits::{MAX_FEATURES, MAX_FEATURE_WORDS};
 use crate::model::{Abi, Feature};
 use crate::parse::ctxt::Ctxt;
@@ -79,11 +79,17 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, abi: Option<&Abi>) -> Vec<F
             continue;
         }
         bits.insert(bit, features.len());
+        let c_name = r
+            .c_name
+            .as_ref()
+            .filter(|n| c_name(cx, n))
+            .map(|n| n.get_ref().clone());
         features.push(Feature {
             name: r.name.get_ref().clone(),
             bit,
             since,
             retired: r.retired,
+            c_name,
             doc: r.doc.clone(),
             span: span(f),
             name_span: span(&r.name),

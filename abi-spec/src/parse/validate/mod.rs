@@ -8,6 +8,7 @@ mod abi;
 mod constants;
 mod features;
 mod fields;
+mod flags;
 mod order;
 mod sizes;
 mod structs;
@@ -28,8 +29,10 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
     let features = features::validate(cx, &raw, abi.as_ref());
     let constants = constants::validate(cx, &raw, &features);
     let structs = structs::validate(cx, &raw, abi.as_ref(), &features);
+    let flags = flags::validate(cx, &raw, abi.as_ref(), &structs);
     let dependency_order = order::dependency_order(cx, &structs);
     order::nested_versions(cx, &structs);
+    order::anonymous_members(cx, &structs);
     let waivers = waivers::validate(cx, &raw, &structs);
     let abi = abi?;
     if !cx.is_ok() {
@@ -41,6 +44,7 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
         features,
         constants,
         structs,
+        flags,
         waivers,
         dependency_order: dependency_order?,
         layouts: Default::default(),

@@ -5,8 +5,89 @@
 use std::collections::HashMap;
 
 use crate::limits::MAX_NESTING_DEPTH;
-use crate::model::StructDef;
+use crate::model::{StructDef, StructKind, Type};
 use crate::parse::ctxt::Ctxt;
+
+/// C11 anonymous members (`unnamed = true` on a struct-typed field): the
+/// struct is written inline, without a tag, so nothing else may name it;
+/// and its members are members of the enclosing struct, so their names
+/// must be unique there (through nested anonymous members too).
+pub(super) fn anonymous_members(cx: &mut Ctxt, structs: &[StructDef]) {
+    let index: HashMap<&str, usize> = structs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let mut uses: HashMap<&str, Vec<(&StructDef, &crate::model::Field)>> = HashMap::new();
+    for def in structs {
+        for field in &def.fields {
+            if let Some(name) = field.ty.struct_name() {
+                uses.entry(name).or_default().push((def, field));
+            }
+        }
+    }
+    for def in structs {
+        for field in def.fields.iter().filter(|f| f.is_anonymous_member()) {
+            let Some(name) = field.ty.struct_name() else {
+                continue;
+            };
+            if !matches!(field.ty, Type::Struct(_)) {
+                cx.error(
+                    format!("an array of `{name}` cannot be an anonymous member"),
+                    field.type_span,
+                    "C11 anonymous members are a struct or a union, not an array",
+                );
+                continue;
+            }
+            let others = uses.get(name).map_or(0, Vec::len);
+            if others > 1 {
+                cx.error(
+                    format!("struct `{name}` is an anonymous member here and is used elsewhere too"),
+                    field.type_span,
+                    "an anonymous struct or union is written inline, without a tag: give the other uses a struct of their own",
+                );
+            }
+        }
+        // Names visible in `def`: its own fields, and those of its anonymous
+        // members, recursively.
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut stack: Vec<(usize, String, usize)> = Vec::new();
+        if let Some(&i) = index.get(def.name.as_str()) {
+            stack.push((i, String::new(), 0));
+        }
+        while let Some((i, path, depth)) = stack.pop() {
+            if depth > MAX_NESTING_DEPTH {
+                break;
+            }
+            for field in &structs[i].fields {
+                if field.is_anonymous_member() {
+                    if let Some(&c) = field.ty.struct_name().and_then(|n| index.get(n)) {
+                        stack.push((c, format!("{path}{}.", field.name), depth + 1));
+                    }
+                    continue;
+                }
+                if field.unnamed {
+                    continue;
+                }
+                if depth == 0 {
+                    seen.insert(field.name.clone(), field.name.clone());
+                    continue;
+                }
+                let here = format!("{path}{}", field.name);
+                if let Some(first) = seen.insert(field.name.clone(), here.clone()) {
+                    cx.error(
+                        format!(
+                            "`{}` names two members of struct `{}`: `{first}` and `{here}`",
+                            field.name, def.name
+                        ),
+                        field.name_span,
+                        "the members of an anonymous struct or union are members of the enclosing one: their names must differ",
+                    );
+                }
+            }
+        }
+    }
+}
 
 /// Orders structs so that each comes after those it contains; refuses
 /// cycles, too-deep nesting, and nesting a struct that ends in a
@@ -23,6 +104,7 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
         Active,
         Done(usize),
     }
+    let flexible = crate::model::flexible_ends(structs);
     let mut marks = vec![Mark::New; structs.len()];
     let mut order = Vec::with_capacity(structs.len());
     let mut ok = true;
@@ -41,15 +123,14 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
                 let Some(&child) = field.ty.struct_name().and_then(|n| index.get(n)) else {
                     continue;
                 };
-                if structs[child]
-                    .fields
-                    .last()
-                    .is_some_and(|f| f.ty.is_flexible())
-                {
+                let last = *next == fields.len();
+                let in_union = structs[s].kind == StructKind::Union;
+                let through_array = !matches!(field.ty, Type::Struct(_));
+                if flexible[child] && (through_array || !(last || in_union)) {
                     cx.error(
-                        format!("struct `{}` ends in a flexible array and cannot be nested", structs[child].name),
+                        format!("struct `{}` ends in a flexible array and cannot be nested here", structs[child].name),
                         field.type_span,
-                        "ISO C forbids it: make the flexible array a fixed-size array, or do not nest the struct",
+                        "a struct that ends in a flexible array can only be the last field of a struct, or a member of a union (GNU C, as Linux's __DECLARE_FLEX_ARRAY does), never an array element",
                     );
                     ok = false;
                 }

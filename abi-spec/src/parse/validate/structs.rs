@@ -1,10 +1,11 @@
-//! `[[struct]]`: unique names, kind, alignment, writer, at least one field
-//! and at most [`MAX_FIELDS`]; the fields themselves are `fields.rs`'s.
+//! `[[struct]]`: unique names, kind, alignment, writer, size macros, at
+//! most [`MAX_FIELDS`] fields (none is an empty struct, size 0 as GNU C
+//! lays it out); the fields themselves are `fields.rs`'s.
 
 use std::collections::HashSet;
 
 use super::fields;
-use super::values::{alignment, identifier, writer};
+use super::values::{alignment, c_prefix, identifier, writer};
 use crate::limits::{MAX_FIELDS, MAX_STRUCTS};
 use crate::model::{Abi, Feature, StructDef, StructKind};
 use crate::parse::ctxt::{shown, Ctxt};
@@ -30,7 +31,7 @@ pub(super) fn validate(
         cx.error(
             "the spec defines no struct",
             span(&raw.abi),
-            "add a [[struct]] table with at least one [[struct.field]]",
+            "add a [[struct]] table",
         );
     }
     let struct_names: HashSet<&str> = raw
@@ -68,14 +69,6 @@ pub(super) fn validate(
             .as_ref()
             .and_then(|w| writer(cx, w))
             .unwrap_or_default();
-        if r.field.is_empty() {
-            cx.error(
-                format!("struct `{}` has no field", r.name.get_ref()),
-                span(&r.name),
-                "add at least one [[struct.field]]",
-            );
-            continue;
-        }
         if r.field.len() > MAX_FIELDS {
             cx.error(
                 format!("struct `{}` has {} fields", r.name.get_ref(), r.field.len()),
@@ -85,6 +78,11 @@ pub(super) fn validate(
             continue;
         }
         let fields = fields::validate(cx, r, kind, writer, abi, features, &struct_names);
+        let size_macro = r
+            .size_macro
+            .as_ref()
+            .filter(|p| c_prefix(cx, "size_macro", p))
+            .map(|p| p.get_ref().clone());
         if name_ok {
             structs.push(StructDef {
                 name: r.name.get_ref().clone(),
@@ -92,6 +90,7 @@ pub(super) fn validate(
                 align,
                 packed: r.packed,
                 writer,
+                size_macro,
                 doc: r.doc.clone(),
                 fields,
                 span: span(s),

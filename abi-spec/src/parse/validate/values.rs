@@ -47,6 +47,27 @@ pub(super) fn identifier(cx: &mut Ctxt, what: &str, name: &Spanned<String>) -> b
     true
 }
 
+/// A C name the spec chooses for a macro (`c_name`): a C identifier that
+/// is no keyword; records an error and returns false otherwise.
+pub(super) fn c_name(cx: &mut Ctxt, name: &Spanned<String>) -> bool {
+    identifier(cx, "C", name)
+}
+
+/// The start of C names (`c_prefix`, `size_macro`, a flag set's `prefix`):
+/// empty, or letters, digits and `_` not starting with a digit.
+pub(super) fn c_prefix(cx: &mut Ctxt, what: &str, prefix: &Spanned<String>) -> bool {
+    let text = prefix.get_ref();
+    let ok = text.is_empty() || (names::is_c_identifier(text) && text.len() < MAX_NAME_LEN);
+    if !ok {
+        cx.error(
+            format!("{what} `{}` cannot start a C name", shown(text)),
+            span(prefix),
+            "use ASCII letters, digits and `_`, not starting with a digit",
+        );
+    }
+    ok
+}
+
 /// A version number from 0 to [`MAX_VERSION`]; records an error otherwise.
 pub(super) fn version_value(cx: &mut Ctxt, what: &str, value: &Spanned<i64>) -> Option<u32> {
     let v = *value.get_ref();
@@ -132,4 +153,28 @@ pub(super) fn since(
         }
     }
     (v, s)
+}
+
+/// A `help:` line for an unknown name: `did you mean ...?` when a known
+/// name is close, `otherwise` when none is.
+pub(super) fn with_suggestion<'a>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'a str>,
+    otherwise: impl Into<String>,
+) -> String {
+    crate::suggest::did_you_mean(unknown, known).unwrap_or_else(|| otherwise.into())
+}
+
+/// The `help:` line for an unknown target name.
+pub(super) fn target_help(unknown: &str) -> String {
+    with_suggestion(
+        unknown,
+        crate::target::Target::ALL.map(crate::target::Target::name),
+        format!(
+            "built-in targets: {}",
+            crate::target::Target::ALL
+                .map(crate::target::Target::name)
+                .join(", ")
+        ),
+    )
 }

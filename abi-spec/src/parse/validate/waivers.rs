@@ -1,6 +1,7 @@
 //! `[[waiver]]`: a known, waivable rule; a struct, field and target of this
 //! spec; a reason; an expiry date.
 
+use super::values::{target_help, with_suggestion};
 use crate::model::{Date, StructDef, Waiver};
 use crate::parse::ctxt::{shown, Ctxt};
 use crate::parse::raw::{span, RawSpec};
@@ -14,32 +15,49 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, structs: &[StructDef]) -> V
         let r = w.get_ref();
         let mut ok = true;
         let rule = r.rule.get_ref();
-        match Rule::from_id(rule) {
+        // Stored by its ID as the catalog spells it: `implicit-padding`
+        // must match the findings of IMPLICIT_PADDING.
+        let id = match Rule::from_id(rule) {
             None => {
                 cx.error(
                     format!("unknown rule `{}`", shown(rule)),
                     span(&r.rule),
-                    "`abi-check explain --list` lists the rules",
+                    with_suggestion(
+                        &rule.to_ascii_uppercase().replace('-', "_"),
+                        Rule::ALL.iter().map(|r| r.id()),
+                        "`abi-check explain --list` lists the rules",
+                    ),
                 );
                 ok = false;
+                None
             }
             Some(rule) if !rule.waivable() => {
                 cx.error(
                     format!("{} cannot be waived", rule.id()),
                     span(&r.rule),
-                    "removing a field or struct, or shrinking a struct, breaks every older caller: restore it instead",
+                    match rule {
+                        Rule::WAIVER_UNUSED | Rule::WAIVER_EXPIRED => {
+                            "it reports a waiver: delete or correct that waiver instead"
+                        }
+                        _ => "removing a field or struct, or shrinking a struct, breaks every older caller: restore it instead",
+                    },
                 );
                 ok = false;
+                None
             }
-            Some(_) => {}
-        }
+            Some(rule) => Some(rule.id()),
+        };
         let def = r.struct_name.as_ref().and_then(|s| {
             let def = structs.iter().find(|d| d.name == *s.get_ref());
             if def.is_none() {
                 cx.error(
                     format!("waiver names unknown struct `{}`", shown(s.get_ref())),
                     span(s),
-                    "name a struct of this spec",
+                    with_suggestion(
+                        s.get_ref(),
+                        structs.iter().map(|d| d.name.as_str()),
+                        "name a struct of this spec",
+                    ),
                 );
                 ok = false;
             }
@@ -63,7 +81,11 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, structs: &[StructDef]) -> V
                             shown(field.get_ref())
                         ),
                         span(field),
-                        "name a field of that struct",
+                        with_suggestion(
+                            field.get_ref(),
+                            def.fields.iter().map(|f| f.name.as_str()),
+                            "name a field of that struct",
+                        ),
                     );
                     ok = false;
                 }
@@ -76,10 +98,7 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, structs: &[StructDef]) -> V
                 cx.error(
                     format!("unknown target `{}`", shown(t.get_ref())),
                     span(t),
-                    format!(
-                        "built-in targets: {}",
-                        Target::ALL.map(Target::name).join(", ")
-                    ),
+                    target_help(t.get_ref()),
                 );
                 ok = false;
             }
@@ -105,9 +124,9 @@ pub(super) fn validate(cx: &mut Ctxt, raw: &RawSpec, structs: &[StructDef]) -> V
             }
             date
         });
-        if ok {
+        if let (true, Some(id)) = (ok, id) {
             waivers.push(Waiver {
-                rule: rule.clone(),
+                rule: id.to_string(),
                 struct_name: r.struct_name.as_ref().map(|s| s.get_ref().clone()),
                 field: r.field.as_ref().map(|f| f.get_ref().clone()),
                 target,

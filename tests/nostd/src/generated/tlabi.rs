@@ -58,6 +58,8 @@ pub const TLABI_SLICE_CTRL_GRANTED: u32 = 2;
 /// The per-thread area. The kernel writes its fields on return to user space; user space reads them, and writes `rseq_cs`, `flags` and `slice_ctrl`.
 ///
 /// The newest view (version 4) of `struct tlabi_area`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `TLABI_AREA_SIZE_VER<n>` is `sizeof` in version n and `TLABI_AREA_FEATURE_SIZE_VER<n>` the end of its last field, the length a caller of version n announces. Read a field with its `read_<field>(length, features)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced) and `features` the feature words both set (ANDed, word 0 first). Reading the field directly skips that check.
 #[repr(C, align(32))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -109,8 +111,9 @@ pub const TLABI_AREA_SIZE_VER4: usize = 32;
 /// `tlabi_area` in version 4: the end of the last field (the length a caller announces).
 pub const TLABI_AREA_FEATURE_SIZE_VER4: usize = 32;
 
+#[allow(non_snake_case)]
 impl tlabi_area {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
         cpu_id: 0,
         cpu_id_start: 0,
@@ -120,7 +123,7 @@ impl tlabi_area {
         mm_cid: 0,
         slice_ctrl: 0,
     };
-    /// `cpu_id` when it is on: version 1's feature_size is within the agreed `length`, and feature `cpu_id` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `cpu_id` when it is on: version 1's feature_size is within the agreed `length`, and feature `cpu_id` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_cpu_id(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER1 {
@@ -133,7 +136,7 @@ impl tlabi_area {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.cpu_id)) })
     }
-    /// `cpu_id_start` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `cpu_id_start` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_cpu_id_start(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER2 {
@@ -146,7 +149,7 @@ impl tlabi_area {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.cpu_id_start)) })
     }
-    /// `rseq_cs` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `rseq_cs` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_rseq_cs(&self, length: usize, features: &[u64]) -> ::core::option::Option<u64> {
         if length < TLABI_AREA_FEATURE_SIZE_VER2 {
@@ -159,7 +162,7 @@ impl tlabi_area {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.rseq_cs)) })
     }
-    /// `flags` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed).
+    /// `flags` when it is on: version 2's feature_size is within the agreed `length`, and feature `rseq` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_flags(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER2 {
@@ -171,7 +174,7 @@ impl tlabi_area {
         }
         ::core::option::Option::Some(self.flags)
     }
-    /// `node_id` when it is on: version 3's feature_size is within the agreed `length`, and feature `node_id` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `node_id` when it is on: version 3's feature_size is within the agreed `length`, and feature `node_id` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_node_id(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER3 {
@@ -184,7 +187,7 @@ impl tlabi_area {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.node_id)) })
     }
-    /// `mm_cid` when it is on: version 3's feature_size is within the agreed `length`, and feature `mm_cid` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `mm_cid` when it is on: version 3's feature_size is within the agreed `length`, and feature `mm_cid` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_mm_cid(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER3 {
@@ -197,7 +200,7 @@ impl tlabi_area {
         // SAFETY: `self` is a valid, aligned reference; the field is plain data.
         ::core::option::Option::Some(unsafe { ::core::ptr::read_volatile(::core::ptr::addr_of!(self.mm_cid)) })
     }
-    /// `slice_ctrl` when it is on: version 4's feature_size is within the agreed `length`, and feature `slice_ctrl` is set in the agreed `features` (both sides' words ANDed). The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
+    /// `slice_ctrl` when it is on: version 4's feature_size is within the agreed `length`, and feature `slice_ctrl` is set in the agreed `features` (both sides' words ANDed). `None` when it is off: its bytes then hold nothing the other side wrote. The kernel may write it: read with one volatile load, single-copy atomic for a naturally aligned scalar no wider than the target's word.
     #[inline]
     pub fn read_slice_ctrl(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_AREA_FEATURE_SIZE_VER4 {
@@ -242,6 +245,8 @@ const _: () = {
 /// The argument of the registration call: where the area is, how much of it the C library knows, and the feature words it speaks. The kernel answers in the same words.
 ///
 /// The newest view (version 4) of `struct tlabi_registration`.
+///
+/// Start from [`Self::ZERO`] (or `Default::default()`) and fill the fields your version has. `TLABI_REGISTRATION_SIZE_VER<n>` is `sizeof` in version n and `TLABI_REGISTRATION_FEATURE_SIZE_VER<n>` the end of its last field, the length a caller of version n announces. Read a field with its `read_<field>(length, features)`, which gives `Some` only when the field is on: `length` is the length both sides agreed on (the smaller of the two they announced) and `features` the feature words both set (ANDed, word 0 first). Reading the field directly skips that check.
 #[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types, non_snake_case)]
@@ -281,15 +286,16 @@ pub const TLABI_REGISTRATION_SIZE_VER4: usize = 16;
 /// `tlabi_registration` in version 4: the end of the last field (the length a caller announces).
 pub const TLABI_REGISTRATION_FEATURE_SIZE_VER4: usize = 16;
 
+#[allow(non_snake_case)]
 impl tlabi_registration {
-    /// Every field zero.
+    /// Every field zero, reserved bytes included (they must be zero): the value to start from in any version. `Default::default()` is the same.
     pub const ZERO: Self = Self {
         area: 0,
         area_size: 0,
         flags: 0,
         features: [],
     };
-    /// `area` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `area` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_area(&self, length: usize, features: &[u64]) -> ::core::option::Option<u64> {
         if length < TLABI_REGISTRATION_FEATURE_SIZE_VER1 {
@@ -298,7 +304,7 @@ impl tlabi_registration {
         let _ = features;
         ::core::option::Option::Some(self.area)
     }
-    /// `area_size` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `area_size` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_area_size(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_REGISTRATION_FEATURE_SIZE_VER1 {
@@ -307,7 +313,7 @@ impl tlabi_registration {
         let _ = features;
         ::core::option::Option::Some(self.area_size)
     }
-    /// `flags` when it is on: version 1's feature_size is within the agreed `length`.
+    /// `flags` when it is on: version 1's feature_size is within the agreed `length`. `None` when it is off: its bytes then hold nothing the other side wrote.
     #[inline]
     pub fn read_flags(&self, length: usize, features: &[u64]) -> ::core::option::Option<u32> {
         if length < TLABI_REGISTRATION_FEATURE_SIZE_VER1 {
