@@ -38,19 +38,11 @@ struct Entry {
     linux_6_1: Option<u32>,
     /// The version Linux 6.18 implements.
     linux_6_18: Option<u32>,
-    /// Why `verify` (and `import`) of this tree may not judge this spec
-    /// yet: a clean answer must still be the expected version, and a
-    /// failure is accepted and printed as the known gap.
-    verify_gap: Option<&'static str>,
     /// Members the C struct has and the spec leaves out on purpose (rseq's
     /// `char end[]`, which names no bytes): `verify` reports them as info,
     /// and only them.
     c_only: &'static [&'static str],
 }
-
-/// The gap of specs with C11 anonymous members or `char` members: the
-/// comparison of this tree reads neither yet.
-const ANONYMOUS_GAP: &str = "verify does not yet look through anonymous members, nor compare char";
 
 const CATALOG: &[Entry] = &[
     Entry {
@@ -62,7 +54,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.5")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -74,7 +65,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.3"), (1, "5.5"), (2, "5.7")],
         linux_6_1: Some(2),
         linux_6_18: Some(2),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -86,7 +76,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.17")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -98,7 +87,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.9")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -110,7 +98,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.17"), (1, "7.0"), (2, "7.2")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -122,7 +109,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.16"), (1, "6.7"), (2, "6.16")],
         linux_6_1: Some(0),
         linux_6_18: Some(2),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -134,7 +120,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(4, "6.7"), (10, "7.2")],
         linux_6_1: None,
         linux_6_18: Some(7),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -152,7 +137,6 @@ const CATALOG: &[Entry] = &[
         ],
         linux_6_1: Some(2),
         linux_6_18: Some(7),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -164,7 +148,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(1, "5.13"), (4, "6.7"), (6, "6.12")],
         linux_6_1: Some(2),
         linux_6_18: Some(6),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -176,7 +159,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.8"), (1, "6.9"), (2, "6.12")],
         linux_6_1: None,
         linux_6_18: Some(2),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -188,7 +170,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.8"), (1, "6.11"), (2, "6.18")],
         linux_6_1: None,
         linux_6_18: Some(2),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -200,7 +181,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.12")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -212,7 +192,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.12")],
         linux_6_1: Some(0),
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -224,7 +203,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.6")],
         linux_6_1: Some(0),
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -236,20 +214,34 @@ const CATALOG: &[Entry] = &[
         releases: &[
             (0, "2.6.31"),
             (1, "2.6.33"),
-            (2, "3.4"),
-            (3, "3.7"),
-            (4, "3.19"),
-            (5, "4.1"),
-            (6, "5.5"),
-            (7, "5.13"),
-            (8, "6.3"),
-            (9, "6.19"),
+            (2, "2.6.35"),
+            (3, "2.6.36"),
+            (4, "2.6.38"),
+            (5, "2.6.39"),
+            (6, "3.2"),
+            (7, "3.4"),
+            (8, "3.7"),
+            (9, "3.16"),
+            (10, "3.19"),
+            (11, "4.1"),
+            (12, "4.3"),
+            (13, "4.6"),
+            (14, "4.8"),
+            (15, "4.11"),
+            (16, "4.17"),
+            (17, "5.0"),
+            (18, "5.4"),
+            (19, "5.5"),
+            (20, "5.7"),
+            (21, "5.8"),
+            (22, "5.12"),
+            (23, "5.13"),
+            (24, "6.3"),
+            (25, "6.13"),
+            (26, "6.19"),
         ],
-        linux_6_1: Some(7),
-        linux_6_18: Some(8),
-        verify_gap: Some(
-            "the spec models the bitfield word as one u64 `flags`, which no C member names",
-        ),
+        linux_6_1: Some(23),
+        linux_6_18: Some(25),
         c_only: &[],
     },
     Entry {
@@ -267,7 +259,6 @@ const CATALOG: &[Entry] = &[
         ],
         linux_6_1: None,
         linux_6_18: Some(2),
-        verify_gap: Some(ANONYMOUS_GAP),
         c_only: &[],
     },
     Entry {
@@ -279,7 +270,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.7"), (1, "6.8"), (2, "6.16")],
         linux_6_1: None,
         linux_6_18: Some(2),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -291,7 +281,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.11")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -303,7 +292,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.3"), (1, "6.16")],
         linux_6_1: Some(0),
         linux_6_18: Some(1),
-        verify_gap: Some(ANONYMOUS_GAP),
         c_only: &[],
     },
     Entry {
@@ -315,7 +303,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "4.18"), (1, "6.3"), (2, "7.0")],
         linux_6_1: Some(0),
         linux_6_18: Some(1),
-        verify_gap: None,
         c_only: &["end"],
     },
     Entry {
@@ -327,7 +314,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "3.14"), (1, "5.3")],
         linux_6_1: Some(1),
         linux_6_18: Some(1),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -339,7 +325,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "5.9"), (1, "5.14")],
         linux_6_1: Some(1),
         linux_6_18: Some(1),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -352,7 +337,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.8"), (1, "6.11"), (2, "6.13"), (3, "6.15")],
         linux_6_1: None,
         linux_6_18: Some(3),
-        verify_gap: Some(ANONYMOUS_GAP),
         c_only: &[],
     },
     Entry {
@@ -376,7 +360,6 @@ const CATALOG: &[Entry] = &[
         ],
         linux_6_1: Some(6),
         linux_6_18: Some(10),
-        verify_gap: None,
         c_only: &[],
     },
     Entry {
@@ -388,7 +371,6 @@ const CATALOG: &[Entry] = &[
         releases: &[(0, "6.13")],
         linux_6_1: None,
         linux_6_18: Some(0),
-        verify_gap: None,
         c_only: &[],
     },
 ];
@@ -571,14 +553,6 @@ fn verify_kernel(binary: &[&str], expected: impl Fn(&Entry) -> Option<u32>) -> S
                 {
                     format!("v{want} (verify: v{v}), no finding")
                 }
-                // A gap shows as findings or an error, never as a clean
-                // answer of another version.
-                (got, _)
-                    if e.verify_gap.is_some()
-                        && !matches!(got, Ok((Some(_), findings)) if findings.is_empty()) =>
-                {
-                    format!("known gap: {}", e.verify_gap.unwrap_or_default())
-                }
                 (got, want) => {
                     failures.push(format!(
                         "{name} ({}): expected {want:?}, got {got:?}",
@@ -625,7 +599,7 @@ fn verify_finds_each_version_in_the_running_kernels_btf() {
         return;
     }
     println!("running kernel {}: versions not pinned", release.trim());
-    for e in CATALOG.iter().filter(|e| e.verify_gap.is_none()) {
+    for e in CATALOG {
         for name in e.structs {
             match verify(e, name, &["--btf"]) {
                 Err(msg) => assert!(msg.contains("no definition"), "{name}: {msg}"),
@@ -682,11 +656,6 @@ fn the_installed_uapi_headers_import_as_the_6_1_versions() {
             for target in [Target::X86_64, Target::I386] {
                 let ours = flat_members(&spec, name, target, version);
                 let theirs = flat_members(&imported, name, target, imported.abi.version);
-                if e.verify_gap.is_some() && ours != theirs {
-                    // import names anonymous members as verify reads them.
-                    println!("{name} on {target}: known gap: {:?}", e.verify_gap);
-                    continue;
-                }
                 assert_eq!(
                     ours, theirs,
                     "{name} on {target}: version {version} of {} against {}",
@@ -835,10 +804,9 @@ fn release_of(e: &Entry, version: u32) -> String {
 }
 
 fn cell(e: &Entry, v: Option<u32>) -> String {
-    match (v, e.verify_gap) {
-        (None, _) => "absent".into(),
-        (Some(v), None) => format!("v{v} ({})", release_of(e, v)),
-        (Some(v), Some(_)) => format!("v{v} ({})\u{b9}", release_of(e, v)),
+    match v {
+        None => "absent".into(),
+        Some(v) => format!("v{v} ({})", release_of(e, v)),
     }
 }
 
@@ -894,11 +862,6 @@ fn catalog_markdown() -> String {
            layout, and the test accepts any version that lays out as the expected one. \
            \"as 6.10\" marks a version numbered by another counter (the Landlock ABI) in \
            which this struct did not change.\n\n\
-           \u{b9} `verify` cannot judge this spec yet: the comparison does not look through \
-           C11 anonymous members nor compare `char` (pidfd_info, ptrace_syscall_info, \
-           statmount), or the spec models bitfields as one word (perf_event_attr). Where \
-           it does (with the anonymous-member work of abi-dwarf), the test holds it to the \
-           same versions.\n\n\
            ## Mistakes the rules catch\n\n\
            - **rseq, Linux 7.0 pre-release**: a feature size of 32, which glibc 2.35-2.39 \
            already registered with 20 bytes live: FEATURE_SIZE_AMBIGUOUS \

@@ -27,7 +27,7 @@ pub mod runtime;
 pub mod target;
 pub mod types;
 
-#[cfg(any(feature = "codegen-rust", feature = "codegen-c"))]
+#[cfg(feature = "model")]
 pub mod codegen;
 #[cfg(feature = "compat")]
 pub mod compat;

@@ -225,13 +225,129 @@ pub fn codegen(data: &[u8]) {
             panic!("Rust code: {e}\n{code}");
         }
     }
+    if let Some((gcc, scratch)) = fuzz_compiler() {
+        // Only what `check` accepts must compile: a spec with a breaking
+        // finding may lay out alike nowhere.
+        let mut findings = lint::lint(&spec);
+        findings.extend(abi_spec::compat::history(&spec));
+        if !findings.iter().any(|f| f.severity == Severity::Breaking) {
+            let failures = compile_generated(&spec, gcc, scratch);
+            assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
+        }
+    }
+}
+
+/// The differential half of the codegen property, slower than the fuzz
+/// loop allows by default: the C header of an accepted spec compiled by
+/// `gcc` (`program`) as C89 and C99 in both styles, for x86_64 and i386 (its
+/// static assertions compare every size, alignment and offset with the
+/// engine's), and the Rust code by `rustc --emit=metadata` (its `const`
+/// assertions likewise). Files go to `scratch`. Returns one message per
+/// compiler that refused, with its output.
+pub fn compile_generated(
+    spec: &abi_spec::Spec,
+    gcc: &std::path::Path,
+    scratch: &std::path::Path,
+) -> Vec<String> {
+    use std::process::Command;
+    let mut failures = Vec::new();
+    for (style, flags) in [
+        (Style::Uapi, &["-std=c89", "-std=c99", "-std=gnu11"][..]),
+        (Style::Stdint, &["-std=c99", "-std=c11"][..]),
+    ] {
+        let options = HeaderOptions {
+            style,
+            spec_name: "fuzz.toml",
+        };
+        let Ok(code) = abi_spec::codegen::c::header(spec, &options) else {
+            continue;
+        };
+        let file = scratch.join(format!("generated-{style:?}.h"));
+        if let Err(e) = std::fs::write(&file, &code) {
+            failures.push(format!("{}: {e}", file.display()));
+            continue;
+        }
+        for std in flags {
+            for word in ["-m64", "-m32"] {
+                // No multilib here: i386 takes the uapi headers' x86 asm/
+                // folder, and the stdint style gcc's freestanding stdint.h.
+                let extra: &[&str] = match (style, word) {
+                    (Style::Uapi, "-m32") => &["-I/usr/include/x86_64-linux-gnu"],
+                    (Style::Uapi, _) => &[],
+                    (Style::Stdint, _) => &["-ffreestanding"],
+                };
+                let out = Command::new(gcc)
+                    .args(["-fsyntax-only", "-x", "c", "-Werror", std, word])
+                    // Not -pedantic: the headers are GNU C where the spec
+                    // asks for it (a struct with a flexible array member
+                    // nested in another, as Linux writes), which ISO C
+                    // forbids whatever `__extension__` says.
+                    .args(extra)
+                    .arg(&file)
+                    .output();
+                match out {
+                    Ok(out) if out.status.success() => {}
+                    Ok(out) => failures.push(format!(
+                        "header ({style:?}, {std} {word}): {}\n{code}",
+                        String::from_utf8_lossy(&out.stderr)
+                    )),
+                    Err(e) => failures.push(format!("{}: {e}", gcc.display())),
+                }
+            }
+        }
+    }
+    if let Ok(code) = abi_spec::codegen::rust::generate_file(spec) {
+        let file = scratch.join("generated.rs");
+        if let Err(e) = std::fs::write(&file, format!("#![no_std]\n{code}")) {
+            failures.push(format!("{}: {e}", file.display()));
+            return failures;
+        }
+        let out = Command::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "--crate-type",
+                "lib",
+                "--emit=metadata",
+            ])
+            .args(["--crate-name", "generated", "-o"])
+            .arg(scratch.join("generated.rmeta"))
+            .arg(&file)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => failures.push(format!(
+                "Rust: {}\n{code}",
+                String::from_utf8_lossy(&out.stderr)
+            )),
+            Err(e) => failures.push(format!("rustc: {e}")),
+        }
+    }
+    failures
+}
+
+/// Where the codegen target compiles what it generates when
+/// `ABI_FUZZ_COMPILE` names gcc (`ABI_FUZZ_COMPILE=gcc cargo fuzz run
+/// codegen`): a scratch folder of this process. `None`: the fuzz loop
+/// checks structure only.
+fn fuzz_compiler() -> Option<&'static (std::path::PathBuf, std::path::PathBuf)> {
+    static COMPILER: std::sync::OnceLock<Option<(std::path::PathBuf, std::path::PathBuf)>> =
+        std::sync::OnceLock::new();
+    COMPILER
+        .get_or_init(|| {
+            let gcc = std::env::var_os("ABI_FUZZ_COMPILE")?;
+            let scratch = std::env::temp_dir().join(format!("abi-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&scratch).ok()?;
+            Some((gcc.into(), scratch))
+        })
+        .as_ref()
 }
 
 /// True when `name` is declared somewhere in `code`: after a space and
 /// before `;`, `[` or a space (an attribute follows).
 fn declares(code: &str, name: &str) -> bool {
     code.match_indices(name).any(|(i, _)| {
-        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' '])
+        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' ', ':'])
     })
 }
 
@@ -482,5 +598,6 @@ mod tests {
         assert!(declares("struct s {\n\t__u32 cpu_id;\n};", "cpu_id"));
         assert!(declares("\t__u8 name[4];", "name"));
         assert!(!declares("\t__u32 cpu_id_start;", "cpu_id"));
+        assert!(declares("\t__u64 disabled:1;", "disabled"));
     }
 }

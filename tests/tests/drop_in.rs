@@ -103,6 +103,12 @@ const CASES: &[Case] = &[
         not_in_real: &[],
     },
     Case {
+        program: "perf_event_attr",
+        spec: "examples/linux/perf_event_attr.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
         program: "mnt_id_req",
         spec: "examples/linux/mnt_id_req.toml",
         real: Real::Newer,

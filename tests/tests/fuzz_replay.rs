@@ -45,15 +45,15 @@ fn dwarf_corpus() {
 /// The differential half of the codegen target, too slow for the fuzz
 /// loop: for saved codegen inputs that `check` would accept (no breaking
 /// finding from the lints or the history), the generated header must pass
-/// `gcc -fsyntax-only` in both styles and the Rust code
-/// `rustc --emit=metadata`. At most 30 inputs, smallest first, so the test
+/// `gcc -fsyntax-only` in both styles as C89, C99 and C11 on x86_64 and
+/// i386, its static assertions holding, and the Rust code
+/// `rustc --emit=metadata` (`fuzz_checks::compile_generated`, which the
+/// fuzz target runs too under `ABI_FUZZ_COMPILE`). At most 30 inputs, smallest first, so the test
 /// stays within seconds per input. rustc is the one running the tests.
 #[test]
 #[cfg_attr(no_gcc, ignore = "needs gcc")]
 fn accepted_codegen_corpus_compiles() {
-    use abi_spec::codegen::c::{header, HeaderOptions, Style};
     use abi_spec::Severity;
-    use std::process::Command;
 
     let gcc = abi_tests::require("gcc");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-corpus/codegen");
@@ -94,55 +94,13 @@ fn accepted_codegen_corpus_compiles() {
             continue;
         }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("input");
-        for (style, flags) in [
-            (Style::Uapi, &["-std=gnu11"][..]),
-            (Style::Stdint, &["-std=c11", "-pedantic-errors"][..]),
-        ] {
-            let options = HeaderOptions {
-                style,
-                spec_name: "fuzz.toml",
-            };
-            let Ok(code) = header(&spec, &options) else {
-                continue;
-            };
-            let file = scratch.join(format!("{name}-{style:?}.h"));
-            std::fs::write(&file, &code).expect("write header");
-            let out = Command::new(&gcc)
-                .args(["-fsyntax-only", "-x", "c", "-Werror"])
-                .args(flags)
-                .arg(&file)
-                .output()
-                .expect("gcc runs");
-            if !out.status.success() {
-                failures.push(format!(
-                    "{name} ({style:?}): {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-        }
-        if let Ok(code) = abi_spec::codegen::rust::generate_file(&spec) {
-            let file = scratch.join(format!("{name}.rs"));
-            std::fs::write(&file, format!("#![no_std]\n{code}")).expect("write Rust");
-            let out = Command::new("rustc")
-                .args([
-                    "--edition",
-                    "2021",
-                    "--crate-type",
-                    "lib",
-                    "--emit=metadata",
-                ])
-                .args(["--crate-name", "generated", "-o"])
-                .arg(scratch.join(format!("{name}.rmeta")))
-                .arg(&file)
-                .output()
-                .expect("rustc runs");
-            if !out.status.success() {
-                failures.push(format!(
-                    "{name} (Rust): {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-        }
+        let dir = scratch.join(name);
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        failures.extend(
+            abi_tests::fuzz_checks::compile_generated(&spec, &gcc, &dir)
+                .into_iter()
+                .map(|f| format!("{name}: {f}")),
+        );
         compiled += 1;
         seeds += usize::from(!fuzzed);
     }

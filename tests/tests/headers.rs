@@ -487,7 +487,7 @@ fn linux_examples_lay_out_as_the_installed_uapi_headers() {
 /// For each struct of `spec` that an installed header defines: finds the
 /// newest version whose size is the installed struct's, and compares every
 /// field's offset and size among the installed struct, the engine and the
-/// generated header. A spec field the installed header does not name (a
+/// generated header of that version. A spec field the installed header does not name (a
 /// `u64 flags` standing for a block of bitfields) is left out and listed;
 /// its bytes are still pinned by its neighbours and by sizeof. Returns how
 /// many structs it compared.
@@ -495,10 +495,20 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
     let compiler = oracle::require_compiler(target);
     let mut flags = vec!["-std=gnu11", "-O0"];
     flags.extend(target_flags(target));
-    let generated = header(spec, Style::Uapi);
-    let run = |include: &str, exprs: &[String], ours: bool| {
+    // `ours`: the generated header of that version, as a header written
+    // then would have it.
+    let run = |include: &str, exprs: &[String], ours: Option<u32>| {
         let array = oracle::probe_array(exprs);
-        if ours {
+        if let Some(version) = ours {
+            let generated = c::header_at(
+                spec,
+                &HeaderOptions {
+                    style: Style::Uapi,
+                    spec_name: "spec.toml",
+                },
+                version,
+            )
+            .map_err(|e| e.to_string())?;
             let source = format!("#include <stddef.h>\n#include \"header.h\"\n{array}");
             compile(
                 &compiler.program,
@@ -519,7 +529,7 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
             continue;
         };
         let ty = format!("{kind} {}", def.name);
-        let real_size = run(&include, &[format!("sizeof({ty})")], false)?[0];
+        let real_size = run(&include, &[format!("sizeof({ty})")], None)?[0];
         // The newest version of the installed size whose fields the header
         // all names; failing that (bitfields the spec names as one field),
         // the newest version of that size, with the unnamed fields left out.
@@ -559,7 +569,7 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
         let mut found = None;
         for l in &candidates {
             let (exprs, expected) = probe_of(l, &[]);
-            if let Ok(real) = run(&include, &exprs, false) {
+            if let Ok(real) = run(&include, &exprs, None) {
                 found = Some((l, Vec::new(), exprs, expected, real));
                 break;
             }
@@ -571,7 +581,7 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
                 let mut missing: Vec<String> = Vec::new();
                 loop {
                     let (exprs, expected) = probe_of(l, &missing);
-                    match run(&include, &exprs, false) {
+                    match run(&include, &exprs, None) {
                         Ok(real) => break (l, missing, exprs, expected, real),
                         Err(e) => {
                             let before = missing.len();
@@ -605,7 +615,7 @@ fn compare_with_real(spec: &Spec, target: Target) -> Result<usize, String> {
                 missing.join(", ")
             );
         }
-        let ours = run(&include, &exprs, true)?;
+        let ours = run(&include, &exprs, Some(version))?;
         for (i, expr) in exprs.iter().enumerate() {
             if real[i] != expected[i] || ours[i] != real[i] {
                 return Err(format!(

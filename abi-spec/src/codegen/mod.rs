@@ -12,6 +12,7 @@ pub mod rust;
 /// about them in comments (rustc's `text_direction_codepoint_in_comment`,
 /// GCC's `-Wbidi-chars`), and a reader of the generated file cannot see
 /// them; the generators write them as `\u{202e}`.
+#[cfg(any(feature = "codegen-rust", feature = "codegen-c"))]
 pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,

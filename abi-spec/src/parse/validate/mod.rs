@@ -50,5 +50,11 @@ pub(super) fn spec(cx: &mut Ctxt, source: Arc<Source>, raw: RawSpec) -> Option<S
         layouts: Default::default(),
     };
     sizes::layouts(cx, &spec);
+    if cx.is_ok() {
+        sizes::size_constants(cx, &spec);
+    }
+    if !cx.is_ok() {
+        return None;
+    }
     Some(spec)
 }
