@@ -25,9 +25,11 @@ pub const MAX_ALIGN: u64 = 65_536;
 pub const MAX_OBJECT_SIZE: u64 = i32::MAX as u64;
 /// Largest version number.
 pub const MAX_VERSION: u32 = 1_000_000;
-/// Most versions one file may describe. `check` judges every version
-/// against every older one (quadratic), so this bounds its time: 256
-/// versions take seconds; Linux's longest history (perf_event_attr) has 10.
+/// Most versions one file may describe. `check` lays every version out
+/// and judges each struct's versions in blocks (`compat::history`), and
+/// `matrix` simulates every pair of versions, so this bounds their time:
+/// 256 versions of a 65,536-field struct take seconds to check; Linux's
+/// longest history (perf_event_attr) has 10.
 pub const MAX_VERSION_COUNT: u32 = 256;
 /// Longest identifier.
 pub const MAX_NAME_LEN: usize = 128;

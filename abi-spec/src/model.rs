@@ -310,6 +310,55 @@ pub struct StructDef {
     pub name_span: Span,
 }
 
+/// Per struct (indexed like `structs`): true when it ends in a flexible
+/// array member, directly (its last field is one) or in a struct or union
+/// member that does (a struct's last field; any member of a union). ISO C
+/// forbids such a struct as a member; GNU C allows it (the kernel's
+/// `__DECLARE_FLEX_ARRAY`). Computed for every struct at once, from the
+/// structs that end in one up to those that contain them, so that a struct
+/// holding the next one twice, 32 deep, costs no more than once (asking
+/// each struct by recursion visits every path: 2^32 of them); a cycle
+/// (refused by validation) ends in none.
+pub(crate) fn flexible_ends(structs: &[StructDef]) -> Vec<bool> {
+    let index: std::collections::HashMap<&str, usize> = structs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    // Who ends in a struct when it does: (contained, container) edges.
+    let mut containers: Vec<Vec<usize>> = vec![Vec::new(); structs.len()];
+    let mut ends = vec![false; structs.len()];
+    let mut work = Vec::new();
+    for (i, def) in structs.iter().enumerate() {
+        let members: &[Field] = match def.kind {
+            StructKind::Struct => def.fields.last().map_or(&[], std::slice::from_ref),
+            StructKind::Union => &def.fields,
+        };
+        for field in members {
+            if def.kind == StructKind::Struct && field.ty.is_flexible() {
+                ends[i] = true;
+            }
+            if let Type::Struct(name) = &field.ty {
+                if let Some(&inner) = index.get(name.as_str()) {
+                    containers[inner].push(i);
+                }
+            }
+        }
+        if ends[i] {
+            work.push(i);
+        }
+    }
+    while let Some(inner) = work.pop() {
+        for &outer in &containers[inner] {
+            if !ends[outer] {
+                ends[outer] = true;
+                work.push(outer);
+            }
+        }
+    }
+    ends
+}
+
 impl StructDef {
     /// A field by name.
     pub fn field(&self, name: &str) -> Option<&Field> {
@@ -524,17 +573,21 @@ impl Spec {
 
     /// A struct by name.
     pub fn struct_def(&self, name: &str) -> Option<&StructDef> {
-        self.structs.iter().find(|s| s.name == name)
+        self.structs.get(self.struct_index(name)?)
     }
 
     /// A struct's index by name.
     pub fn struct_index(&self, name: &str) -> Option<usize> {
-        self.structs.iter().position(|s| s.name == name)
+        self.layouts
+            .struct_index(self, name)
+            .filter(|&i| self.structs.get(i).is_some_and(|s| s.name == name))
     }
 
     /// A feature by name.
     pub fn feature(&self, name: &str) -> Option<&Feature> {
-        self.features.iter().find(|f| f.name == name)
+        self.features
+            .get(self.layouts.feature_index(self, name)?)
+            .filter(|f| f.name == name)
     }
 
     /// The layout of struct `struct_index` on `target` in `version`, or

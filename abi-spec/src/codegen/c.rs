@@ -40,6 +40,7 @@ use std::fmt::{self, Write as _};
 use super::cnames::CNames;
 use crate::layout::{self, BitPlace, Hole, Layout};
 use crate::model::{FlagKind, Spec, StructDef, Type, EXTENSION_BIT_POSITION};
+use crate::names::{GeneratedNames, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
 
@@ -170,7 +171,8 @@ pub fn target_condition(target: Target) -> &'static str {
 /// per line. Nothing it returns can end the comment (`*/`), open a nested
 /// one (`/*`, which `-Wcomment` rejects), or form a trigraph (`??/` would
 /// be a backslash, `-Wtrigraphs`): a backslash goes between the two
-/// characters of each such pair. Control characters become spaces; line
+/// characters of each such pair. Control characters become spaces, and
+/// characters that reorder or hide text are written as `\u{202e}`; line
 /// breaks (`\n`, `\r\n`, `\r`) separate lines; trailing spaces go, so a
 /// final backslash is never followed by a space (GCC would splice and
 /// warn). A line ending in a backslash is harmless: the splice joins it
@@ -183,6 +185,11 @@ pub fn comment_text(text: &str) -> Vec<String> {
             let mut out = String::with_capacity(line.len());
             let mut last = '\0';
             for c in line.chars() {
+                if super::is_invisible(c) {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                    last = '}';
+                    continue;
+                }
                 let c = if c.is_control() { ' ' } else { c };
                 if (last == '*' && c == '/')
                     || (last == '/' && c == '*')
@@ -396,26 +403,33 @@ fn flag_literal(ty: Scalar, kind: FlagKind, bits: u64) -> String {
     }
 }
 
-/// Collects every macro name the header defines and refuses duplicates.
-#[derive(Default)]
-struct Names {
-    seen: BTreeMap<String, String>,
+/// Every macro name the header defines, duplicates refused
+/// ([`GeneratedNames`], which the Rust generator shares), the standard
+/// headers' own macros claimed first.
+struct Names(GeneratedNames);
+
+impl Default for Names {
+    fn default() -> Self {
+        let mut names = GeneratedNames::default();
+        for name in crate::names::header_macros() {
+            let _ = names.claim(
+                name,
+                NameOwner::generator(format!("the macro `{name}` of the standard headers")),
+            );
+        }
+        Names(names)
+    }
 }
 
 impl Names {
     fn claim(&mut self, name: &str, what: impl Into<String>) -> Result<(), CodegenError> {
-        let what = what.into();
-        match self.seen.get(name) {
-            Some(first) => Err(CodegenError::NameClash {
-                name: name.to_string(),
-                first: first.clone(),
-                second: what,
-            }),
-            None => {
-                self.seen.insert(name.to_string(), what);
-                Ok(())
-            }
-        }
+        self.0
+            .claim(name, NameOwner::generator(what))
+            .map_err(|clash| CodegenError::NameClash {
+                name: clash.name,
+                first: clash.first.what,
+                second: clash.second.what,
+            })
     }
 }
 
@@ -478,6 +492,9 @@ struct Gen<'s> {
     /// Per struct: written only inline, as an anonymous member (every use
     /// of it is one), never as a definition of its own.
     inline_only: Vec<bool>,
+    /// Per struct: it ends in a flexible array member
+    /// ([`crate::model::flexible_ends`]).
+    flexible: Vec<bool>,
 }
 
 impl<'s> Gen<'s> {
@@ -573,6 +590,7 @@ pub fn header_at(
         classes: classes(spec, version),
         selector: names.layout_selector(),
         inline_only: inline_only(spec),
+        flexible: crate::model::flexible_ends(&spec.structs),
     };
     gen.write(options)
 }

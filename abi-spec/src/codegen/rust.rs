@@ -43,7 +43,7 @@
 //!   Constants carry the C header's names ([`CNames`]); `[[flags]]` sets
 //!   are newtypes (`rust/flags.rs`). docs/rust.md tells the user's side.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::codegen::cnames::CNames;
@@ -51,6 +51,7 @@ use crate::diagnostic::{Diagnostic, SpecError};
 use crate::layout::{self, Layout};
 use crate::model::{Field, Spec, StructDef, StructKind, Type};
 pub use crate::names::rust_ident;
+use crate::names::{GeneratedNames, NameClash, NameOwner};
 use crate::target::Target;
 use crate::types::Scalar;
 
@@ -191,10 +192,30 @@ impl<'s> Layouts<'s> {
     }
 }
 
-/// Writes a doc comment, one `///` line per line of `text`.
+/// Writes a doc comment, one `///` line per line of `text`: every line
+/// break (`\n`, `\r\n`, a lone `\r`, which rustc refuses in a doc comment)
+/// starts a line, other control characters become spaces, and characters
+/// that reorder or hide text (which rustc refuses in comments) are written
+/// as `\u{202e}`.
 fn doc(out: &mut String, indent: &str, text: &str) {
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if text.is_empty() {
+        return;
+    }
+    // As `str::lines`: a final line break ends the last line, no more.
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    for line in text.split('\n') {
+        let mut shown = String::with_capacity(line.len());
+        for c in line.chars() {
+            if super::is_invisible(c) {
+                let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+            } else if c.is_control() {
+                shown.push(' ');
+            } else {
+                shown.push(c);
+            }
+        }
+        let line = shown;
         if line.is_empty() {
             let _ = writeln!(out, "{indent}///");
         } else {
@@ -203,30 +224,61 @@ fn doc(out: &mut String, indent: &str, text: &str) {
     }
 }
 
-/// True when a struct contains a union, through nested structs and arrays:
-/// it cannot derive `Debug` or `PartialEq`.
-fn contains_union(spec: &Spec, def: &StructDef) -> bool {
-    if def.kind == StructKind::Union {
-        return true;
-    }
-    def.fields.iter().any(|f| {
-        f.ty.struct_name()
-            .and_then(|n| spec.struct_def(n))
-            .is_some_and(|inner| contains_union(spec, inner))
-    })
+/// What each struct's Rust type carries from the structs inside it,
+/// computed once per spec in dependency order (contained structs first).
+/// A recursion over nested types instead visits every path: a struct that
+/// contains the next one twice, 30 levels deep, has 2^30 of them.
+struct Nesting<'s> {
+    /// Struct indices by name.
+    by_name: HashMap<&'s str, usize>,
+    /// Per struct: a union, or a struct with a union inside (through
+    /// nested structs and arrays), which cannot derive `Debug` or
+    /// `PartialEq`.
+    contains_union: Vec<bool>,
+    /// Per struct: its Rust type carries a `repr(align)`, itself or
+    /// inside, which Rust refuses inside a packed struct.
+    carries_align: Vec<bool>,
 }
 
-/// True when a struct's Rust type carries a `repr(align)`, itself or
-/// inside: Rust refuses such a type inside a packed struct.
-fn carries_align(spec: &Spec, def: &StructDef) -> bool {
-    def.align.is_some()
-        || def.fields.iter().any(|f| {
-            f.align.is_some_and(|a| a > 1)
-                || f.ty
-                    .struct_name()
-                    .and_then(|n| spec.struct_def(n))
-                    .is_some_and(|inner| carries_align(spec, inner))
-        })
+impl<'s> Nesting<'s> {
+    fn of(spec: &'s Spec) -> Nesting<'s> {
+        let by_name: HashMap<&'s str, usize> = spec
+            .structs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let count = spec.structs.len();
+        let mut nesting = Nesting {
+            by_name,
+            contains_union: vec![false; count],
+            carries_align: vec![false; count],
+        };
+        for &index in &spec.dependency_order {
+            let def = &spec.structs[index];
+            let mut union = def.kind == StructKind::Union;
+            let mut align = def.align.is_some();
+            for field in &def.fields {
+                align |= field.align.is_some_and(|a| a > 1);
+                if let Some(inner) = nesting.inner(field) {
+                    union |= nesting.contains_union[inner];
+                    align |= nesting.carries_align[inner];
+                }
+            }
+            nesting.contains_union[index] = union;
+            nesting.carries_align[index] = align;
+        }
+        nesting
+    }
+
+    /// The struct a field's type names (through arrays), by index.
+    fn inner(&self, field: &Field) -> Option<usize> {
+        field
+            .ty
+            .struct_name()
+            .and_then(|n| self.by_name.get(n))
+            .copied()
+    }
 }
 
 /// How Rust expresses the spec's field alignments (`align = N` on a
@@ -250,81 +302,55 @@ impl Alignment {
 }
 
 /// Decides [`Alignment`] by asking the engine, never by computing: the
-/// struct's `align` is raised to its largest field `align`, then each
-/// field's `align` is dropped in turn, and kept (as a wrapper) only when
-/// dropping it changes some layout on one target of some layout class.
-fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Result<Alignment, SpecError> {
+/// struct's `align` is raised to its largest field `align` (which moves
+/// nothing: a struct is already as aligned as its most aligned field), and
+/// a field's `align` is kept (as a wrapper) only when the engine says
+/// dropping it moves the field on one target of some layout class. A field
+/// that does not move moves nothing after it, so each field is judged on
+/// its own, in one pass over the struct
+/// ([`layout::offsets_without_field_align`]).
+fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
     let newest = spec.abi.version;
     let representatives: Vec<Target> = layout::classes(&rust_targets())
         .into_iter()
         .map(|c| c.rep)
         .collect();
-    let unchanged = |candidate: &Spec| -> Result<bool, SpecError> {
-        for &t in &representatives {
-            // The candidate changes between calls: the engine, not a table
-            // kept on the spec. One that cannot be laid out has changed.
-            let Ok(other) = layout::layout_all(candidate, t, newest) else {
-                return Ok(false);
-            };
-            let moved = other
-                .iter()
-                .enumerate()
-                .any(|(i, l)| !same_shape(l.as_ref(), layouts.get(newest, t, i)));
-            if moved {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
     let mut plan = Alignment::default();
-    let mut candidate = spec.clone();
     for (si, def) in spec.structs.iter().enumerate() {
         let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
         if !def.packed && widest > def.align.unwrap_or(1) {
-            candidate.structs[si].align = Some(widest);
             plan.struct_align.insert(si, widest);
         }
-    }
-    for (si, def) in spec.structs.iter().enumerate() {
-        for (fi, field) in def.fields.iter().enumerate() {
-            let Some(align) = field.align.filter(|&a| a > 1) else {
+        if !def.fields.iter().any(|f| f.align.is_some_and(|a| a > 1)) {
+            continue;
+        }
+        // Per field (by index), true once it moves without its `align`.
+        let mut moves = vec![def.packed; def.fields.len()];
+        for &t in &representatives {
+            let Some(l) = layouts.get(newest, t, si) else {
                 continue;
             };
-            if def.packed {
-                plan.wrapped.insert((si, fi), align);
-                continue;
+            let natural = layout::offsets_without_field_align(spec, l);
+            for (placed, first_bit) in l.fields.iter().zip(natural) {
+                moves[placed.index] |= first_bit != placed.bit_range().0;
             }
-            candidate.structs[si].fields[fi].align = None;
-            if !unchanged(&candidate)? {
-                candidate.structs[si].fields[fi].align = Some(align);
+        }
+        for (fi, field) in def.fields.iter().enumerate() {
+            if let Some(align) = field.align.filter(|&a| a > 1 && moves[fi]) {
                 plan.wrapped.insert((si, fi), align);
             }
         }
     }
-    Ok(plan)
-}
-
-/// Equal offsets, sizes and struct alignment: a field's own alignment may
-/// differ (that is what dropping `align` changes) as long as nothing moves.
-fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => {
-            a.size == b.size
-                && a.align == b.align
-                && a.feature_size == b.feature_size
-                && a.fields.len() == b.fields.len()
-                && a.fields.iter().zip(&b.fields).all(|(x, y)| {
-                    (x.index, x.offset, x.size, x.placeholder)
-                        == (y.index, y.offset, y.size, y.placeholder)
-                })
-        }
-        _ => false,
-    }
+    plan
 }
 
 /// Refuses what Rust's `repr` cannot express; see the module docs.
-fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result<(), SpecError> {
+fn check_expressible(
+    spec: &Spec,
+    layouts: &Layouts,
+    plan: &Alignment,
+    nesting: &Nesting,
+) -> Result<(), SpecError> {
     let mut diagnostics = Vec::new();
     let newest = spec.abi.version;
     for (index, def) in spec.structs.iter().enumerate() {
@@ -340,12 +366,10 @@ fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result
                 .with_help("drop `align` or `packed`, or write the Rust struct by hand"),
             );
         }
-        for field in &def.fields {
-            let inner_aligned = field
-                .ty
-                .struct_name()
-                .and_then(|n| spec.struct_def(n))
-                .is_some_and(|inner| carries_align(spec, inner));
+        for (field_index, field) in def.fields.iter().enumerate() {
+            let inner_aligned = nesting
+                .inner(field)
+                .is_some_and(|inner| nesting.carries_align[inner]);
             if def.packed && (field.align.is_some_and(|a| a > 1) || inner_aligned) {
                 diagnostics.push(Diagnostic::error(
                     format!(
@@ -356,14 +380,13 @@ fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result
                 ));
                 continue;
             }
-            let field_index = def.fields.iter().position(|f| std::ptr::eq(f, field));
-            let Some(&align) = field_index.and_then(|fi| plan.wrapped.get(&(index, fi))) else {
+            let Some(&align) = plan.wrapped.get(&(index, field_index)) else {
                 continue;
             };
             let uneven = Target::ALL.iter().any(|&t| {
                 layouts
                     .get(newest, t, index)
-                    .and_then(|l| field_index.and_then(|i| l.field(i)))
+                    .and_then(|l| l.field(field_index))
                     .is_some_and(|fl| fl.size % align != 0)
             });
             if uneven {
@@ -390,6 +413,187 @@ fn check_expressible(spec: &Spec, layouts: &Layouts, plan: &Alignment) -> Result
     }
 }
 
+/// The primitive types generated code names without a path: a struct of
+/// one of these names would shadow it in the generated module.
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "f32", "f64", "usize", "bool",
+];
+
+/// Refuses a spec whose names would give two generated items one name
+/// ([`GeneratedNames`], the check the C generator uses too): structs whose
+/// names differ only in case (their size constants meet), a struct `x`
+/// beside `x_feature` (`X_FEATURE_SIZE_VER1` twice), a constant named
+/// like a generated one (`TLABI_VERSION`), a feature `a_bit` beside a
+/// feature `a`, a struct named like a primitive type, an alignment wrapper
+/// or another struct's bitfield module. Each clash is reported at the
+/// place of the second name.
+fn check_names(
+    spec: &Spec,
+    layouts: &Layouts,
+    plan: &Alignment,
+    bits: &[StructBits],
+    cx: &accessors::Ctx,
+    declared: &HashSet<String>,
+) -> Result<(), SpecError> {
+    let names = CNames::new(spec);
+    let mut clashes = Vec::new();
+    let mut keep = |result: Result<(), NameClash>| {
+        if let Err(clash) = result {
+            clashes.push(clash);
+        }
+    };
+    // Types (Rust's type namespace holds modules too): the primitives the
+    // code names, the wrappers, the flag sets, the structs and the
+    // modules of their bitfields' places.
+    let mut types = GeneratedNames::default();
+    for &primitive in PRIMITIVES {
+        keep(types.claim(
+            primitive,
+            NameOwner::generator(format!(
+                "Rust's `{primitive}`, which the generated code uses"
+            )),
+        ));
+    }
+    for align in plan.wrapped.values().copied().collect::<BTreeSet<u64>>() {
+        keep(types.claim(
+            format!("Aligned{align}"),
+            NameOwner::generator(format!("the wrapper of fields with `align = {align}`")),
+        ));
+    }
+    for set in &spec.flags {
+        keep(types.claim(
+            rust_ident(&set.name),
+            NameOwner::at(format!("flag set `{}`", set.name), set.name_span),
+        ));
+    }
+    for (def, own_bits) in spec.structs.iter().zip(bits) {
+        keep(types.claim(
+            rust_ident(&def.name),
+            NameOwner::at(
+                format!("{} `{}`", def.kind.keyword(), def.name),
+                def.name_span,
+            ),
+        ));
+        if own_bits.runs.iter().any(|r| !r.bits.is_empty()) {
+            keep(types.claim(
+                bits::places_module(&def.name),
+                NameOwner::at(
+                    format!("the module of the bitfields of `{}`", def.name),
+                    def.name_span,
+                ),
+            ));
+        }
+    }
+    // Values: the constants (and functions), in the order the code
+    // defines them.
+    let mut values = GeneratedNames::default();
+    let abi = |what: &str| NameOwner::at(what, spec.abi.span);
+    keep(values.claim(names.version(), abi("the ABI's version")));
+    keep(values.claim(names.first_version(), abi("the ABI's first version")));
+    if spec.has_features() {
+        keep(values.claim(names.feature_words(), abi("the number of feature words")));
+        keep(values.claim(names.extension_bit(), abi("the extension bit")));
+        for f in &spec.features {
+            let name = names.feature(f);
+            let owner = NameOwner::at(format!("feature `{}`", f.name), f.name_span);
+            let bit = NameOwner {
+                what: format!("feature `{}`'s bit number", f.name),
+                ..owner.clone()
+            };
+            keep(values.claim(name.clone(), owner));
+            keep(values.claim(format!("{name}_BIT"), bit));
+        }
+    }
+    for c in &spec.constants {
+        keep(values.claim(
+            names.constant(c),
+            NameOwner::at(format!("constant `{}`", c.name), c.span),
+        ));
+    }
+    if bits
+        .iter()
+        .flat_map(|b| &b.runs)
+        .any(|r| matches!(r.storage, Storage::Bytes(_)))
+    {
+        for helper in ["abi_bits_load", "abi_bits_store"] {
+            keep(values.claim(
+                helper,
+                NameOwner::generator(format!("the bitfield helper `{helper}`")),
+            ));
+        }
+    }
+    let rust = rust_targets();
+    for (index, def) in spec.structs.iter().enumerate() {
+        if cx.member_only[index] {
+            continue;
+        }
+        let owner = |what: String| NameOwner::at(what, def.name_span);
+        let mut generated: Vec<(String, String)> = Vec::new();
+        if def.size_macro.is_some() {
+            for t in &rust {
+                for m in names.size_macros(index, *t) {
+                    if !generated.iter().any(|(n, _)| *n == m.name) {
+                        let what = format!("a size number of `{}`", def.name);
+                        generated.push((m.name, what));
+                    }
+                }
+            }
+        }
+        for version in spec.versions() {
+            if rust
+                .iter()
+                .all(|&t| layouts.get(version, t, index).is_none())
+            {
+                continue;
+            }
+            for what in ["SIZE", "FEATURE_SIZE"] {
+                if what == "SIZE" && def.size_macro.is_some() {
+                    continue;
+                }
+                let name = match what {
+                    "SIZE" => names.size(def, version),
+                    _ => names.feature_size(def, version),
+                };
+                generated.push((
+                    name,
+                    format!(
+                        "the {} of {} `{}` in version {version}",
+                        what.to_ascii_lowercase().replace('_', " "),
+                        def.kind.keyword(),
+                        def.name
+                    ),
+                ));
+            }
+        }
+        for (name, what) in generated {
+            // A constant of the spec's own may name it (Linux's
+            // CLONE_ARGS_SIZE_VER0): the code asserts it, defines nothing.
+            if !declared.contains(&name) {
+                keep(values.claim(name, owner(what)));
+            }
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    Err(SpecError {
+        source: spec.source.clone(),
+        diagnostics: clashes
+            .into_iter()
+            .map(|clash| {
+                Diagnostic::error(
+                    format!(
+                        "the Rust code would define `{}` twice: for {} and for {}",
+                        clash.name, clash.first.what, clash.second.what
+                    ),
+                    clash.second.span.or(clash.first.span),
+                )
+                .with_help("rename one of them")
+            })
+            .collect(),
+    })
+}
+
 /// Groups items by a key, keeping the order of first appearance.
 fn group_by<K: PartialEq, T: Copy>(items: &[T], key: impl Fn(T) -> K) -> Vec<(K, Vec<T>)> {
     let mut groups: Vec<(K, Vec<T>)> = Vec::new();
@@ -414,11 +618,17 @@ fn rust_targets() -> Vec<Target> {
 /// The whole Rust source for a spec.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let layouts = Layouts::new(spec);
-    let plan = plan_alignment(spec, &layouts)?;
-    check_expressible(spec, &layouts, &plan)?;
+    let plan = plan_alignment(spec, &layouts);
+    let nesting = Nesting::of(spec);
+    check_expressible(spec, &layouts, &plan, &nesting)?;
     flags::check(spec)?;
     let bits = bits::plan_bits(spec, &plan)?;
     let cx = accessors::Ctx::new(spec, &plan, &bits);
+    // The C names of the spec's constants: one that spells a size constant
+    // (Linux's CLONE_ARGS_SIZE_VER0) replaces it.
+    let names = CNames::new(spec);
+    let declared: HashSet<String> = spec.constants.iter().map(|c| names.constant(c)).collect();
+    check_names(spec, &layouts, &plan, &bits, &cx, &declared)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
     flags::write(spec, &mut out);
@@ -431,9 +641,9 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         out.push_str(bits::WINDOW_HELPERS);
     }
     for (index, own_bits) in bits.iter().enumerate() {
-        struct_item(spec, index, &plan, &cx, &mut out);
+        struct_item(spec, index, &plan, &nesting, &cx, &mut out);
         if !cx.member_only[index] {
-            size_constants(spec, &layouts, index, &mut out);
+            size_constants(spec, &layouts, &declared, index, &mut out);
         }
         bits::places(spec, index, own_bits, &mut out);
         impl_block(spec, index, &plan, &cx, &mut out)?;
@@ -676,7 +886,14 @@ Reading the field directly skips that check."
     text
 }
 
-fn struct_item(spec: &Spec, index: usize, plan: &Alignment, cx: &accessors::Ctx, out: &mut String) {
+fn struct_item(
+    spec: &Spec,
+    index: usize,
+    plan: &Alignment,
+    nesting: &Nesting,
+    cx: &accessors::Ctx,
+    out: &mut String,
+) {
     let def = &spec.structs[index];
     let bits = &cx.bits[index];
     if let Some(d) = &def.doc {
@@ -730,7 +947,7 @@ fn struct_item(spec: &Spec, index: usize, plan: &Alignment, cx: &accessors::Ctx,
             cfg_predicate(&targets)
         );
     }
-    if def.kind == StructKind::Union || contains_union(spec, def) {
+    if nesting.contains_union[index] {
         out.push_str("#[derive(Clone, Copy)]\n");
     } else {
         out.push_str("#[derive(Clone, Copy, Debug, PartialEq)]\n");
@@ -819,7 +1036,13 @@ fn field_facts(field: &Field) -> String {
 /// with a `size_macro`, Linux's size numbering, [`CNames::size_macros`],
 /// instead of the per-version sizes): one constant when every Rust target
 /// agrees, else one per group of Rust targets.
-fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String) {
+fn size_constants(
+    spec: &Spec,
+    layouts: &Layouts,
+    declared: &HashSet<String>,
+    index: usize,
+    out: &mut String,
+) {
     let def = &spec.structs[index];
     let names = CNames::new(spec);
     if def.size_macro.is_some() {
@@ -842,6 +1065,7 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
             };
             size_constant(
                 spec,
+                declared,
                 out,
                 name,
                 &format!(
@@ -873,6 +1097,7 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
             };
             size_constant(
                 spec,
+                declared,
                 out,
                 &name,
                 &format!("`{}` in version {version}: {label}", def.name),
@@ -894,13 +1119,13 @@ fn size_constants(spec: &Spec, layouts: &Layouts, index: usize, out: &mut String
 /// the engine's number (`what`) on the spec's targets.
 fn size_constant(
     spec: &Spec,
+    declared: &HashSet<String>,
     out: &mut String,
     name: &str,
     label: &str,
     what: &str,
     value: impl Fn(Target) -> Option<u64>,
 ) {
-    let names = CNames::new(spec);
     let rust = rust_targets();
     // The spec's own targets decide whether a declared constant can be
     // checked; every Rust target gets a value, as every Rust target gets
@@ -911,8 +1136,7 @@ fn size_constant(
     if everywhere.iter().all(Option::is_none) {
         return;
     }
-    let declared = spec.constants.iter().any(|c| names.constant(c) == name);
-    if declared {
+    if declared.contains(name) {
         if let (Some(Some(v)), true) = (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
         {
             let message = format!("the spec's constant `{name}` is not {v}, {what}");
@@ -1480,5 +1704,178 @@ mod tests {
         // `f` ends where it starts (GNU C's __DECLARE_FLEX_ARRAY): `head`
         // is on at any length, and no `length < 0` for clippy to refuse.
         assert!(code.contains("pub fn read_head(&self, length: usize) -> ::core::option::Option<e> {\n        let _ = length;"), "{code}");
+    }
+
+    /// The plan as it was first decided: the whole spec laid out again per
+    /// aligned field, with that field's `align` dropped (and the ones
+    /// dropped before). The one-pass plan must agree with it.
+    fn plan_by_relayout(spec: &Spec) -> Alignment {
+        let layouts = Layouts::new(spec);
+        let newest = spec.abi.version;
+        let representatives: Vec<Target> = layout::classes(&rust_targets())
+            .into_iter()
+            .map(|c| c.rep)
+            .collect();
+        let unchanged = |candidate: &Spec| {
+            representatives.iter().all(|&t| {
+                layout::layout_all(candidate, t, newest).is_ok_and(|other| {
+                    other
+                        .iter()
+                        .enumerate()
+                        .all(|(i, l)| same_shape(l.as_ref(), layouts.get(newest, t, i)))
+                })
+            })
+        };
+        let mut plan = Alignment::default();
+        let mut candidate = spec.clone();
+        for (si, def) in spec.structs.iter().enumerate() {
+            let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
+            if !def.packed && widest > def.align.unwrap_or(1) {
+                candidate.structs[si].align = Some(widest);
+                plan.struct_align.insert(si, widest);
+            }
+        }
+        for (si, def) in spec.structs.iter().enumerate() {
+            for (fi, field) in def.fields.iter().enumerate() {
+                let Some(align) = field.align.filter(|&a| a > 1) else {
+                    continue;
+                };
+                if def.packed {
+                    plan.wrapped.insert((si, fi), align);
+                    continue;
+                }
+                candidate.structs[si].fields[fi].align = None;
+                if !unchanged(&candidate) {
+                    candidate.structs[si].fields[fi].align = Some(align);
+                    plan.wrapped.insert((si, fi), align);
+                }
+            }
+        }
+        plan
+    }
+
+    /// Equal offsets, sizes, bits and struct alignment: a field's own
+    /// alignment may differ (that is what dropping `align` changes) as long
+    /// as nothing moves.
+    fn same_shape(a: Option<&Layout>, b: Option<&Layout>) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.size == b.size
+                    && a.align == b.align
+                    && a.feature_size == b.feature_size
+                    && a.fields.len() == b.fields.len()
+                    && a.fields.iter().zip(&b.fields).all(|(x, y)| {
+                        (x.index, x.offset, x.size, x.placeholder, x.bits)
+                            == (y.index, y.offset, y.size, y.placeholder, y.bits)
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn one_pass_alignment_plan_agrees_with_laying_out_again() {
+        // Every spec the repository holds: the examples, the rule fixtures,
+        // the fuzz corpora (odd alignments, packed structs, unions).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("examples")];
+        for sub in [
+            "tests/fixtures",
+            "tests/fuzz-corpus/spec",
+            "tests/fuzz-corpus/codegen",
+        ] {
+            dirs.push(root.join(sub));
+        }
+        let mut files = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        let mut judged = 0;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(spec) = crate::parse("t.toml", &text) else {
+                continue;
+            };
+            if !spec
+                .structs
+                .iter()
+                .flat_map(|s| &s.fields)
+                .any(|f| f.align.is_some())
+            {
+                continue;
+            }
+            let fast = plan_alignment(&spec, &Layouts::new(&spec));
+            let slow = plan_by_relayout(&spec);
+            assert_eq!(fast.wrapped, slow.wrapped, "{}", path.display());
+            assert_eq!(fast.struct_align, slow.struct_align, "{}", path.display());
+            judged += 1;
+        }
+        assert!(judged >= 20, "only {judged} specs with aligned fields");
+    }
+
+    /// A spec of `depth` structs (or unions), each but the outermost
+    /// containing the next one twice: 2^depth paths through the nesting.
+    fn nested_twice(kind: &str, depth: usize) -> String {
+        let mut text = String::from("[abi]\nname = \"t\"\nversion = 1\n");
+        for i in (0..depth).rev() {
+            text += &format!("[[struct]]\nname = \"s{i}\"\nkind = \"{kind}\"\n");
+            if i == depth - 1 {
+                text += "[[struct.field]]\nname = \"x\"\ntype = \"u8\"\n";
+                continue;
+            }
+            for name in if i == 0 { &["a"][..] } else { &["a", "b"][..] } {
+                text += &format!(
+                    "[[struct.field]]\nname = \"{name}\"\ntype = \"s{}\"\n",
+                    i + 1
+                );
+            }
+        }
+        text
+    }
+
+    /// Runs `f` on another thread; fails if it has not returned after
+    /// `seconds` (the thread is left behind: the test fails either way).
+    fn within<T: Send + 'static>(seconds: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(seconds))
+            .expect("still running: work that grows with the paths through the nesting")
+    }
+
+    #[test]
+    fn nesting_at_the_limit_generates_at_once() {
+        // 32 is the nesting limit. The recursions these facts came from
+        // took 9 s at 26 unions, and never ended at 30.
+        for kind in ["struct", "union"] {
+            let text = nested_twice(kind, crate::limits::MAX_NESTING_DEPTH);
+            let code = within(60, move || {
+                let spec = crate::parse("t.toml", &text).expect("valid spec");
+                generate(&spec).expect("generates")
+            });
+            let derives = if kind == "union" {
+                "Clone, Copy"
+            } else {
+                "Clone, Copy, Debug, PartialEq"
+            };
+            let item = format!(
+                "#[derive({derives})]\n#[allow(non_camel_case_types, non_snake_case)]\npub {kind} s0 {{"
+            );
+            assert!(code.contains(&item), "{kind}: no `{item}`");
+        }
     }
 }

@@ -68,13 +68,22 @@ pub(crate) fn merged(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     out
 }
 
-/// True when the non-empty range `r` lies within one of `ranges`.
+/// True when the non-empty range `r` lies within one of `ranges`, which
+/// are [`merged`] (sorted and apart): a binary search, as a struct may have
+/// thousands of reserved ranges and each of its fields asks.
 pub(crate) fn contained(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
-    r.0 < r.1 && ranges.iter().any(|&(s, e)| s <= r.0 && r.1 <= e)
+    debug_assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+    // The last range starting at or before `r`.
+    let i = ranges.partition_point(|&(s, _)| s <= r.0);
+    r.0 < r.1 && i > 0 && r.1 <= ranges[i - 1].1
 }
 
+/// True when `r` shares a byte with one of `ranges`, which are [`merged`].
 fn overlaps(r: (u64, u64), ranges: &[(u64, u64)]) -> bool {
-    ranges.iter().any(|&(s, e)| r.0 < e && s < r.1)
+    debug_assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+    // The first range ending after `r` starts.
+    let i = ranges.partition_point(|&(_, e)| e <= r.0);
+    ranges.get(i).is_some_and(|&(s, _)| s < r.1)
 }
 
 /// True when a field, as placed in a layout, is only reserved bytes there.
@@ -113,7 +122,7 @@ pub(crate) fn layout_pairs<'a>(
 
 /// Where a field that OLD does not know lies, seen from OLD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Placement {
+pub(crate) enum Placement {
     /// At or after OLD's feature_size, on bytes OLD never used.
     Appended,
     /// Inside bytes OLD reserved.
@@ -162,30 +171,64 @@ pub(crate) fn compare(old: &View<'_>, new: &View<'_>, scope: Scope<'_>, out: &mu
             }
             continue;
         };
-        StructComparison {
+        let feature_size_at = |class: usize, version: u32| {
+            let rep = classes.get(class)?.rep;
+            Some(new.spec.layout(new_index, rep, version)?.feature_size)
+        };
+        compare_struct(
             old,
             new,
-            old_def,
-            new_def: &new.spec.structs[new_index],
-            pairs: &pairs,
+            (old_index, new_index),
+            &pairs,
+            &feature_size_at,
             scope,
-        }
-        .run(out);
+            out,
+        );
     }
 }
 
+/// Judges struct `indices.0` of OLD against struct `indices.1` of NEW,
+/// which exist in both views, given their layouts per class of
+/// `scope.classes` (OLD's, NEW's): what [`compare`] does for each struct,
+/// callable on its own with layouts the caller computed (`check`'s history
+/// does not keep every version's layouts). `feature_size_at(class,
+/// version)` is NEW's struct's feature size on a class in another version
+/// of NEW (CLAIM_AMBIGUOUS asks about the version that introduced a field).
+pub(crate) fn compare_struct(
+    old: &View<'_>,
+    new: &View<'_>,
+    indices: (usize, usize),
+    pairs: &[(&Layout, &Layout)],
+    feature_size_at: &dyn Fn(usize, u32) -> Option<u64>,
+    scope: Scope<'_>,
+    out: &mut Vec<Finding>,
+) {
+    StructComparison {
+        old,
+        new,
+        old_def: &old.spec.structs[indices.0],
+        new_def: &new.spec.structs[indices.1],
+        pairs,
+        feature_size_at,
+        scope,
+    }
+    .run(out);
+}
+
 /// One struct in both views.
-struct StructComparison<'a, 'v> {
-    old: &'a View<'v>,
-    new: &'a View<'v>,
-    old_def: &'v StructDef,
-    new_def: &'v StructDef,
+struct StructComparison<'a> {
+    old: &'a View<'a>,
+    new: &'a View<'a>,
+    old_def: &'a StructDef,
+    new_def: &'a StructDef,
     /// Per class: the struct's layout in OLD and in NEW.
-    pairs: &'a [(&'v Layout, &'v Layout)],
+    pairs: &'a [(&'a Layout, &'a Layout)],
+    /// NEW's struct's feature size per class in another version of NEW.
+    feature_size_at: &'a dyn Fn(usize, u32) -> Option<u64>,
     scope: Scope<'a>,
 }
 
-impl StructComparison<'_, '_> {
+impl StructComparison<'_> {
     fn targets(&self, hit: &[bool]) -> Vec<crate::target::Target> {
         targets_of(self.scope.classes, hit)
     }
@@ -507,6 +550,13 @@ impl StructComparison<'_, '_> {
             .iter()
             .map(|(o, _)| reserved_ranges(self.old_def, o))
             .collect();
+        // What a new reserved field may lie on without being news: OLD's
+        // reserved bytes and the bytes retired now, per class.
+        let quiet: Vec<Vec<(u64, u64)>> = old_reserved
+            .iter()
+            .zip(retired)
+            .map(|(reserved, retired)| merged(reserved.iter().chain(retired).copied().collect()))
+            .collect();
         let (_, n0) = self.pairs[0];
         let protocol = Protocol::of(&[self.old_def, self.new_def]);
         let mut unsafe_growth = false;
@@ -516,14 +566,11 @@ impl StructComparison<'_, '_> {
             }
             let field = &self.new_def.fields[new_fl.index];
             if field.reserved {
-                let covered = self.pairs.iter().zip(old_reserved.iter().zip(retired)).all(
-                    |((_, n), (reserved, retired))| {
-                        let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                        let bytes = merged(reserved.iter().chain(retired).copied().collect());
-                        let (start, end) = nf.bit_range();
-                        start == end || contained((start, end), &bytes)
-                    },
-                );
+                let covered = self.pairs.iter().zip(&quiet).all(|((_, n), bits)| {
+                    let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
+                    let (start, end) = nf.bit_range();
+                    start == end || contained((start, end), bits)
+                });
                 if covered {
                     continue;
                 }
@@ -534,7 +581,13 @@ impl StructComparison<'_, '_> {
                 .zip(&old_reserved)
                 .map(|((o, n), reserved)| {
                     let nf = n.field(new_fl.index).copied().unwrap_or(*new_fl);
-                    placement(reserved, o, n, field, nf, protocol)
+                    placement(
+                        reserved,
+                        (o.size, o.feature_size),
+                        n.feature_size,
+                        (field, nf.bit_range()),
+                        protocol,
+                    )
                 })
                 .collect();
             let Some(&worst) = placements.iter().max() else {
@@ -616,15 +669,12 @@ impl StructComparison<'_, '_> {
             return;
         }
         let covered: Vec<bool> = self
-            .scope
-            .classes
+            .pairs
             .iter()
-            .zip(self.pairs)
-            .map(|(class, (o, n))| {
-                self.new
-                    .spec
-                    .layout(n.struct_index, class.rep, field.since)
-                    .is_some_and(|at_since| at_since.feature_size <= o.feature_size)
+            .enumerate()
+            .map(|(class, (o, _))| {
+                (self.feature_size_at)(class, field.since)
+                    .is_some_and(|at_since| at_since <= o.feature_size)
             })
             .collect();
         if !covered.iter().any(|&c| c) {
@@ -672,6 +722,8 @@ impl StructComparison<'_, '_> {
     fn ambiguous_feature_size(&self, pairing: &Pairing, out: &mut Vec<Finding>) {
         let new_def = self.new_def;
         let mut lacking_names: Vec<&str> = Vec::new();
+        // Field names are unique in a struct: by index, not a search.
+        let mut lacking_seen = std::collections::HashSet::new();
         let hit: Vec<bool> = self
             .pairs
             .iter()
@@ -689,7 +741,7 @@ impl StructComparison<'_, '_> {
                     let bits = nf.bit_range();
                     if bits.0 < bits.1 && !contained(bits, &reserved) {
                         any = true;
-                        if !lacking_names.contains(&field.name.as_str()) {
+                        if lacking_seen.insert(nf.index) {
                             lacking_names.push(&field.name);
                         }
                     }
@@ -743,25 +795,29 @@ fn place(f: &FieldLayout) -> String {
     }
 }
 
-/// `reserved` is what OLD's layout `o` keeps reserved.
-fn placement(
+/// Where a new field lies, seen from OLD: `field.1` is its bits in NEW
+/// ([`FieldLayout::bit_range`]), `reserved` the bits OLD keeps reserved
+/// ([`reserved_ranges`]), `old` OLD's size and feature size and
+/// `new_feature_size` NEW's, in bytes, and `protocol` the struct's
+/// (copy-in ignores what lies on OLD's tail padding).
+pub(crate) fn placement(
     reserved: &[(u64, u64)],
-    o: &Layout,
-    n: &Layout,
-    field: &Field,
-    nf: FieldLayout,
+    old: (u64, u64),
+    new_feature_size: u64,
+    field: (&Field, (u64, u64)),
     protocol: Protocol,
 ) -> Placement {
-    let range = nf.bit_range();
+    let (old_size, old_feature_size) = old;
+    let (field, range) = field;
     if contained(range, reserved) {
         return Placement::Claimed;
     }
     if range.0 < range.1 && overlaps(range, reserved) {
         return Placement::BeyondReserved;
     }
-    if range.0 >= o.feature_size * 8 {
-        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < o.size * 8;
-        if on_padding && o.size >= n.feature_size {
+    if range.0 >= old_feature_size * 8 {
+        let on_padding = field.writer.user_writes() && !field.reserved && range.0 < old_size * 8;
+        if on_padding && old_size >= new_feature_size {
             return Placement::OnPadding;
         }
         if on_padding && protocol == Protocol::CopyIn {

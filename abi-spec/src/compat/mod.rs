@@ -5,7 +5,8 @@
 //!
 //! Three entry points share one comparison (the private `compare` module):
 //!
-//! * [`history`]: one file, every version against every older one;
+//! * [`history`]: one file, every version against every older one (judged
+//!   per block of versions, the private `history` module);
 //! * [`diff`]: two files of one ABI, OLD (the merge base) and NEW (the
 //!   branch), plus what NEW's own history adds to OLD's;
 //! * [`sides`]: a kernel's and a C library's spec of one ABI, possibly at other
@@ -18,6 +19,7 @@
 
 mod compare;
 mod diff;
+mod history;
 mod sides;
 
 use std::collections::HashSet;
@@ -81,17 +83,22 @@ pub fn history_notable(spec: &Spec) -> Vec<Finding> {
 
 fn history_with(spec: &Spec, info: bool) -> Vec<Finding> {
     let classes = classes(&spec.abi.targets);
+    let mut findings = history::history(spec, &classes, info);
+    ungated(spec, &mut findings);
+    dedupe(findings)
+}
+
+/// [`history`] (with `info`) computed the way its definition reads: every
+/// pair of versions judged, in order, and deduplicated. Quadratic in
+/// versions and keeping every version's layout: for tests, which hold the
+/// fast algorithm to it.
+#[doc(hidden)]
+pub fn history_every_pair(spec: &Spec, info: bool) -> Vec<Finding> {
+    let classes = classes(&spec.abi.targets);
     let versions: Vec<u32> = spec.versions().collect();
-    // Every (older, newer) pair is independent: judge them on every core,
-    // then merge in pair order so that deduplication keeps the same first
-    // finding whatever the number of threads.
-    let pairs: Vec<(u32, u32)> = (0..versions.len())
-        .flat_map(|j| (0..j).map(move |i| (i, j)))
-        .map(|(i, j)| (versions[i], versions[j]))
-        .collect();
-    let judged = crate::parallel::map_chunks(&pairs, |chunk| {
-        let mut findings = Vec::new();
-        for &(older, newer) in chunk {
+    let mut findings = Vec::new();
+    for (j, &newer) in versions.iter().enumerate() {
+        for &older in &versions[..j] {
             let context = format!("from version {older} to version {newer}");
             compare::compare(
                 &View {
@@ -110,9 +117,7 @@ fn history_with(spec: &Spec, info: bool) -> Vec<Finding> {
                 &mut findings,
             );
         }
-        findings
-    });
-    let mut findings: Vec<Finding> = judged.into_iter().flatten().collect();
+    }
     ungated(spec, &mut findings);
     dedupe(findings)
 }

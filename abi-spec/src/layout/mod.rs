@@ -14,6 +14,8 @@ mod table;
 
 pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
 pub use table::LayoutTable;
+#[cfg(feature = "compat")]
+pub(crate) use table::{fresh, fresh_one};
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
@@ -156,13 +158,13 @@ impl std::error::Error for TypeSizeError {}
 fn type_size_align(
     ty: &Type,
     target: Target,
-    names: &StructIndex<'_>,
+    spec: &Spec,
     done: &[Option<Layout>],
 ) -> Result<(u64, u64), TypeSizeError> {
     match ty {
         Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
         Type::Array { element, len } => {
-            let (size, align) = type_size_align(element, target, names, done)?;
+            let (size, align) = type_size_align(element, target, spec, done)?;
             let total = size
                 .checked_mul(*len)
                 .filter(|&t| t <= MAX_OBJECT_SIZE)
@@ -170,12 +172,12 @@ fn type_size_align(
             Ok((total, align))
         }
         Type::Flexible(element) => {
-            let (_, align) = type_size_align(element, target, names, done)?;
+            let (_, align) = type_size_align(element, target, spec, done)?;
             Ok((0, align))
         }
         Type::Struct(name) => {
-            let index = *names
-                .get(name.as_str())
+            let index = spec
+                .struct_index(name)
                 .ok_or_else(|| TypeSizeError::UnknownStruct(name.clone()))?;
             match done.get(index) {
                 Some(Some(layout)) => Ok((layout.size, layout.align)),
@@ -185,25 +187,12 @@ fn type_size_align(
     }
 }
 
-/// Struct indices by name, built once per batch of layouts (a spec may have
-/// many structs, and nested types name them).
-type StructIndex<'s> = std::collections::HashMap<&'s str, usize>;
-
-fn names_of(spec: &Spec) -> StructIndex<'_> {
-    spec.structs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
-        .collect()
-}
-
 fn round_up(value: u64, align: u64) -> Option<u64> {
     value.checked_next_multiple_of(align)
 }
 
 fn layout_one(
     spec: &Spec,
-    names: &StructIndex<'_>,
     struct_index: usize,
     target: Target,
     version: u32,
@@ -221,8 +210,10 @@ fn layout_one(
     // The first bit after everything placed so far.
     let mut end_bits = 0u64;
     let mut align = 1u64;
-    for (index, field, placeholder) in def.view(version) {
-        let (size, natural) = type_size_align(&field.ty, target, names, done)
+    // `StructDef::view`, from the table's compact copy of what it reads.
+    for (index, placeholder) in spec.layouts.view(spec, struct_index, version) {
+        let field = &def.fields[index];
+        let (size, natural) = type_size_align(&field.ty, target, spec, done)
             .map_err(|e| error(Some(index), e.to_string()))?;
         let field_align = if def.packed { 1 } else { natural }.max(field.align.unwrap_or(1));
         let byte_end = end_bits.div_ceil(8);
@@ -388,12 +379,49 @@ pub fn layout_all(
     target: Target,
     version: u32,
 ) -> Result<Vec<Option<Layout>>, LayoutError> {
-    let names = names_of(spec);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
-        done[index] = layout_one(spec, &names, index, target, version, &done)?;
+        done[index] = layout_one(spec, index, target, version, &done)?;
     }
     Ok(done)
+}
+
+/// Where each field of `layout` (of `spec`, on its target in its version)
+/// would start, as its first bit ([`FieldLayout::bit_range`]), if its own
+/// `align` were dropped while every field before it stayed where it is, in
+/// the order of `layout.fields`. A field whose first bit is the same either
+/// way does not need its `align` to be placed: what the Rust generator asks
+/// to decide which fields need an alignment wrapper (one pass, where laying
+/// the struct out again per field would cost its size times its aligned
+/// fields).
+pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
+    let def = &spec.structs[layout.struct_index];
+    let done = spec.layouts_at(layout.target, layout.version);
+    let rules = layout.target.bitfield_rules();
+    let mut end_bits = 0u64;
+    layout
+        .fields
+        .iter()
+        .map(|placed| {
+            let field = &def.fields[placed.index];
+            let as_placed = placed.bit_range().0;
+            let Ok((size, natural)) = type_size_align(&field.ty, layout.target, spec, done) else {
+                return as_placed;
+            };
+            let natural = if def.packed { 1 } else { natural };
+            let first = match (def.kind, field.bits) {
+                (StructKind::Union, _) => Some(0),
+                (StructKind::Struct, Some(width)) => {
+                    bitfield_start(end_bits, u64::from(width), size, natural, def.packed, rules)
+                }
+                (StructKind::Struct, None) => {
+                    round_up(end_bits.div_ceil(8), natural).and_then(|o| o.checked_mul(8))
+                }
+            };
+            end_bits = end_bits.max(placed.bit_range().1);
+            first.unwrap_or(as_placed)
+        })
+        .collect()
 }
 
 /// Lays out one struct (and, on the way, the structs it contains).
@@ -403,26 +431,25 @@ pub fn layout(
     target: Target,
     version: u32,
 ) -> Result<Option<Layout>, LayoutError> {
-    let names = names_of(spec);
     let mut needed = vec![false; spec.structs.len()];
-    mark_needed(&names, spec, struct_index, &mut needed);
+    mark_needed(spec, struct_index, &mut needed);
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
         if needed[index] {
-            done[index] = layout_one(spec, &names, index, target, version, &done)?;
+            done[index] = layout_one(spec, index, target, version, &done)?;
         }
     }
     Ok(done.swap_remove(struct_index))
 }
 
-fn mark_needed(names: &StructIndex<'_>, spec: &Spec, index: usize, needed: &mut [bool]) {
+fn mark_needed(spec: &Spec, index: usize, needed: &mut [bool]) {
     let mut stack = vec![index];
     while let Some(i) = stack.pop() {
         if std::mem::replace(&mut needed[i], true) {
             continue;
         }
         for field in &spec.structs[i].fields {
-            if let Some(&child) = field.ty.struct_name().and_then(|n| names.get(n)) {
+            if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
                 stack.push(child);
             }
         }

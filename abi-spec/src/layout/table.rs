@@ -4,6 +4,7 @@
 //! the largest, and refuses what overflows), so every question here has an
 //! answer: no caller handles a layout error.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::{layout_all, Layout};
@@ -18,6 +19,23 @@ use crate::target::Target;
 pub struct LayoutTable {
     /// Per built-in class (of [`Target::ALL`]), per version from the first.
     cells: OnceLock<Vec<Vec<Cell>>>,
+    /// Struct and feature indices by name, which laying out needs (nested
+    /// types name structs) and [`Spec::struct_index`], [`Spec::struct_def`]
+    /// and [`Spec::feature`] answer from: searched one by one, a spec of
+    /// 100,000 structs spent minutes finding names.
+    names: OnceLock<Names>,
+    /// Per struct, per field: `since` and `was_reserved` (`u32::MAX` when
+    /// none), side by side. Laying out a version walks every field to
+    /// find that version's view; through the fields themselves (about 200
+    /// bytes apart) that walk was three quarters of the work.
+    views: OnceLock<Vec<Vec<(u32, u32)>>>,
+}
+
+/// Indices by name into a spec's structs and features.
+#[derive(Debug, Default)]
+struct Names {
+    structs: HashMap<String, usize>,
+    features: HashMap<String, usize>,
 }
 
 /// Every struct of the spec in one version on one class, once computed.
@@ -59,6 +77,66 @@ fn representatives() -> Vec<Target> {
 }
 
 impl LayoutTable {
+    fn names(&self, spec: &Spec) -> &Names {
+        self.names.get_or_init(|| {
+            // The first of a name wins, as a search from the start would
+            // find it (a validated spec has no duplicates).
+            let mut names = Names::default();
+            for (i, s) in spec.structs.iter().enumerate().rev() {
+                names.structs.insert(s.name.clone(), i);
+            }
+            for (i, f) in spec.features.iter().enumerate().rev() {
+                names.features.insert(f.name.clone(), i);
+            }
+            names
+        })
+    }
+
+    /// The fields of struct `struct_index` in `version`, as
+    /// [`crate::StructDef::view`] gives them: (index, placeholder).
+    pub(crate) fn view<'t>(
+        &'t self,
+        spec: &Spec,
+        struct_index: usize,
+        version: u32,
+    ) -> impl Iterator<Item = (usize, bool)> + 't {
+        let views = self.views.get_or_init(|| {
+            spec.structs
+                .iter()
+                .map(|def| {
+                    def.fields
+                        .iter()
+                        .map(|f| (f.since, f.was_reserved.unwrap_or(u32::MAX)))
+                        .collect()
+                })
+                .collect()
+        });
+        views
+            .get(struct_index)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, &(since, was_reserved))| {
+                if since <= version {
+                    Some((i, false))
+                } else if was_reserved <= version {
+                    Some((i, true))
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// The index of the struct named `name` in `spec`.
+    pub(crate) fn struct_index(&self, spec: &Spec, name: &str) -> Option<usize> {
+        self.names(spec).structs.get(name).copied()
+    }
+
+    /// The index of the feature named `name` in `spec`.
+    pub(crate) fn feature_index(&self, spec: &Spec, name: &str) -> Option<usize> {
+        self.names(spec).features.get(name).copied()
+    }
+
     /// Every struct of `spec` in `version` on `target`'s class, indexed
     /// like [`Spec::structs`]; `None` for a struct without fields in that
     /// version. Empty for a version outside the spec's history. The
@@ -80,16 +158,37 @@ impl LayoutTable {
         else {
             return &[];
         };
-        cell.get_or_init(|| {
-            let rep = representatives()[class_index(target)];
-            // The invariant of a validated spec: parsing laid out the newest
-            // version, whose fields and sizes bound every older one.
-            layout_all(spec, rep, version).unwrap_or_else(|e| {
-                panic!(
-                    "a validated spec failed to lay out on {rep} (a bug, please report it): {}",
-                    e.message
-                )
-            })
-        })
+        cell.get_or_init(|| fresh(spec, representatives()[class_index(target)], version))
     }
+}
+
+/// Every struct of a validated `spec` in `version` on `target`, laid out
+/// now and not kept: for a pass over every version that needs each one
+/// once (the history, the lints), where the table would keep them all.
+pub(crate) fn fresh(spec: &Spec, target: Target, version: u32) -> Vec<Option<Layout>> {
+    // The invariant of a validated spec: parsing laid out the newest
+    // version, whose fields and sizes bound every older one.
+    layout_all(spec, target, version).unwrap_or_else(|e| {
+        panic!(
+            "a validated spec failed to lay out on {target} (a bug, please report it): {}",
+            e.message
+        )
+    })
+}
+
+/// One struct of a validated `spec` (and the structs inside it) in
+/// `version` on `target`, laid out now and not kept.
+#[cfg(feature = "compat")]
+pub(crate) fn fresh_one(
+    spec: &Spec,
+    struct_index: usize,
+    target: Target,
+    version: u32,
+) -> Option<Layout> {
+    super::layout(spec, struct_index, target, version).unwrap_or_else(|e| {
+        panic!(
+            "a validated spec failed to lay out on {target} (a bug, please report it): {}",
+            e.message
+        )
+    })
 }

@@ -4,7 +4,7 @@
 //! spelling of members whose type is an empty struct. Alongside the text,
 //! every named member's offset in each class, for the static assertions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::{per_class, scalar_c, write_comment, CodegenError, Gen, Style};
@@ -116,28 +116,6 @@ fn is_empty(spec: &Spec, ty: &Type) -> bool {
         .is_some_and(|def| def.fields.is_empty())
 }
 
-/// True when a struct ends in a flexible array member, directly or in a
-/// member that does (a union: in any member). ISO C forbids such a struct
-/// as a member; GNU C allows it (the kernel's `__DECLARE_FLEX_ARRAY`).
-fn ends_flexible(spec: &Spec, def: &StructDef, depth: usize) -> bool {
-    let nested = |field: &Field| {
-        depth < crate::limits::MAX_NESTING_DEPTH
-            && !matches!(field.ty, Type::Array { .. })
-            && field
-                .ty
-                .struct_name()
-                .and_then(|name| spec.struct_def(name))
-                .is_some_and(|inner| ends_flexible(spec, inner, depth + 1))
-    };
-    match def.kind {
-        StructKind::Struct => def
-            .fields
-            .last()
-            .is_some_and(|f| f.ty.is_flexible() || nested(f)),
-        StructKind::Union => def.fields.iter().any(nested),
-    }
-}
-
 /// The declaration of a member (without the trailing `;`); `name` is
 /// `None` for an unnamed bitfield.
 fn declaration(spec: &Spec, style: Style, name: Option<&str>, field: &Field, ty: &Type) -> String {
@@ -230,8 +208,12 @@ struct Writer<'g, 's> {
     gen: &'g Gen<'s>,
     /// The struct being written, for messages.
     top: &'s StructDef,
-    /// Explicit padding members so far (`__pad0`, ...).
+    /// The number of the next explicit padding member (`__pad0`, ...).
     pads: usize,
+    /// The member names of the struct's scope, its anonymous members'
+    /// included: padding skips a number a field has taken (Linux names
+    /// fields `__pad1` too).
+    taken: BTreeSet<&'s str>,
     /// Every name the struct's scope holds (its own members and those of
     /// its anonymous members, which C puts in the same scope), with what
     /// put it there.
@@ -266,8 +248,13 @@ impl<'s> Writer<'_, 's> {
             return Ok(());
         }
         let name = if gaps.iter().any(|g| g.bytes > 0) {
-            let name = CNames::padding_member(self.pads);
-            self.pads += 1;
+            let name = loop {
+                let name = CNames::padding_member(self.pads);
+                self.pads += 1;
+                if !self.taken.contains(name.as_str()) {
+                    break name;
+                }
+            };
             self.claim(
                 &name,
                 format!(
@@ -467,8 +454,8 @@ impl<'s> Writer<'_, 's> {
             && field
                 .ty
                 .struct_name()
-                .and_then(|n| spec.struct_def(n))
-                .is_some_and(|inner| ends_flexible(spec, inner, 0));
+                .and_then(|n| spec.struct_index(n))
+                .is_some_and(|inner| self.gen.flexible[inner]);
         // Zero-length arrays and structs that end in a flexible array, as
         // members, are GNU C: `__extension__` keeps -Wpedantic quiet.
         let extension = if has_zero_length(&field.ty) || nested_flexible {
@@ -538,6 +525,26 @@ impl<'s> Writer<'_, 's> {
     }
 }
 
+/// The names fields of `def` and of its anonymous members (recursively)
+/// may put in `def`'s scope.
+fn scope_names<'s>(spec: &'s Spec, def: &'s StructDef) -> BTreeSet<&'s str> {
+    let mut names = BTreeSet::new();
+    let mut stack = vec![def];
+    let mut seen = BTreeSet::new();
+    while let Some(def) = stack.pop() {
+        if !seen.insert(def.name.as_str()) {
+            continue;
+        }
+        for field in &def.fields {
+            names.insert(field.name.as_str());
+            if let (true, Type::Struct(inner)) = (field.is_anonymous_member(), &field.ty) {
+                stack.extend(spec.struct_def(inner));
+            }
+        }
+    }
+    names
+}
+
 /// Writes the definition of struct `index` at the header's version.
 pub(super) fn write_struct(gen: &Gen<'_>, index: usize) -> Result<Written, CodegenError> {
     let def = &gen.spec.structs[index];
@@ -546,6 +553,7 @@ pub(super) fn write_struct(gen: &Gen<'_>, index: usize) -> Result<Written, Codeg
         gen,
         top: def,
         pads: 0,
+        taken: scope_names(gen.spec, def),
         members: BTreeMap::new(),
         facts: Vec::new(),
         unnamed_tail: false,

@@ -8,35 +8,6 @@ use crate::limits::MAX_NESTING_DEPTH;
 use crate::model::{StructDef, StructKind, Type};
 use crate::parse::ctxt::Ctxt;
 
-/// True when struct `i` ends in a flexible array: its last field is one,
-/// or contains one at its end, or (a union) any member does. Bounded by the
-/// nesting limit, so a cycle (refused elsewhere) ends too.
-fn ends_flexible(
-    structs: &[StructDef],
-    index: &HashMap<&str, usize>,
-    i: usize,
-    depth: usize,
-) -> bool {
-    if depth > MAX_NESTING_DEPTH {
-        return false;
-    }
-    let nested = |f: &crate::model::Field| {
-        matches!(f.ty, Type::Struct(_))
-            && f.ty
-                .struct_name()
-                .and_then(|n| index.get(n))
-                .is_some_and(|&c| ends_flexible(structs, index, c, depth + 1))
-    };
-    let def = &structs[i];
-    match def.kind {
-        StructKind::Struct => def
-            .fields
-            .last()
-            .is_some_and(|f| f.ty.is_flexible() || nested(f)),
-        StructKind::Union => def.fields.iter().any(nested),
-    }
-}
-
 /// C11 anonymous members (`unnamed = true` on a struct-typed field): the
 /// struct is written inline, without a tag, so nothing else may name it;
 /// and its members are members of the enclosing struct, so their names
@@ -133,6 +104,7 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
         Active,
         Done(usize),
     }
+    let flexible = crate::model::flexible_ends(structs);
     let mut marks = vec![Mark::New; structs.len()];
     let mut order = Vec::with_capacity(structs.len());
     let mut ok = true;
@@ -154,9 +126,7 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
                 let last = *next == fields.len();
                 let in_union = structs[s].kind == StructKind::Union;
                 let through_array = !matches!(field.ty, Type::Struct(_));
-                if ends_flexible(structs, &index, child, 0)
-                    && (through_array || !(last || in_union))
-                {
+                if flexible[child] && (through_array || !(last || in_union)) {
                     cx.error(
                         format!("struct `{}` ends in a flexible array and cannot be nested here", structs[child].name),
                         field.type_span,
@@ -206,28 +176,31 @@ pub(super) fn dependency_order(cx: &mut Ctxt, structs: &[StructDef]) -> Option<V
 
 /// A field that contains a struct must not exist before that struct.
 pub(super) fn nested_versions(cx: &mut Ctxt, structs: &[StructDef]) {
+    // By name, each with its first version: looked up per nested field,
+    // where a search (and `since` over the inner struct's fields) made a
+    // spec of many structs quadratic.
+    let index: HashMap<&str, (&StructDef, u32)> = structs
+        .iter()
+        .rev()
+        .map(|s| (s.name.as_str(), (s, s.since())))
+        .collect();
     for def in structs {
         for field in &def.fields {
-            let Some(inner) = field
-                .ty
-                .struct_name()
-                .and_then(|n| structs.iter().find(|s| s.name == n))
+            let Some(&(inner, inner_since)) = field.ty.struct_name().and_then(|n| index.get(n))
             else {
                 continue;
             };
             let from = field
                 .was_reserved
                 .map_or(field.since, |w| w.min(field.since));
-            if from < inner.since() {
+            if from < inner_since {
                 cx.error(
                     format!(
                         "field `{}` exists from version {from}, but struct `{}` only from version {}",
-                        field.name,
-                        inner.name,
-                        inner.since()
+                        field.name, inner.name, inner_since
                     ),
                     field.type_span,
-                    format!("set `since = {}` on the field, or give `{}` a field from version {from}", inner.since(), inner.name),
+                    format!("set `since = {inner_since}` on the field, or give `{}` a field from version {from}", inner.name),
                 );
             }
         }

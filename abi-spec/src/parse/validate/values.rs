@@ -40,6 +40,10 @@ pub(super) fn identifier(cx: &mut Ctxt, what: &str, name: &Spanned<String>) -> b
         );
         return false;
     }
+    if let Some((message, help)) = names::refusal(what, text) {
+        cx.error(message, s, help);
+        return false;
+    }
     true
 }
 
