@@ -32,9 +32,10 @@
 //! `kc/event.h` in the kernel's style for bitfields laid out per target, an
 //! empty struct and zero-length arrays; and under `linux/` the structs of
 //! `examples/linux` newer than 6.1 (pidfd_info, statmount, mnt_id_req,
-//! file_attr, procmap_query, pm_scan_arg, xattr_args, mnt_ns_info,
-//! cachestat, lsm_ctx, epoll_params, landlock_net_port_attr,
-//! coredump_req/ack) with their macros, as the named upstream release
+//! file_attr, procmap_query, pm_scan_arg, logical_block_metadata_cap,
+//! xattr_args, mnt_ns_info, nsfs_file_handle, ns_id_req, cachestat,
+//! lsm_ctx, epoll_params, landlock_net_port_attr, coredump_req/ack) with
+//! their macros, as the named upstream release
 //! declares them, and nothing else of those files; and futex_waitv and
 //! ptrace_syscall_info as 6.16 declares them, Landlock as 6.12 does and
 //! uffdio_api as 6.8 does, for a second program each that uses the newer
@@ -286,6 +287,74 @@ const CASES: &[Case] = &[
         not_in_real: &[],
     },
     Case {
+        program: "io_uring_params",
+        spec: "examples/linux/io_uring_params.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "io_uring_getevents_arg",
+        spec: "examples/linux/io_uring_getevents_arg.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "bpf_prog_info",
+        spec: "examples/linux/bpf_prog_info.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "bpf_map_info",
+        spec: "examples/linux/bpf_map_info.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "bpf_btf_info",
+        spec: "examples/linux/bpf_btf_info.toml",
+        real: Real::Installed,
+        not_in_real: &[],
+    },
+    Case {
+        program: "bpf_link_info",
+        spec: "examples/linux/bpf_link_info.toml",
+        real: Real::Installed,
+        // Anonymous in C: the members of the union of link types, and of
+        // iter's two unions.
+        not_in_real: &[
+            "struct bpf_link_info_raw_tracepoint",
+            "struct bpf_link_info_tracing",
+            "struct bpf_link_info_cgroup",
+            "struct bpf_link_info_netns",
+            "struct bpf_link_info_xdp",
+            "struct bpf_link_info_iter",
+            "struct bpf_link_info_iter_map",
+            "struct bpf_link_info_iter_cgroup",
+            "struct bpf_link_info_iter_task",
+        ],
+    },
+    Case {
+        program: "ns_id_req",
+        spec: "examples/linux/ns_id_req.toml",
+        real: Real::Fixture,
+        // The listns filters are an unnamed member: the generated header
+        // declares their struct anonymous too, as Linux does.
+        not_in_real: &[],
+    },
+    Case {
+        program: "nsfs_file_handle",
+        spec: "examples/linux/nsfs_file_handle.toml",
+        real: Real::Fixture,
+        not_in_real: &[],
+    },
+    Case {
+        program: "logical_block_metadata_cap",
+        spec: "examples/linux/logical_block_metadata_cap.toml",
+        real: Real::Fixture,
+        not_in_real: &[],
+    },
+    Case {
         program: "kc_event",
         spec: "tests/fixtures/headers/kc_event.toml",
         real: Real::Fixture,
@@ -368,14 +437,40 @@ const STAND_INS: &[(&str, &[&str])] = &[
             "examples/linux/file_attr.toml",
             "examples/linux/procmap_query.toml",
             "examples/linux/pm_scan_arg.toml",
+            "examples/linux/logical_block_metadata_cap.toml",
         ],
     ),
     ("linux/xattr.h", &["examples/linux/xattr_args.toml"]),
-    ("linux/nsfs.h", &["examples/linux/mnt_ns_info.toml"]),
+    (
+        "linux/nsfs.h",
+        &[
+            "examples/linux/mnt_ns_info.toml",
+            "examples/linux/ns_id_req.toml",
+            "examples/linux/nsfs_file_handle.toml",
+        ],
+    ),
     ("linux/mman.h", &["examples/linux/cachestat_range.toml"]),
     ("linux/lsm.h", &["examples/linux/lsm_ctx.toml"]),
     ("linux/eventpoll.h", &["examples/linux/epoll_params.toml"]),
     ("linux/coredump.h", &["examples/linux/coredump_req.toml"]),
+    (
+        "linux/io_uring.h",
+        &[
+            "examples/linux/io_uring_params.toml",
+            "examples/linux/io_uring_getevents_arg.toml",
+        ],
+    ),
+    // Linux's header declares every bpf(2) type; the info structs stand
+    // for it here.
+    (
+        "linux/bpf.h",
+        &[
+            "examples/linux/bpf_prog_info.toml",
+            "examples/linux/bpf_map_info.toml",
+            "examples/linux/bpf_btf_info.toml",
+            "examples/linux/bpf_link_info.toml",
+        ],
+    ),
     ("kc/event.h", &["tests/fixtures/headers/kc_event.toml"]),
     ("kc/msg.h", &["tests/fixtures/headers/kc_msg.toml"]),
 ];
