@@ -648,16 +648,15 @@ fn judge_new_field(
         // still fits in the older size (OnPadding) or not (appended, or
         // IgnoredAsPadding in a struct the kernel copies in): judge again
         // at the next newer block where that changes on such a class.
-        let on_padding: Vec<bool> = (0..classes)
-            .map(|c| {
-                matches!(
+        let mut on_padding = [false; MAX_CLASSES];
+        if field.writer.user_writes() && !field.reserved {
+            for (c, on) in on_padding.iter_mut().enumerate().take(classes) {
+                *on = matches!(
                     placements[c],
                     Placement::OnPadding | Placement::IgnoredAsPadding | Placement::Appended
-                ) && field.writer.user_writes()
-                    && !field.reserved
-                    && bytes[c].0 < old[c].size * 8
-            })
-            .collect();
+                ) && bytes[c].0 < old[c].size * 8;
+            }
+        }
         let fits = |block: usize, c: usize| b.numbers[block][c].feature_size <= old[c].size;
         let span_end = if on_padding.contains(&true) {
             (k + 1..newer.1)
