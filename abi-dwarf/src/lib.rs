@@ -197,23 +197,7 @@ pub fn struct_names(path: &Path, btf: bool, options: &Options) -> Result<Vec<Str
         return btf::names_of_file(path, options);
     }
     let object = elf::parse(path, &main)?;
-    let mut debug_map = None;
-    let mut debug_file = path.to_path_buf();
-    if !elf::has_debug_info(&object) {
-        let tried = elf::debug_file_candidates(path, &object, &options.debug_dir);
-        match tried.iter().find(|p| p.is_file()) {
-            Some(found) => {
-                debug_map = Some(Input::open(found)?);
-                debug_file = found.clone();
-            }
-            None => {
-                return Err(Error::NoDebugInfo {
-                    path: path.to_path_buf(),
-                    tried,
-                })
-            }
-        }
-    }
+    let (debug_map, debug_file) = split_debug(path, &object, options)?;
     drop(object);
     let data: &[u8] = debug_map.as_deref().unwrap_or(&main);
     let object = elf::parse(&debug_file, data)?;
@@ -223,16 +207,7 @@ pub fn struct_names(path: &Path, btf: bool, options: &Options) -> Result<Vec<Str
         path: debug_file.clone(),
         source,
     };
-    let mut headers = Vec::new();
-    let mut iter = dwarf.units();
-    while let Some(header) = iter.next().map_err(|source| {
-        dwarf_error(DwarfError::Header {
-            what: "unit header",
-            source,
-        })
-    })? {
-        headers.push(header);
-    }
+    let headers = unit_headers(&dwarf).map_err(dwarf_error)?;
     let units = headers.len();
     let names = scan::struct_names(&dwarf, &headers).map_err(|f| {
         dwarf_error(DwarfError::Scan {
@@ -262,23 +237,7 @@ fn read_dwarf(
 ) -> Result<Dump, Error> {
     let main = elf::parse(elf, main_map)?;
     let target = elf::target(elf, main_map)?;
-    let mut debug_map = None;
-    let mut debug_file = elf.to_path_buf();
-    if !elf::has_debug_info(&main) {
-        let tried = elf::debug_file_candidates(elf, &main, &options.debug_dir);
-        match tried.iter().find(|p| p.is_file()) {
-            Some(found) => {
-                debug_map = Some(Input::open(found)?);
-                debug_file = found.clone();
-            }
-            None => {
-                return Err(Error::NoDebugInfo {
-                    path: elf.to_path_buf(),
-                    tried,
-                })
-            }
-        }
-    }
+    let (debug_map, debug_file) = split_debug(elf, &main, options)?;
     drop(main);
     let data: &[u8] = debug_map.as_deref().unwrap_or(main_map);
     let result = read_mapped(elf, debug_file.clone(), data, target, groups, options);
@@ -286,6 +245,49 @@ fn read_dwarf(
         map.check(&debug_file)?;
     }
     result
+}
+
+/// Where the DWARF of `path` lives: in `path` itself (`None`), or in the
+/// split debug file found for it, mapped, with that file's path.
+fn split_debug(
+    path: &Path,
+    object: &object::File<'_>,
+    options: &Options,
+) -> Result<(Option<Input>, PathBuf), Error> {
+    if elf::has_debug_info(object) {
+        return Ok((None, path.to_path_buf()));
+    }
+    let tried = elf::debug_file_candidates(path, object, &options.debug_dir);
+    match tried.iter().find(|p| p.is_file()) {
+        Some(found) => Ok((Some(Input::open(found)?), found.clone())),
+        None => Err(Error::NoDebugInfo {
+            path: path.to_path_buf(),
+            tried,
+        }),
+    }
+}
+
+/// Every unit header of `dwarf`: the compilation units, then the type
+/// units (DWARF 4's `.debug_types` and DWARF 5's type units).
+fn unit_headers<'d>(
+    dwarf: &gimli::Dwarf<Slice<'d>>,
+) -> Result<Vec<gimli::UnitHeader<Slice<'d>>>, DwarfError> {
+    let mut headers = Vec::new();
+    let mut iter = dwarf.units();
+    while let Some(header) = iter.next().map_err(|source| DwarfError::Header {
+        what: "unit header",
+        source,
+    })? {
+        headers.push(header);
+    }
+    let mut iter = dwarf.type_units();
+    while let Some(header) = iter.next().map_err(|source| DwarfError::Header {
+        what: "type unit header",
+        source,
+    })? {
+        headers.push(header);
+    }
+    Ok(headers)
 }
 
 /// [`read_structs`] over a binary already in memory, named `name` in
@@ -379,25 +381,7 @@ fn read_mapped(
         source,
     };
 
-    let mut headers = Vec::new();
-    let mut iter = dwarf.units();
-    while let Some(header) = iter.next().map_err(|source| {
-        dwarf_error(DwarfError::Header {
-            what: "unit header",
-            source,
-        })
-    })? {
-        headers.push(header);
-    }
-    let mut iter = dwarf.type_units();
-    while let Some(header) = iter.next().map_err(|source| {
-        dwarf_error(DwarfError::Header {
-            what: "type unit header",
-            source,
-        })
-    })? {
-        headers.push(header);
-    }
+    let headers = unit_headers(&dwarf).map_err(dwarf_error)?;
 
     let roots = roots_of(groups).map_err(query_error)?;
     let root_index = |query: &str| roots.iter().position(|r| r == root_of(query));
