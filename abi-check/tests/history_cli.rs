@@ -11,7 +11,7 @@ use std::process::Output;
 
 use abi_spec::{Spec, Target};
 use common::cc;
-use common::{run, stderr, stdout};
+use common::{comments, run, stderr, stdout};
 
 fn code(o: &Output) -> Option<i32> {
     o.status.code()
@@ -20,21 +20,6 @@ fn code(o: &Output) -> Option<i32> {
 fn parsed(o: &Output) -> Spec {
     abi_spec::parse("history.toml", &stdout(o))
         .unwrap_or_else(|e| panic!("{}\n{}", e.render(false), stdout(o)))
-}
-
-/// The comments of a spec, each wrapped comment joined into one line.
-fn comments(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("#   ") {
-            out.push(' ');
-            out.push_str(rest);
-        } else if let Some(rest) = line.strip_prefix("# ") {
-            out.push('\n');
-            out.push_str(rest);
-        }
-    }
-    out
 }
 
 /// `abi-check check` finds no input error in the spec printed.

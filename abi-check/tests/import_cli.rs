@@ -11,7 +11,7 @@ use std::process::Output;
 
 use abi_spec::{Spec, Target};
 use common::cc;
-use common::{run, stderr, stdout};
+use common::{comments, run, stderr, stdout};
 
 /// One test per compiler family, each over the family's targets,
 /// ignored with its reason when the family's compiler is missing (the
@@ -78,21 +78,6 @@ fn assert_refused(o: &Output, needle: &str) {
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.contains(needle), "no `{needle}` in:\n{err}");
     assert!(stdout(o).is_empty(), "{}", stdout(o));
-}
-
-/// The comments of a spec, each wrapped comment joined into one line.
-fn comments(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("#   ") {
-            out.push(' ');
-            out.push_str(rest);
-        } else if let Some(rest) = line.strip_prefix("# ") {
-            out.push('\n');
-            out.push_str(rest);
-        }
-    }
-    out
 }
 
 /// The spec `import` printed, parsed: no input error.

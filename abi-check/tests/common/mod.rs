@@ -40,3 +40,19 @@ pub fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(o), stderr(o)))
 }
+
+/// The comments of a spec the tool wrote (`dump --format toml`,
+/// `import`), each wrapped comment joined into one line.
+pub fn comments(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("#   ") {
+            out.push(' ');
+            out.push_str(rest);
+        } else if let Some(rest) = line.strip_prefix("# ") {
+            out.push('\n');
+            out.push_str(rest);
+        }
+    }
+    out
+}
