@@ -463,6 +463,15 @@ pub fn print(text: &str) {
     }
 }
 
+/// True once a write to stdout has failed: a command that streams its
+/// output stops working for a reader that went away.
+pub fn stdout_failed() -> bool {
+    STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_some()
+}
+
 /// Writes text to stderr. There is nowhere to report a failure to write a
 /// message: it is lost, and the exit code says what happened.
 pub fn eprint(text: &str) {

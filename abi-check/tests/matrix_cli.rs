@@ -528,3 +528,133 @@ fn structs_too_large_to_lay_out_in_memory_are_skipped_not_allocated() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("not simulated: 2000000000 bytes"));
 }
+
+/// A spec of one struct over `versions` versions, one u32 field added per
+/// version, each gated by a feature of its own: the matrix's worst shape
+/// (benches/gen_limit_spec.py `versions`).
+fn growing_spec(versions: u32) -> String {
+    let words = versions.div_ceil(63);
+    let mut out = format!(
+        "[abi]\nname = \"limit\"\nversion = {versions}\nfirst_version = 1\nfeature_words = {words}\n\n"
+    );
+    // Bits 0..62, 64..126, ...: never an extension bit.
+    let bits: Vec<u32> = (0..)
+        .filter(|b| b % 64 != 63)
+        .take(versions as usize)
+        .collect();
+    for v in 2..=versions {
+        out += &format!(
+            "[[feature]]\nname = \"f{v}\"\nbit = {}\nsince = {v}\n\n",
+            bits[v as usize - 2]
+        );
+    }
+    out += "[[struct]]\nname = \"s\"\n\n";
+    for v in 1..=versions {
+        out += &format!("[[struct.field]]\nname = \"v{v}\"\ntype = \"u32\"\nsince = {v}\n");
+        if v > 1 {
+            out += &format!("feature = \"f{v}\"\n");
+        }
+    }
+    out
+}
+
+/// `abi-check` under an address-space limit of 512 MiB.
+fn in_512_mib() -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -v 524288; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_abi-check"));
+    command
+}
+
+/// 128 versions: 16,384 cells per target, up to 128 field results each.
+/// Keeping every cell's results took memory growing with versions cubed
+/// (256 versions: 8 GB, then an abort); the cells are now run once per
+/// layout class and only what the table shows is kept.
+#[test]
+fn many_versions_simulate_in_bounded_memory() {
+    let spec = scratch("versions", &growing_spec(128));
+    let o = in_512_mib()
+        .args(["matrix", &spec.to_string_lossy()])
+        .output()
+        .expect("abi-check runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains(&format!("{} cells, 0 failed", 128 * 128 * 20)),
+        "{}",
+        text.lines().last().unwrap_or_default()
+    );
+    // One table: every target reads alike.
+    assert_eq!(text.matches("limit `s` (registration) on").count(), 1);
+}
+
+/// JSON is written as the cells come (it holds every field of every cell
+/// on every target: gigabytes here), and a reader that stops reading
+/// stops the run.
+#[test]
+fn json_streams_and_stops_with_its_reader() {
+    use std::io::Read;
+    let spec = scratch("versions", &growing_spec(128));
+    let mut child = in_512_mib()
+        .args(["matrix", &spec.to_string_lossy(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("abi-check runs");
+    let mut head = vec![0u8; 1 << 20];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut head)
+        .expect("a megabyte of JSON");
+    let status = child.wait().expect("abi-check ends");
+    let text = String::from_utf8_lossy(&head);
+    assert!(
+        text.starts_with("{\n  \"abi\": \"limit\",\n  \"cells\": [\n    {\n"),
+        "{}",
+        &text[..200]
+    );
+    // A closed pipe ends the output quietly, with the command's own code.
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// Cells times fields past `MAX_SIMULATED_STEPS` (here 256 x 256 pairs of
+/// 3,000-field views on every layout class): the struct is listed as not
+/// simulated, at once, rather than taking an hour.
+#[test]
+fn a_struct_past_the_simulation_budget_is_listed_not_simulated() {
+    let mut text =
+        String::from("[abi]\nname = \"limit\"\nversion = 256\nfirst_version = 1\n\n[[struct]]\nname = \"big\"\n\n");
+    for f in 0..3000 {
+        text += &format!("[[struct.field]]\nname = \"f{f}\"\ntype = \"u32\"\nsince = 1\n");
+    }
+    text += "\n[[struct]]\nname = \"small\"\n\n[[struct.field]]\nname = \"a\"\ntype = \"u32\"\nsince = 1\n";
+    let spec = scratch("budget", &text);
+    let o = run(&["matrix", &spec.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("`big` not simulated: ")
+            && out.contains(
+                "field visits: more than the 2147483648 left of the 2147483648 one matrix makes"
+            ),
+        "{out}"
+    );
+    // The other struct is simulated.
+    assert!(out.contains("limit `small` (registration) on"), "{out}");
+    assert!(!out.contains("limit `big`"), "{out}");
+    assert!(
+        out.contains(&format!("{} cells, 0 failed", 256 * 256 * 20)),
+        "{}",
+        out.lines().last().unwrap_or_default()
+    );
+}

@@ -38,6 +38,14 @@ pub const MAX_NAME_LEN: usize = 128;
 /// not become 6 GiB of writes. Real extensible structs are a few hundred
 /// bytes; a larger struct is listed as not simulated.
 pub const MAX_SIMULATED_BYTES: u64 = 1 << 20;
+/// Most field visits one simulated matrix makes: per struct, per layout
+/// class, per (kernel version, C library version), the fields of both
+/// views (once per member of a union, which is run a member at a time).
+/// A visit costs tens of nanoseconds, so this bounds a `matrix` to a
+/// minute or two; a struct that would take the matrix past it is listed
+/// as not simulated, with the count. Linux's perf_event_attr (10 versions,
+/// about 60 fields) takes a few hundred thousand.
+pub const MAX_SIMULATED_STEPS: u64 = 1 << 31;
 
 // Binaries (abi-dwarf): DWARF and BTF are as hostile as any input. Each
 // limit below bounds the time or memory one file can cost; each is far

@@ -12,7 +12,7 @@
 //!   computes its negotiation table with [`negotiate`]; the Rust generator
 //!   emits the same numbers as constants.
 
-use crate::layout::LayoutClass;
+use crate::layout::{Layout, LayoutClass};
 use crate::model::{Spec, StructDef, Writer};
 use crate::runtime::{
     accept, register, AbiTable, Announcement, FeatureBit, FieldSpan, NegotiationError, VersionSizes,
@@ -102,15 +102,17 @@ impl SideTable {
         let versions: Vec<VersionSizes> = spec
             .versions()
             .take_while(|&v| v <= version)
-            .filter_map(|v| {
-                spec.layout(struct_index, target, v).map(|l| VersionSizes {
-                    version: v,
-                    size: l.size as usize,
-                    feature_size: l.feature_size as usize,
-                    align: l.align as usize,
-                })
-            })
+            .filter_map(|v| spec.layout(struct_index, target, v).map(version_sizes))
             .collect();
+        Some(Self::of_layout(spec, own, versions))
+    }
+
+    /// The table of `own` (a layout of one struct of `spec`), whose
+    /// struct's sizes up to `own`'s version are `versions`, oldest first:
+    /// for a caller that lays out one struct version by version rather
+    /// than keep every struct's layouts in the spec's table.
+    pub fn of_layout(spec: &Spec, own: &Layout, versions: Vec<VersionSizes>) -> Self {
+        let (struct_index, version) = (own.struct_index, own.version);
         let bound_of = |since: u32| {
             versions
                 .iter()
@@ -146,13 +148,13 @@ impl SideTable {
                 }
             })
             .collect();
-        Some(SideTable {
+        SideTable {
             version,
             spans: fields.iter().map(|f| f.span).collect(),
             fields,
             versions,
             features: feature_bits(spec),
-        })
+        }
     }
 
     /// The run-time's view of this table.
@@ -167,6 +169,16 @@ impl SideTable {
     /// The numbers of this side's own version.
     pub fn own(&self) -> Option<&VersionSizes> {
         self.versions.iter().find(|v| v.version == self.version)
+    }
+}
+
+/// A layout's numbers for the run-time.
+pub fn version_sizes(layout: &Layout) -> VersionSizes {
+    VersionSizes {
+        version: layout.version,
+        size: layout.size as usize,
+        feature_size: layout.feature_size as usize,
+        align: layout.align as usize,
     }
 }
 

@@ -77,16 +77,18 @@ impl Verdicts {
 impl Verdicts {
     /// The first failing cell of a matrix, for messages.
     pub fn first_failure(m: &Matrix) -> Option<String> {
-        m.cells.iter().find(|c| !c.pass()).map(|c| {
-            format!(
-                "{} on {} (kernel {}, library {}): {}",
-                c.struct_name,
-                c.target,
-                c.kernel,
-                c.libc,
-                c.problems.join("; ")
-            )
-        })
+        m.cells()
+            .find(|(_, _, c)| !c.pass())
+            .map(|(group, target, c)| {
+                format!(
+                    "{} on {} (kernel {}, library {}): {}",
+                    group.struct_name,
+                    target,
+                    c.kernel,
+                    c.libc,
+                    c.problems.join("; ")
+                )
+            })
     }
 }
 

@@ -97,11 +97,10 @@ fn check_folder(dir: &Path) {
             (kernel, libc),
             "{name}: compat"
         );
-        let cell = v
+        let (_, _, cell) = v
             .old_kernel
-            .cells
-            .iter()
-            .find(|c| c.target == Target::X86_64 && c.kernel == kv && c.libc == lv)
+            .cells()
+            .find(|(_, t, c)| *t == Target::X86_64 && c.kernel == kv && c.libc == lv)
             .expect("a cell at the newest versions");
         assert_eq!(
             (

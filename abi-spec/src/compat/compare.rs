@@ -425,7 +425,8 @@ impl StructComparison<'_> {
         let finding = |rule: Rule, message: String| {
             Finding::new(rule, message).on_struct(name).on_field(field)
         };
-        if old_field.ty != new_field.ty || old_field.bits != new_field.bits {
+        let retyped = old_field.ty != new_field.ty || old_field.bits != new_field.bits;
+        if retyped {
             out.push(
                 finding(
                     Rule::FIELD_RETYPED,
@@ -441,6 +442,46 @@ impl StructComparison<'_> {
                     old_field.type_text()
                 )),
             );
+        }
+        // The same type that lays out otherwise: a struct or union it
+        // names grew or shrank in between. Every later field moves, and a
+        // side built with the older size reads, writes or copies fewer
+        // bytes of the field than the other.
+        let width = |f: &FieldLayout| {
+            let (start, end) = f.bit_range();
+            end - start
+        };
+        let resized: Vec<bool> = self
+            .pairs
+            .iter()
+            .map(|(o, n)| match (o.field(oi), n.field(ni)) {
+                (Some(a), Some(b)) => width(a) != width(b),
+                _ => false,
+            })
+            .collect();
+        if let (false, Some(i)) = (retyped, resized.iter().position(|&r| r)) {
+            let (o, n) = self.pairs[i];
+            if let (Some(a), Some(b)) = (o.field(oi), n.field(ni)) {
+                let targets = self.targets(&resized);
+                out.push(
+                    finding(
+                        Rule::FIELD_RETYPED,
+                        format!(
+                            "`{name}.{field}` (type `{}`) is now {} bytes, was {}{}: its type changed size {context}",
+                            new_field.type_text(),
+                            b.size,
+                            a.size,
+                            on_targets(&targets)
+                        ),
+                    )
+                    .on_targets(targets)
+                    .at(new_spec, new_field.type_span)
+                    .with_help(format!(
+                        "keep `{}` as it was: give the type's new fields to a new type (or append them to `{name}`), gated by a feature",
+                        new_field.type_text()
+                    )),
+                );
+            }
         }
         if old_field.since != new_field.since {
             out.push(

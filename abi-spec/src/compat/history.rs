@@ -9,8 +9,9 @@
 //!
 //! * Both views are of one struct definition: every field live in the
 //!   older view is the same field in the newer one (no rename, removal or
-//!   retirement, and no type, width, `since`, gate or writer changes);
-//!   what can fire is STRUCT_SHRUNK, STRUCT_ALIGN_CHANGED, FIELD_MOVED, the
+//!   retirement, and no type, `since`, gate or writer changes);
+//!   what can fire is STRUCT_SHRUNK, STRUCT_ALIGN_CHANGED, FIELD_MOVED,
+//!   FIELD_RETYPED (a struct the field embeds changed size), the
 //!   placements of new fields (FIELD_INSERTED, RESERVED_CLAIMED_UNSAFELY,
 //!   for bytes beyond the reserved ones and for user-written fields on the
 //!   older view's tail padding, which a copy-in struct's older kernel
@@ -27,7 +28,8 @@
 //!   as the comparison counts them: a bitfield is judged like any field.
 //! * From those, each subject's first pair (the newest version first, then
 //!   the oldest) is computed: FIELD_MOVED at the field's `since` and its
-//!   first move (of its first bit); a new field's placement against each
+//!   first move (of its first bit), FIELD_RETYPED there and its first
+//!   change of width (a struct it embeds grew); a new field's placement against each
 //!   older block, which depends on the newer version only through the
 //!   field's bits (its segment) and, for a field on the older view's tail
 //!   padding, the newer feature size; FEATURE_SIZE_AMBIGUOUS from per-block numbers and
@@ -465,6 +467,15 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
                 .find(|(_, bytes)| bytes.iter().zip(at_since).any(|(x, y)| x.0 != y.0))
             {
                 first.offer(Rule::FIELD_MOVED, Some(fi), start(k), field.since);
+            }
+            // FIELD_RETYPED: the first segment of another width (a struct
+            // or union it names grew or shrank); its type is one.
+            if let Some(&(k, _)) = segments[1..].iter().find(|(_, bits)| {
+                bits.iter()
+                    .zip(at_since)
+                    .any(|(x, y)| x.1 - x.0 != y.1 - y.0)
+            }) {
+                first.offer(Rule::FIELD_RETYPED, Some(fi), start(k), field.since);
             }
         }
         // The claim gate's facts that depend on the older view only.

@@ -47,23 +47,23 @@ impl Clone for LayoutTable {
     }
 }
 
-/// The index of a target's class among the classes of [`Target::ALL`], and
-/// each class's representative.
+/// The index of a target's class among the classes of [`Target::ALL`].
+/// Computed once: every layout lookup asks, and comparing classes compares
+/// every scalar's size and alignment.
 fn class_index(target: Target) -> usize {
-    let class = target.layout_class();
-    let mut reps: Vec<Target> = Vec::new();
-    for t in Target::ALL {
-        if !reps.iter().any(|r| r.layout_class() == t.layout_class()) {
-            reps.push(t);
-        }
-        if t.layout_class() == class {
-            return reps
-                .iter()
-                .position(|r| r.layout_class() == class)
-                .unwrap_or(0);
-        }
-    }
-    0
+    static INDEX: OnceLock<[usize; Target::ALL.len()]> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let reps = representatives();
+        Target::ALL.map(|t| {
+            reps.iter()
+                .position(|r| r.layout_class() == t.layout_class())
+                .unwrap_or(0)
+        })
+    });
+    Target::ALL
+        .iter()
+        .position(|&t| t == target)
+        .map_or(0, |i| index[i])
 }
 
 fn representatives() -> Vec<Target> {

@@ -38,7 +38,9 @@
 //! type, history and place): a rename is source-breaking only
 //! (FIELD_RENAMED), and the bytes still agree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use super::{
     accept, copy_in, register, AbiTable, Announcement, FieldSpan, Negotiated, NegotiationError,
@@ -46,10 +48,10 @@ use super::{
 };
 use crate::identity;
 use crate::layout::Layout;
-use crate::limits::MAX_SIMULATED_BYTES;
+use crate::limits::{MAX_SIMULATED_BYTES, MAX_SIMULATED_STEPS};
 use crate::model::{Spec, StructKind, Writer};
 pub use crate::protocol::Protocol;
-use crate::protocol::{area_address, SideTable, WORDS};
+use crate::protocol::{area_address, version_sizes, SideTable, WORDS};
 use crate::target::Target;
 
 /// The byte the guard areas around the C library's buffer hold.
@@ -74,8 +76,9 @@ pub enum LibcAnnounces {
 /// What was read from one field in one cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldResult {
-    /// The field's name (the C library's for registration, the kernel's for copy-in).
-    pub name: String,
+    /// The field's name (the C library's for registration, the kernel's
+    /// for copy-in), shared by every cell that reads the field.
+    pub name: Arc<str>,
     /// The contract's model says the field is on.
     pub expected_on: bool,
     /// The reading side's agreement says the field is on.
@@ -85,15 +88,10 @@ pub struct FieldResult {
     pub ok: bool,
 }
 
-/// One simulated registration or copy-in.
+/// One simulated registration or copy-in: one (kernel version, C library
+/// version) pair of a [`Group`], the same on each of its targets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
-    /// The struct.
-    pub struct_name: String,
-    /// Registration or copy-in.
-    pub protocol: Protocol,
-    /// The target.
-    pub target: Target,
     /// The kernel's version.
     pub kernel: u32,
     /// The C library's version.
@@ -127,13 +125,28 @@ impl Cell {
     }
 }
 
-/// The whole matrix.
-#[derive(Clone, Debug)]
-pub struct Matrix {
+/// One struct on the targets of one layout class. Targets of one class
+/// lay out every struct alike ([`Target::layout_class`]), and the
+/// simulation depends on nothing but the layouts, so each cell is run once
+/// for the whole group and holds on each of its targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// The struct.
+    pub struct_name: String,
+    /// Registration or copy-in.
+    pub protocol: Protocol,
+    /// The targets, in the order the C library's spec lists them.
+    pub targets: Vec<Target>,
+}
+
+/// What a simulation covered, apart from its cells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outline {
     /// The ABI's name.
     pub abi: String,
-    /// Every cell: per struct, per target, per kernel version, per C library version.
-    pub cells: Vec<Cell>,
+    /// The targets both specs promise, in the order the C library's spec
+    /// lists them.
+    pub targets: Vec<Target>,
     /// (struct, reason) for every struct not simulated.
     pub skipped: Vec<(String, String)>,
     /// The kernel spec's versions.
@@ -142,10 +155,41 @@ pub struct Matrix {
     pub libc_versions: Vec<u32>,
 }
 
+/// The cells of one [`Group`], kernel version major, C library version
+/// minor (a pair is missing where a side has no such struct at its version).
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// The struct and its targets.
+    pub group: Group,
+    /// One cell per (kernel version, C library version).
+    pub cells: Vec<Cell>,
+}
+
+/// The whole matrix, every cell kept: [`stream`] visits the same cells
+/// without keeping them, which is what a large spec needs (cells times
+/// fields results).
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    /// The ABI, its targets, versions and structs not simulated.
+    pub outline: Outline,
+    /// Per struct, per layout class.
+    pub blocks: Vec<Block>,
+}
+
 impl Matrix {
     /// True when every cell passes.
     pub fn pass(&self) -> bool {
-        self.cells.iter().all(Cell::pass)
+        self.blocks.iter().all(|b| b.cells.iter().all(Cell::pass))
+    }
+
+    /// Every (group, target, cell): each cell once per target of its group.
+    pub fn cells(&self) -> impl Iterator<Item = (&Group, Target, &Cell)> {
+        self.blocks.iter().flat_map(|b| {
+            b.group
+                .targets
+                .iter()
+                .flat_map(move |&t| b.cells.iter().map(move |c| (&b.group, t, c)))
+        })
     }
 }
 
@@ -188,15 +232,25 @@ impl std::fmt::Display for SimulationError {
 
 impl std::error::Error for SimulationError {}
 
-/// One field of one side at one version.
+/// One field of one side at one version. Names borrow from the specs and
+/// the rename tables: a view of a 65,536-field struct at each of 256
+/// versions must not copy every name 256 times.
 #[derive(Clone, Debug)]
-struct SideField {
-    /// Its name in this spec.
-    name: String,
+struct SideField<'a> {
+    /// Its name in this spec, shared with the results that name it.
+    name: Arc<str>,
     /// The name both sides know it by: the C library's name for a field
     /// the kernel's spec renamed ([`identity::pair`]).
-    identity: String,
+    identity: &'a str,
+    /// `identity` as a number ([`Ids`]), the same on both sides.
+    id: u32,
+    /// [`pattern`]'s hash of `identity`, per writer (kernel, C library):
+    /// computed once, not once per bit written or checked.
+    seeds: [u64; 2],
     span: FieldSpan,
+    /// The feature size of the version that introduced it, in this
+    /// spec's history (`None` if the struct did not exist then).
+    since_size: Option<usize>,
     /// Its bits, `[start, end)` in allocation order.
     bits: (usize, usize),
     /// A bitfield shares its bytes with other fields.
@@ -204,14 +258,15 @@ struct SideField {
     writer: Writer,
     /// Reserved bytes: must be zero, nobody reads them.
     reserved: bool,
-    /// Its feature's identity: the model matches features across specs as
-    /// every command does ([`identity::pair_features`]: by name, or a
-    /// renamed feature by bit and history), while the run-time exchanges
-    /// bits, so a bit the two specs disagree on shows.
-    feature: Option<String>,
+    /// Its feature's identity, as a number ([`Ids`]): the model matches
+    /// features across specs as every command does
+    /// ([`identity::pair_features`]: by name, or a renamed feature by bit
+    /// and history), while the run-time exchanges bits, so a bit the two
+    /// specs disagree on shows.
+    feature: Option<u32>,
 }
 
-impl SideField {
+impl SideField<'_> {
     fn kernel_writes(&self) -> bool {
         !self.reserved && self.writer != Writer::User
     }
@@ -220,17 +275,72 @@ impl SideField {
     }
 }
 
-/// One struct of one spec on one target at one version.
-#[derive(Clone, Debug)]
-struct SideView {
-    /// The run-time's numbers ([`SideTable`]).
-    numbers: SideTable,
-    fields: Vec<SideField>,
-    /// The identities of the live features of this version.
-    live_features: Vec<String>,
+/// Identities as numbers, the same for both sides: a cell looks up the
+/// other side's field once per field, and its features once per field, so
+/// each lookup is an index, not a search or a hash of a name.
+#[derive(Debug, Default)]
+struct Ids<'a> {
+    /// Field identity -> number, for one struct of both specs.
+    fields: HashMap<&'a str, u32>,
+    /// Feature identity -> number, for both specs.
+    features: HashMap<&'a str, u32>,
 }
 
-impl SideView {
+impl<'a> Ids<'a> {
+    fn number(map: &mut HashMap<&'a str, u32>, name: &'a str) -> u32 {
+        let next = map.len() as u32;
+        *map.entry(name).or_insert(next)
+    }
+}
+
+/// One struct of one spec on one layout class at one version.
+#[derive(Clone, Debug)]
+struct SideView<'a> {
+    /// The run-time's numbers ([`SideTable`]).
+    numbers: SideTable,
+    fields: Vec<SideField<'a>>,
+    /// Field identity number -> index in `fields` of the first field not
+    /// reserved with that identity ([`NONE`] for none).
+    at: Vec<u32>,
+    /// Feature identity number -> live in this version.
+    live_features: Vec<bool>,
+}
+
+/// No field of that identity in a [`SideView`].
+const NONE: u32 = u32::MAX;
+
+impl<'a> SideView<'a> {
+    fn new(
+        numbers: SideTable,
+        fields: Vec<SideField<'a>>,
+        identities: usize,
+        live_features: Vec<bool>,
+    ) -> Self {
+        let mut at = vec![NONE; identities];
+        for (i, f) in fields.iter().enumerate() {
+            if !f.reserved && at[f.id as usize] == NONE {
+                at[f.id as usize] = i as u32;
+            }
+        }
+        SideView {
+            numbers,
+            fields,
+            at,
+            live_features,
+        }
+    }
+
+    /// The same view with only the fields `keep` selects.
+    fn only(&self, keep: impl Fn(&SideField<'a>) -> bool) -> Self {
+        let fields = self.fields.iter().filter(|f| keep(f)).cloned().collect();
+        SideView::new(
+            self.numbers.clone(),
+            fields,
+            self.at.len(),
+            self.live_features.clone(),
+        )
+    }
+
     fn version(&self) -> u32 {
         self.numbers.version
     }
@@ -243,71 +353,110 @@ impl SideView {
         self.numbers.own()
     }
 
-    fn feature_size_of(&self, version: u32) -> Option<usize> {
-        self.numbers
-            .versions
-            .iter()
-            .find(|v| v.version == version)
-            .map(|v| v.feature_size)
+    fn live(&self, feature: u32) -> bool {
+        self.live_features
+            .get(feature as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
-    fn field(&self, identity: &str) -> Option<&SideField> {
-        self.fields
-            .iter()
-            .find(|f| !f.reserved && f.identity == identity)
+    /// This side's field that `other` (a field of the other side) is.
+    fn field(&self, other: &SideField) -> Option<&SideField<'a>> {
+        match self.at.get(other.id as usize) {
+            Some(&i) if i != NONE => Some(&self.fields[i as usize]),
+            _ => None,
+        }
     }
 }
 
-/// Every version's view of one struct on one target, oldest first; every
-/// number from [`SideTable`].
-fn views(
-    spec: &Spec,
+/// Numbers every field identity of one struct of both specs, and every
+/// feature identity of both specs.
+fn ids<'a>(
+    kernel: (&'a Spec, usize),
+    libc: (&'a Spec, usize),
+    renames: &'a BTreeMap<String, String>,
+    features: &'a BTreeMap<String, String>,
+) -> Ids<'a> {
+    let mut ids = Ids::default();
+    for f in &libc.0.structs[libc.1].fields {
+        Ids::number(&mut ids.fields, &f.name);
+    }
+    for f in &kernel.0.structs[kernel.1].fields {
+        Ids::number(&mut ids.fields, renames.get(&f.name).unwrap_or(&f.name));
+    }
+    for f in &libc.0.features {
+        Ids::number(&mut ids.features, &f.name);
+    }
+    for f in &kernel.0.features {
+        Ids::number(&mut ids.features, features.get(&f.name).unwrap_or(&f.name));
+    }
+    ids
+}
+
+/// Every version's view of one struct on one layout class, oldest first;
+/// every number from [`SideTable`]. `renames` and `features` map this
+/// spec's names to identities (empty for the C library's side).
+fn views<'a>(
+    spec: &'a Spec,
     struct_index: usize,
     target: Target,
-    renames: &BTreeMap<String, String>,
-    features: &BTreeMap<String, String>,
-) -> Vec<SideView> {
-    let feature_identity = |name: &str| {
-        features
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| name.to_string())
+    renames: &'a BTreeMap<String, String>,
+    features: &'a BTreeMap<String, String>,
+    ids: &Ids<'a>,
+) -> Vec<SideView<'a>> {
+    let feature_id = |name: &'a str| -> Option<u32> {
+        let identity: &str = features.get(name).map_or(name, |s| s);
+        ids.features.get(identity).copied()
     };
     let def = &spec.structs[struct_index];
+    let names: Vec<Arc<str>> = def.fields.iter().map(|f| Arc::from(&*f.name)).collect();
+    // The struct laid out version by version and not kept: through the
+    // spec's table, every struct of the spec would be laid out and kept in
+    // every version (a 65,536-field struct beside this one: gigabytes).
+    let mut sizes: Vec<VersionSizes> = Vec::new();
     spec.versions()
-        .filter_map(|version| SideTable::new(spec, struct_index, target, version))
+        .filter_map(|version| {
+            let own = crate::layout::fresh_one(spec, struct_index, target, version)?;
+            sizes.push(version_sizes(&own));
+            Some(SideTable::of_layout(spec, &own, sizes.clone()))
+        })
         .map(|numbers| {
             let fields = numbers
                 .fields
                 .iter()
-                .map(|f| {
+                .filter_map(|f| {
                     let field = &def.fields[f.index];
-                    SideField {
-                        name: field.name.clone(),
-                        identity: renames
-                            .get(&field.name)
-                            .cloned()
-                            .unwrap_or_else(|| field.name.clone()),
+                    let identity = renames.get(&field.name).map_or(field.name.as_str(), |s| s);
+                    Some(SideField {
+                        name: names[f.index].clone(),
+                        identity,
+                        id: *ids.fields.get(identity)?,
+                        seeds: [Side::Kernel, Side::Libc].map(|w| seed(identity, w)),
                         span: f.span,
+                        since_size: numbers
+                            .versions
+                            .iter()
+                            .find(|v| v.version == f.span.since)
+                            .map(|v| v.feature_size),
                         bits: f.bits,
                         bitfield: f.bitfield,
                         writer: field.writer,
                         reserved: f.reserved,
-                        feature: field.feature.as_deref().map(feature_identity),
-                    }
+                        feature: field.feature.as_deref().and_then(feature_id),
+                    })
                 })
                 .collect();
-            let live_features = spec
+            let mut live_features = vec![false; ids.features.len()];
+            for f in spec
                 .features
                 .iter()
                 .filter(|f| f.since <= numbers.version && !f.retired)
-                .map(|f| feature_identity(&f.name))
-                .collect();
-            SideView {
-                numbers,
-                fields,
-                live_features,
+            {
+                if let Some(id) = feature_id(&f.name) {
+                    live_features[id as usize] = true;
+                }
             }
+            SideView::new(numbers, fields, ids.fields.len(), live_features)
         })
         .collect()
 }
@@ -367,10 +516,9 @@ fn renames(
         .collect()
 }
 
-/// The distinct, non-zero bytes one side writes into a field: a function
-/// of the field's identity, the writer and the byte's index only, so the
-/// reader knows what to expect without asking the writer.
-fn pattern(identity: &str, writer: Side, index: usize) -> u8 {
+/// The start of [`pattern`]'s hash: a function of the field's identity
+/// and the writer only.
+fn seed(identity: &str, writer: Side) -> u64 {
     let mut hash: u64 = match writer {
         Side::Kernel => 0xcbf2_9ce4_8422_2325,
         Side::Libc => 0x8422_2325_cbf2_9ce4,
@@ -378,7 +526,14 @@ fn pattern(identity: &str, writer: Side, index: usize) -> u8 {
     for b in identity.bytes() {
         hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    let byte = 1 + ((hash.rotate_left((index % 8 * 8) as u32) as u8 as usize + index) % 254) as u8;
+    hash
+}
+
+/// The distinct, non-zero bytes one side writes into a field: a function
+/// of the field's identity, the writer ([`seed`]) and the byte's index
+/// only, so the reader knows what to expect without asking the writer.
+fn pattern(seed: u64, index: usize) -> u8 {
+    let byte = 1 + ((seed.rotate_left((index % 8 * 8) as u32) as u8 as usize + index) % 254) as u8;
     if [GUARD, GARBAGE, STALE].contains(&byte) {
         byte.wrapping_add(3)
     } else {
@@ -409,7 +564,7 @@ fn set_bit(memory: &mut [u8], base: usize, i: usize, value: bool) {
     }
 }
 
-impl SideField {
+impl SideField<'_> {
     /// The bytes the field touches.
     fn bytes(&self) -> std::ops::Range<usize> {
         self.bits.0 / 8..self.bits.1.div_ceil(8)
@@ -419,11 +574,35 @@ impl SideField {
     /// [`pattern`]'s bytes, the first bit set for a bitfield so that even
     /// one bit tells a write from a zero.
     fn pattern_bit(&self, writer: Side, k: usize) -> bool {
-        (self.bitfield && k == 0) || pattern(&self.identity, writer, k / 8) >> (k % 8) & 1 == 1
+        (self.bitfield && k == 0) || pattern(self.seed(writer), k / 8) >> (k % 8) & 1 == 1
+    }
+
+    /// The field's bytes, when it covers whole bytes and is no bitfield:
+    /// then bit `k` of the pattern is bit `k % 8` of byte `k / 8`, and a
+    /// byte at a time is the same as a bit at a time, eight times faster.
+    fn whole_bytes(&self) -> Option<std::ops::Range<usize>> {
+        (!self.bitfield && self.bits.0 % 8 == 0 && self.bits.1 % 8 == 0).then(|| self.bytes())
+    }
+
+    fn seed(&self, writer: Side) -> u64 {
+        self.seeds[match writer {
+            Side::Kernel => 0,
+            Side::Libc => 1,
+        }]
     }
 
     /// Writes `writer`'s pattern into the field's bits of the struct at `base`.
     fn write_pattern(&self, memory: &mut [u8], base: usize, writer: Side) {
+        if let Some(bytes) = self.whole_bytes() {
+            let seed = self.seed(writer);
+            for (k, byte) in memory[base + bytes.start..base + bytes.end]
+                .iter_mut()
+                .enumerate()
+            {
+                *byte = pattern(seed, k);
+            }
+            return;
+        }
         for (k, i) in (self.bits.0..self.bits.1).enumerate() {
             set_bit(memory, base, i, self.pattern_bit(writer, k));
         }
@@ -431,6 +610,10 @@ impl SideField {
 
     /// Zeroes the field's bits of the struct at `base`.
     fn zero(&self, memory: &mut [u8], base: usize) {
+        if let Some(bytes) = self.whole_bytes() {
+            memory[base + bytes.start..base + bytes.end].fill(0);
+            return;
+        }
         for i in self.bits.0..self.bits.1 {
             set_bit(memory, base, i, false);
         }
@@ -439,6 +622,16 @@ impl SideField {
     /// True when the field's bits of the struct at `base` hold `writer`'s
     /// pattern (`Some`) or zero (`None`).
     fn holds(&self, memory: &[u8], base: usize, writer: Option<Side>) -> bool {
+        if let Some(bytes) = self.whole_bytes() {
+            let held = &memory[base + bytes.start..base + bytes.end];
+            return match writer {
+                None => held.iter().all(|&b| b == 0),
+                Some(w) => {
+                    let seed = self.seed(w);
+                    held.iter().enumerate().all(|(k, &b)| b == pattern(seed, k))
+                }
+            };
+        }
         (self.bits.0..self.bits.1).enumerate().all(|(k, i)| {
             get_bit(memory, base, i) == writer.is_some_and(|w| self.pattern_bit(w, k))
         })
@@ -459,17 +652,8 @@ impl SideField {
     }
 }
 
-fn empty_cell(
-    struct_name: &str,
-    protocol: Protocol,
-    target: Target,
-    kernel: &SideView,
-    libc: &SideView,
-) -> Cell {
+fn empty_cell(kernel: &SideView, libc: &SideView) -> Cell {
     Cell {
-        struct_name: struct_name.to_string(),
-        protocol,
-        target,
         kernel: kernel.version(),
         libc: libc.version(),
         announced: 0,
@@ -483,14 +667,8 @@ fn empty_cell(
 }
 
 /// Runs one registration between a kernel side and a C library side.
-fn registration(
-    struct_name: &str,
-    target: Target,
-    kernel: &SideView,
-    libc: &SideView,
-    announces: LibcAnnounces,
-) -> Cell {
-    let mut cell = empty_cell(struct_name, Protocol::Registration, target, kernel, libc);
+fn registration(kernel: &SideView, libc: &SideView, announces: LibcAnnounces) -> Cell {
+    let mut cell = empty_cell(kernel, libc);
     let (Some(libc_own), Some(kernel_own)) = (libc.own(), kernel.own()) else {
         cell.problems
             .push("a side has no layout in its own version".into());
@@ -575,12 +753,11 @@ fn registration(
     let limit = announcement.length.min(kernel_own.feature_size);
     let libc_on = |field: &SideField, kernel_field: Option<&SideField>| {
         kernel_field.is_some()
-            && libc
-                .feature_size_of(field.span.since)
-                .is_some_and(|fs| fs <= limit)
-            && field.feature.as_ref().is_none_or(|feature| {
-                libc.live_features.contains(feature) && kernel.live_features.contains(feature)
-            })
+            && field.since_size.is_some_and(|fs| fs <= limit)
+            && field
+                .feature
+                .as_ref()
+                .is_none_or(|feature| libc.live(*feature) && kernel.live(*feature))
     };
 
     // The kernel reads what user space writes, where its agreement allows:
@@ -595,7 +772,7 @@ fn registration(
             continue;
         };
         let libc_field = libc
-            .field(&field.identity)
+            .field(field)
             .filter(|l| l.user_writes() && l.bits == field.bits && libc_on(l, Some(field)));
         let expected = libc_field.map(|_| Side::Libc);
         if !field.holds(&memory, guard, expected) {
@@ -647,7 +824,7 @@ fn registration(
 
     // The C library reads every field the kernel writes, as the model says.
     for field in libc.fields.iter().filter(|f| f.kernel_writes()) {
-        let kernel_field = kernel.field(&field.identity).filter(|k| k.kernel_writes());
+        let kernel_field = kernel.field(field).filter(|k| k.kernel_writes());
         let expected_on = libc_on(field, kernel_field);
         let read = libc_agreement.is_on(field.span.bound, field.span.feature);
         let ok = match read {
@@ -681,9 +858,9 @@ fn registration(
 /// which one is in use. One run per member of either side, with only that
 /// member (and reserved bytes) in both views; the cell passes when every
 /// run does.
-fn union_cell(
-    kernel: &SideView,
-    libc: &SideView,
+fn union_cell<'a>(
+    kernel: &SideView<'a>,
+    libc: &SideView<'a>,
     run: impl Fn(&SideView, &SideView) -> Cell,
 ) -> Cell {
     let mut members: Vec<&str> = kernel
@@ -691,19 +868,12 @@ fn union_cell(
         .iter()
         .chain(&libc.fields)
         .filter(|f| !f.reserved)
-        .map(|f| f.identity.as_str())
+        .map(|f| f.identity)
         .collect();
     members.sort_unstable();
     members.dedup();
-    let only = |view: &SideView, member: &str| SideView {
-        fields: view
-            .fields
-            .iter()
-            .filter(|f| f.reserved || f.identity == member)
-            .cloned()
-            .collect(),
-        ..view.clone()
-    };
+    let only =
+        |view: &SideView<'a>, member: &str| view.only(|f| f.reserved || f.identity == member);
     let mut merged: Option<Cell> = None;
     for member in members {
         let mut cell = run(&only(kernel, member), &only(libc, member));
@@ -748,8 +918,8 @@ fn kernel_copy_in(kernel: &SideView, kernel_size: usize, src: &[u8]) -> CopyInCa
 }
 
 /// Runs the two copy-in calls of one cell.
-fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &SideView) -> Cell {
-    let mut cell = empty_cell(struct_name, Protocol::CopyIn, target, kernel, libc);
+fn copy_in_cell(kernel: &SideView, libc: &SideView) -> Cell {
+    let mut cell = empty_cell(kernel, libc);
     let (Some(libc_own), Some(kernel_own)) = (libc.own(), kernel.own()) else {
         cell.problems
             .push("a side has no layout in its own version".into());
@@ -769,11 +939,7 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
     };
     // A C library field the kernel knows at the same bytes reaches it;
     // any other set field is unknown to the kernel.
-    let known = |field: &SideField| {
-        kernel
-            .field(&field.identity)
-            .is_some_and(|k| k.bits == field.bits)
-    };
+    let known = |field: &SideField| kernel.field(field).is_some_and(|k| k.bits == field.bits);
     let kernel_reserved = |(start, end): (usize, usize)| {
         kernel
             .fields
@@ -822,7 +988,7 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
                     .fields
                     .iter()
                     .filter(|f| f.user_writes() && f.span.since <= upto && !known(f))
-                    .map(|f| f.name.as_str())
+                    .map(|f| &*f.name)
                     .collect();
                 cell.problems.push(format!(
                     "{what}: the kernel accepted the C library's {} without knowing it (the model expects errno {errno})",
@@ -854,7 +1020,7 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
         for field in kernel.fields.iter().filter(|f| f.user_writes()) {
             let bytes = &call.kernel_bytes[field.bytes()];
             let set = libc
-                .field(&field.identity)
+                .field(field)
                 .filter(|l| l.user_writes() && l.span.since <= upto && l.bits == field.bits);
             let ok = field.holds(&call.kernel_bytes, 0, set.map(|_| Side::Libc));
             if !ok {
@@ -906,13 +1072,20 @@ fn copy_in_cell(struct_name: &str, target: Target, kernel: &SideView, libc: &Sid
 }
 
 /// Simulates every (kernel version, C library version, target) of every
-/// struct the two specs share, on the targets both specs promise. `kernel`
-/// and `libc` may be the same spec.
-pub fn matrix(
+/// struct the two specs share, on the targets both specs promise, and
+/// hands each cell to `visit` as it is made, without keeping it: memory
+/// stays that of one struct's views and one cell, however many cells there
+/// are. `visit` may stop the run with [`ControlFlow::Break`] (its reader
+/// went away). `kernel` and `libc` may be the same spec.
+///
+/// Cells come per struct (in the C library's order), per layout class of
+/// the common targets ([`Group`]), kernel version major.
+pub fn stream(
     kernel: &Spec,
     libc: &Spec,
     announces: LibcAnnounces,
-) -> Result<Matrix, SimulationError> {
+    visit: &mut dyn FnMut(&Group, Cell) -> ControlFlow<()>,
+) -> Result<Outline, SimulationError> {
     if kernel.abi.name != libc.abi.name {
         return Err(SimulationError::DifferentAbis {
             kernel: kernel.abi.name.clone(),
@@ -929,12 +1102,27 @@ pub fn matrix(
     if targets.is_empty() {
         return Err(SimulationError::NoCommonTarget);
     }
-    let mut cells = Vec::new();
-    let mut skipped = Vec::new();
+    let mut outline = Outline {
+        abi: libc.abi.name.clone(),
+        targets: targets.clone(),
+        skipped: Vec::new(),
+        kernel_versions: kernel.versions().collect(),
+        libc_versions: libc.versions().collect(),
+    };
+    // One group per layout class, its targets in the spec's order, the
+    // classes in the order of their first target.
+    let position = |t: &Target| targets.iter().position(|u| u == t);
+    let mut classes = crate::layout::classes(&targets);
+    for class in &mut classes {
+        class.members.sort_by_key(position);
+    }
+    classes.sort_by_key(|c| c.members.first().and_then(position));
     let features = feature_identities(kernel, libc);
+    let none = BTreeMap::new();
+    let mut budget = MAX_SIMULATED_STEPS;
     for (libc_index, def) in libc.structs.iter().enumerate() {
         let Some(kernel_index) = kernel.struct_index(&def.name) else {
-            skipped.push((
+            outline.skipped.push((
                 def.name.clone(),
                 "the kernel's spec has no such struct".into(),
             ));
@@ -951,7 +1139,7 @@ pub fn matrix(
         .max()
         .unwrap_or(0);
         if largest > MAX_SIMULATED_BYTES {
-            skipped.push((
+            outline.skipped.push((
                 def.name.clone(),
                 format!("{largest} bytes: larger than the {MAX_SIMULATED_BYTES} bytes the simulation lays out"),
             ));
@@ -961,30 +1149,106 @@ pub fn matrix(
         let is_union = [def, &kernel.structs[kernel_index]]
             .iter()
             .any(|d| d.kind == StructKind::Union);
+        let steps = steps(
+            (kernel, kernel_index),
+            (libc, libc_index),
+            classes.len(),
+            is_union,
+        );
+        if steps > budget {
+            outline.skipped.push((
+                def.name.clone(),
+                format!(
+                    "{steps} field visits: more than the {} left of the {MAX_SIMULATED_STEPS} one matrix makes",
+                    budget
+                ),
+            ));
+            continue;
+        }
+        budget -= steps;
         let renamed = renames(kernel, kernel_index, libc, libc_index, &targets);
-        for &target in &targets {
-            let kernel_views = views(kernel, kernel_index, target, &renamed, &features);
-            let libc_views = views(libc, libc_index, target, &BTreeMap::new(), &BTreeMap::new());
+        let ids = ids(
+            (kernel, kernel_index),
+            (libc, libc_index),
+            &renamed,
+            &features,
+        );
+        for class in &classes {
+            let group = Group {
+                struct_name: def.name.clone(),
+                protocol,
+                targets: class.members.clone(),
+            };
+            let kernel_views = views(kernel, kernel_index, class.rep, &renamed, &features, &ids);
+            let libc_views = views(libc, libc_index, class.rep, &none, &none, &ids);
             let run = |k: &SideView, l: &SideView| match protocol {
-                Protocol::Registration => registration(&def.name, target, k, l, announces),
-                Protocol::CopyIn => copy_in_cell(&def.name, target, k, l),
+                Protocol::Registration => registration(k, l, announces),
+                Protocol::CopyIn => copy_in_cell(k, l),
             };
             for k in &kernel_views {
                 for l in &libc_views {
-                    cells.push(if is_union {
+                    let cell = if is_union {
                         union_cell(k, l, run)
                     } else {
                         run(k, l)
-                    });
+                    };
+                    if visit(&group, cell).is_break() {
+                        return Ok(outline);
+                    }
                 }
             }
         }
     }
-    Ok(Matrix {
-        abi: libc.abi.name.clone(),
-        cells,
-        skipped,
-        kernel_versions: kernel.versions().collect(),
-        libc_versions: libc.versions().collect(),
-    })
+    Ok(outline)
+}
+
+/// The field visits [`stream`] makes for one struct (at most: a field of
+/// a version in which the struct has no layout counts too), saturating.
+fn steps(kernel: (&Spec, usize), libc: (&Spec, usize), classes: usize, union: bool) -> u64 {
+    // Per version, the fields of the view: those introduced by then.
+    let per_version = |(spec, index): (&Spec, usize)| -> (u64, u64) {
+        let def = &spec.structs[index];
+        let mut since: Vec<u32> = def.fields.iter().map(|f| f.since).collect();
+        since.sort_unstable();
+        spec.versions().fold((0u64, 0u64), |(count, sum), v| {
+            let fields = since.partition_point(|&s| s <= v) as u64;
+            (count + 1, sum.saturating_add(fields))
+        })
+    };
+    let (kernel_versions, kernel_fields) = per_version(kernel);
+    let (libc_versions, libc_fields) = per_version(libc);
+    let members = if union {
+        let count = |(spec, index): (&Spec, usize)| spec.structs[index].fields.len() as u64;
+        count(kernel).saturating_add(count(libc)).max(1)
+    } else {
+        1
+    };
+    // Every kernel view meets every C library view: sum over the pairs of
+    // both views' fields.
+    libc_versions
+        .saturating_mul(kernel_fields)
+        .saturating_add(kernel_versions.saturating_mul(libc_fields))
+        .saturating_mul(classes as u64)
+        .saturating_mul(members)
+}
+
+/// [`stream`], every cell kept. Memory grows with cells times fields: for
+/// the largest specs, [`stream`] is the way.
+pub fn matrix(
+    kernel: &Spec,
+    libc: &Spec,
+    announces: LibcAnnounces,
+) -> Result<Matrix, SimulationError> {
+    let mut blocks: Vec<Block> = Vec::new();
+    let outline = stream(kernel, libc, announces, &mut |group, cell| {
+        match blocks.last_mut() {
+            Some(b) if b.group == *group => b.cells.push(cell),
+            _ => blocks.push(Block {
+                group: group.clone(),
+                cells: vec![cell],
+            }),
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(Matrix { outline, blocks })
 }
