@@ -169,6 +169,12 @@ struct Blocks<'s> {
     reserved: Vec<Vec<Vec<(u64, u64)>>>,
     /// Per field: its segments, each (first block, bits per class).
     segments: Vec<Vec<(usize, Vec<Range>)>>,
+    /// Per class: the first class whose placements this struct cannot
+    /// tell apart from its own (the same sizes, feature sizes, reserved
+    /// bits and field bits in every version: often every class, for a
+    /// struct of u32s), itself for the first of its kind. Placements are
+    /// judged on that class and copied.
+    same_as: Vec<usize>,
 }
 
 impl<'s> Blocks<'s> {
@@ -218,13 +224,40 @@ impl<'s> Blocks<'s> {
                     .collect()
             })
             .collect();
+        let classes = per_class.len();
+        let alike = |c: usize, d: usize| {
+            let sizes = |t: &ClassTrack| -> Vec<(u32, u64, u64)> {
+                t.changes
+                    .iter()
+                    .map(|(v, (n, _))| (*v, n.size, n.feature_size))
+                    .collect()
+            };
+            let (x, y) = (per_class[c], per_class[d]);
+            sizes(x) == sizes(y)
+                && x.changes
+                    .iter()
+                    .zip(&y.changes)
+                    .all(|(a, b)| a.1 .1 == b.1 .1)
+                && x.fields == y.fields
+        };
+        let mut same_as: Vec<usize> = Vec::with_capacity(classes);
+        for c in 0..classes {
+            let first = (0..c).find(|&d| same_as[d] == d && alike(c, d));
+            same_as.push(first.unwrap_or(c));
+        }
         Blocks {
             def,
             starts,
             numbers,
             reserved,
             segments,
+            same_as,
         }
+    }
+
+    /// The classes judged on their own ([`Blocks::same_as`]).
+    fn distinct(&self, c: usize) -> bool {
+        self.same_as[c] == c
     }
 
     fn block_of(&self, version: u32) -> Option<usize> {
@@ -630,6 +663,7 @@ fn judge_new_field(
     if field.reserved {
         // Reserved bytes on what the older view reserved are no news.
         let covered = (0..classes)
+            .filter(|&c| b.distinct(c))
             .all(|c| bytes[c].0 == bytes[c].1 || compare::contained(bytes[c], &reserved[c]));
         if covered {
             return;
@@ -641,14 +675,18 @@ fn judge_new_field(
     let mut k = newer.0;
     while k < newer.1 {
         let mut placements = [Placement::Appended; MAX_CLASSES];
-        for (c, placement) in placements.iter_mut().enumerate().take(classes) {
-            *placement = compare::placement(
-                &reserved[c],
-                (old[c].size, old[c].feature_size),
-                b.numbers[k][c].feature_size,
-                (field, bytes[c]),
-                facts.protocol,
-            );
+        for c in 0..classes {
+            placements[c] = if b.distinct(c) {
+                compare::placement(
+                    &reserved[c],
+                    (old[c].size, old[c].feature_size),
+                    b.numbers[k][c].feature_size,
+                    (field, bytes[c]),
+                    facts.protocol,
+                )
+            } else {
+                placements[b.same_as[c]]
+            };
         }
         let placements = &placements[..classes];
         let Some(&worst) = placements.iter().max() else {
@@ -702,8 +740,13 @@ fn judge_new_field(
                 marks.unsafe_growth.mark((older, older + 1), (k, span_end));
             }
             if !field.reserved {
+                // A class alike another counts with it: what reads the
+                // counts asks whether any class with the same sizes has one.
                 for (c, counts) in marks.lacking.iter_mut().enumerate() {
-                    if bytes[c].0 < bytes[c].1 && !compare::contained(bytes[c], &reserved[c]) {
+                    if b.distinct(c)
+                        && bytes[c].0 < bytes[c].1
+                        && !compare::contained(bytes[c], &reserved[c])
+                    {
                         counts.mark((older, older + 1), (k, span_end));
                     }
                 }
