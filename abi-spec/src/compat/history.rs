@@ -46,6 +46,7 @@
 //! versions² times fields, as every pair did).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::finding::Finding;
 use crate::layout::{self, Layout, LayoutClass};
@@ -71,7 +72,7 @@ type Range = (u64, u64);
 type Change<T> = (u32, T);
 
 /// One struct's history on one layout class, recorded where it changes.
-#[derive(Default)]
+#[derive(Default, PartialEq, Eq)]
 struct ClassTrack {
     /// The versions where the struct's layout changes (the first: where
     /// it appears), with its sizes and reserved bits from there on.
@@ -167,8 +168,8 @@ struct Blocks<'s> {
     numbers: Vec<Vec<Numbers>>,
     /// Per block, per class: reserved bits, merged.
     reserved: Vec<Vec<Vec<(u64, u64)>>>,
-    /// Per field: its segments, each (first block, bits per class).
-    segments: Vec<Vec<(usize, Vec<Range>)>>,
+    /// Every class's track of the struct, for [`Blocks::segments`].
+    tracks: Vec<&'s ClassTrack>,
     /// Per class: the first class whose placements this struct cannot
     /// tell apart from its own (the same sizes, feature sizes, reserved
     /// bits and field bits in every version: often every class, for a
@@ -178,18 +179,13 @@ struct Blocks<'s> {
 }
 
 impl<'s> Blocks<'s> {
-    fn new(def: &'s StructDef, per_class: &[&ClassTrack]) -> Blocks<'s> {
+    fn new(def: &'s StructDef, per_class: &[&'s ClassTrack]) -> Blocks<'s> {
         let starts: Vec<u32> = per_class
             .iter()
             .flat_map(|t| t.changes.iter().map(|c| c.0))
             .collect::<BTreeSet<u32>>()
             .into_iter()
             .collect();
-        // The entry of a class's list in force at `version`.
-        fn at<T>(list: &[(u32, T)], version: u32) -> Option<&T> {
-            let i = list.partition_point(|(v, _)| *v <= version);
-            list.get(i.checked_sub(1)?).map(|(_, t)| t)
-        }
         let mut numbers = Vec::with_capacity(starts.len());
         let mut reserved = Vec::with_capacity(starts.len());
         for &start in &starts {
@@ -205,25 +201,6 @@ impl<'s> Blocks<'s> {
             numbers.push(n);
             reserved.push(r);
         }
-        let block_of = |version: u32| starts.partition_point(|&s| s <= version).saturating_sub(1);
-        let segments = (0..def.fields.len())
-            .map(|fi| {
-                let versions: BTreeSet<u32> = per_class
-                    .iter()
-                    .flat_map(|t| t.fields[fi].iter().map(|(v, _)| *v))
-                    .collect();
-                versions
-                    .into_iter()
-                    .filter_map(|v| {
-                        let bytes: Option<Vec<(u64, u64)>> = per_class
-                            .iter()
-                            .map(|t| at(&t.fields[fi], v).copied())
-                            .collect();
-                        Some((block_of(v), bytes?))
-                    })
-                    .collect()
-            })
-            .collect();
         let classes = per_class.len();
         let alike = |c: usize, d: usize| {
             let sizes = |t: &ClassTrack| -> Vec<(u32, u64, u64)> {
@@ -250,9 +227,32 @@ impl<'s> Blocks<'s> {
             starts,
             numbers,
             reserved,
-            segments,
+            tracks: per_class.to_vec(),
             same_as,
         }
+    }
+
+    /// Field `fi`'s segments, each (first block, bits per class): made
+    /// when the field is judged and dropped after, not kept for every
+    /// field at once (a field that moves in each of 256 versions has 256).
+    fn segments(&self, fi: usize) -> Vec<(usize, Vec<Range>)> {
+        let versions: BTreeSet<u32> = self
+            .tracks
+            .iter()
+            .flat_map(|t| t.fields[fi].iter().map(|(v, _)| *v))
+            .collect();
+        let at = |list: &[(u32, Range)], version: u32| -> Option<Range> {
+            let i = list.partition_point(|(v, _)| *v <= version);
+            list.get(i.checked_sub(1)?).map(|(_, r)| *r)
+        };
+        versions
+            .into_iter()
+            .filter_map(|v| {
+                let bits: Option<Vec<Range>> =
+                    self.tracks.iter().map(|t| at(&t.fields[fi], v)).collect();
+                Some((self.block_of(v).unwrap_or(0), bits?))
+            })
+            .collect()
     }
 
     /// The classes judged on their own ([`Blocks::same_as`]).
@@ -489,7 +489,8 @@ fn first_pairs(cx: &Context<'_>, b: &Blocks<'_>) -> FirstPairs {
         lacking: (0..classes).map(|_| PairCounts::new(blocks)).collect(),
     });
     for (fi, field) in def.fields.iter().enumerate() {
-        let segments = &b.segments[fi];
+        let segments = b.segments(fi);
+        let segments = &segments;
         let Some(&(since_block, ref at_since)) = segments.first() else {
             continue;
         };
@@ -795,12 +796,26 @@ fn claim_ambiguous(
 /// [`compare::compare`] on all pairs, deduplicated keeping each subject's
 /// first (see the module documentation).
 pub(super) fn history(spec: &Spec, classes: &[LayoutClass], info: bool) -> Vec<Finding> {
-    // One pass per class over every version, the classes on every core.
-    let tracks: Vec<Vec<ClassTrack>> = crate::parallel::map_chunks(classes, |chunk| {
-        chunk
-            .iter()
-            .map(|class| track_class(spec, class))
-            .collect::<Vec<_>>()
+    // One pass per class over every version, the classes on every core. A
+    // struct's track equal to the one an earlier class of the chunk made
+    // is shared, not kept twice: a struct of u32s lays out alike on every
+    // class, and a track holds each field's bits at every change (65,536
+    // fields moving in each of 256 versions: 400 MB per class).
+    let tracks: Vec<Vec<Arc<ClassTrack>>> = crate::parallel::map_chunks(classes, |chunk| {
+        let mut done: Vec<Vec<Arc<ClassTrack>>> = Vec::with_capacity(chunk.len());
+        for class in chunk {
+            let track = track_class(spec, class)
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    done.iter()
+                        .find(|earlier| *earlier[i] == t)
+                        .map_or_else(|| Arc::new(t), |earlier| Arc::clone(&earlier[i]))
+                })
+                .collect();
+            done.push(track);
+        }
+        done
     })
     .into_iter()
     .flatten()
@@ -814,7 +829,7 @@ pub(super) fn history(spec: &Spec, classes: &[LayoutClass], info: bool) -> Vec<F
     let judged = crate::parallel::map_chunks(&indices, |chunk| {
         let mut out: Vec<((u32, u32, usize, usize), Finding)> = Vec::new();
         for &index in chunk {
-            let per_class: Vec<&ClassTrack> = tracks.iter().map(|t| &t[index]).collect();
+            let per_class: Vec<&ClassTrack> = tracks.iter().map(|t| &*t[index]).collect();
             // One layout in every version: no pair finds anything.
             if per_class.iter().all(|t| t.changes.len() < 2) {
                 continue;
