@@ -599,6 +599,22 @@ impl Spec {
         self.layouts_at(target, version).get(struct_index)?.as_ref()
     }
 
+    /// The `sizeof`, feature size and alignment of struct `struct_index`
+    /// on `target` in `version` (`None` as for [`Spec::layout`]): what
+    /// the layout says, without keeping every field's place in every
+    /// version, for a caller that asks about every version.
+    pub fn sizes(
+        &self,
+        struct_index: usize,
+        target: Target,
+        version: u32,
+    ) -> Option<crate::layout::Sizes> {
+        *self
+            .layouts
+            .sizes(self, target, version)
+            .get(struct_index)?
+    }
+
     /// Every struct's layout on `target` in `version`, indexed like
     /// [`Spec::structs`] (empty outside the spec's history).
     pub fn layouts_at(&self, target: Target, version: u32) -> &[Option<Layout>] {

@@ -102,7 +102,14 @@ impl SideTable {
         let versions: Vec<VersionSizes> = spec
             .versions()
             .take_while(|&v| v <= version)
-            .filter_map(|v| spec.layout(struct_index, target, v).map(version_sizes))
+            .filter_map(|v| {
+                spec.sizes(struct_index, target, v).map(|s| VersionSizes {
+                    version: v,
+                    size: s.size as usize,
+                    feature_size: s.feature_size as usize,
+                    align: s.align as usize,
+                })
+            })
             .collect();
         Some(Self::of_layout(spec, own, versions))
     }

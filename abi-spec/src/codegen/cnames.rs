@@ -192,11 +192,11 @@ impl<'s> CNames<'s> {
         let mut out: Vec<SizeMacro> = Vec::new();
         let mut last = None;
         for version in self.spec.abi.first_version..=newest.min(self.spec.abi.version) {
-            let Some(layout) = self.spec.layout(struct_index, target, version) else {
+            let Some(sizes) = self.spec.sizes(struct_index, target, version) else {
                 continue;
             };
-            if last != Some(layout.size) {
-                last = Some(layout.size);
+            if last != Some(sizes.size) {
+                last = Some(sizes.size);
                 out.push(SizeMacro {
                     name: format!("{prefix}{}", out.len()),
                     version,

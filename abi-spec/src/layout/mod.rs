@@ -13,9 +13,9 @@ mod class;
 mod table;
 
 pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
-pub use table::LayoutTable;
 #[cfg(feature = "compat")]
 pub(crate) use table::{fresh, fresh_one};
+pub use table::{LayoutTable, Sizes};
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};

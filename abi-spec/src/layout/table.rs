@@ -29,7 +29,27 @@ pub struct LayoutTable {
     /// find that version's view; through the fields themselves (about 200
     /// bytes apart) that walk was three quarters of the work.
     views: OnceLock<Vec<Vec<(u32, u32)>>>,
+    /// Per built-in class, per version: every struct's sizes, for callers
+    /// that need a struct's size in every version but not its fields (the
+    /// Rust generator's size constants). Kept apart from `cells`: a spec's
+    /// every layout in every version is gigabytes for 65,536 fields over
+    /// 256 versions, its sizes a few bytes per struct and version.
+    sizes: OnceLock<Vec<Vec<SizesCell>>>,
 }
+
+/// A struct's `sizeof`, feature size and alignment in one version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    /// `sizeof`.
+    pub size: u64,
+    /// The end of the last field: the length a caller announces.
+    pub feature_size: u64,
+    /// `_Alignof`.
+    pub align: u64,
+}
+
+/// Every struct's sizes in one version on one class, once computed.
+type SizesCell = OnceLock<Vec<Option<Sizes>>>;
 
 /// Indices by name into a spec's structs and features.
 #[derive(Debug, Default)]
@@ -159,6 +179,53 @@ impl LayoutTable {
             return &[];
         };
         cell.get_or_init(|| fresh(spec, representatives()[class_index(target)], version))
+    }
+}
+
+impl LayoutTable {
+    /// Every struct's sizes in `version` on `target`'s class, indexed like
+    /// [`Spec::structs`]: taken from the kept layouts when they are there,
+    /// otherwise laid out now and only the sizes kept.
+    pub fn sizes(&self, spec: &Spec, target: Target, version: u32) -> &[Option<Sizes>] {
+        let cells = self.sizes.get_or_init(|| {
+            let versions = spec.versions().count();
+            representatives()
+                .iter()
+                .map(|_| (0..versions).map(|_| OnceLock::new()).collect())
+                .collect()
+        });
+        let Some(offset) = version.checked_sub(spec.abi.first_version) else {
+            return &[];
+        };
+        let class = class_index(target);
+        let Some(cell) = cells
+            .get(class)
+            .and_then(|versions| versions.get(offset as usize))
+        else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let of = |layouts: &[Option<Layout>]| -> Vec<Option<Sizes>> {
+                layouts
+                    .iter()
+                    .map(|l| {
+                        l.as_ref().map(|l| Sizes {
+                            size: l.size,
+                            feature_size: l.feature_size,
+                            align: l.align,
+                        })
+                    })
+                    .collect()
+            };
+            let kept = self
+                .cells
+                .get()
+                .and_then(|c| c.get(class)?.get(offset as usize)?.get());
+            match kept {
+                Some(layouts) => of(layouts),
+                None => of(&fresh(spec, representatives()[class], version)),
+            }
+        })
     }
 }
 

@@ -67,13 +67,13 @@ pub(super) fn size_constants(cx: &mut Ctxt, spec: &Spec) {
             let t = class.rep;
             let mut named: Vec<(String, u64, String)> = Vec::new();
             for m in names.size_macros(index, t) {
-                if let Some(l) = spec.layout(index, t, m.version) {
+                if let Some(l) = spec.sizes(index, t, m.version) {
                     let what = format!("the size of `{}` in version {}", def.name, m.version);
                     named.push((m.name, l.size, what));
                 }
             }
             for version in spec.versions() {
-                let Some(l) = spec.layout(index, t, version) else {
+                let Some(l) = spec.sizes(index, t, version) else {
                     continue;
                 };
                 if def.size_macro.is_none() {
