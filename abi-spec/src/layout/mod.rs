@@ -17,6 +17,8 @@ pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
 pub(crate) use table::{fresh, fresh_one};
 pub use table::{LayoutTable, Sizes};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
 use crate::target::{BitfieldRules, Target};
@@ -153,13 +155,34 @@ impl std::fmt::Display for TypeSizeError {
 
 impl std::error::Error for TypeSizeError {}
 
+/// The structs laid out so far for one target and version, by index:
+/// every struct of the spec, or only those one struct contains.
+#[derive(Clone, Copy)]
+enum Done<'a> {
+    /// Indexed like [`Spec::structs`].
+    All(&'a [Option<Layout>]),
+    /// A few, by index: laying out one struct must not cost the spec's
+    /// struct count (100,000 structs, each laid out on its own, made that
+    /// quadratic).
+    Few(&'a BTreeMap<usize, Option<Layout>>),
+}
+
+impl Done<'_> {
+    fn get(&self, index: usize) -> Option<&Option<Layout>> {
+        match self {
+            Done::All(all) => all.get(index),
+            Done::Few(few) => few.get(&index),
+        }
+    }
+}
+
 /// Size and alignment of a type, given the sizes of the structs already laid
 /// out for this target and version.
 fn type_size_align(
     ty: &Type,
     target: Target,
     spec: &Spec,
-    done: &[Option<Layout>],
+    done: Done<'_>,
 ) -> Result<(u64, u64), TypeSizeError> {
     match ty {
         Type::Scalar(s) => Ok((target.scalar_size(*s), target.scalar_align(*s))),
@@ -196,7 +219,7 @@ fn layout_one(
     struct_index: usize,
     target: Target,
     version: u32,
-    done: &[Option<Layout>],
+    done: Done<'_>,
 ) -> Result<Option<Layout>, LayoutError> {
     let def = &spec.structs[struct_index];
     let error = |field_index: Option<usize>, message: String| LayoutError {
@@ -381,7 +404,7 @@ pub fn layout_all(
 ) -> Result<Vec<Option<Layout>>, LayoutError> {
     let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
     for &index in &spec.dependency_order {
-        done[index] = layout_one(spec, index, target, version, &done)?;
+        done[index] = layout_one(spec, index, target, version, Done::All(&done))?;
     }
     Ok(done)
 }
@@ -405,7 +428,9 @@ pub fn offsets_without_field_align(spec: &Spec, layout: &Layout) -> Vec<u64> {
         .map(|placed| {
             let field = &def.fields[placed.index];
             let as_placed = placed.bit_range().0;
-            let Ok((size, natural)) = type_size_align(&field.ty, layout.target, spec, done) else {
+            let Ok((size, natural)) =
+                type_size_align(&field.ty, layout.target, spec, Done::All(done))
+            else {
                 return as_placed;
             };
             let natural = if def.packed { 1 } else { natural };
@@ -431,27 +456,32 @@ pub fn layout(
     target: Target,
     version: u32,
 ) -> Result<Option<Layout>, LayoutError> {
-    let mut needed = vec![false; spec.structs.len()];
-    mark_needed(spec, struct_index, &mut needed);
-    let mut done: Vec<Option<Layout>> = vec![None; spec.structs.len()];
-    for &index in &spec.dependency_order {
-        if needed[index] {
-            done[index] = layout_one(spec, index, target, version, &done)?;
-        }
-    }
-    Ok(done.swap_remove(struct_index))
-}
-
-fn mark_needed(spec: &Spec, index: usize, needed: &mut [bool]) {
-    let mut stack = vec![index];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut needed[i], true) {
+    // The struct and those it contains, each after those it contains: a
+    // walk of its own types, not of the spec's order.
+    let mut order: Vec<usize> = Vec::new();
+    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut stack = vec![(struct_index, false)];
+    while let Some((i, expanded)) = stack.pop() {
+        if expanded {
+            order.push(i);
             continue;
         }
+        if !seen.insert(i) {
+            continue;
+        }
+        stack.push((i, true));
         for field in &spec.structs[i].fields {
             if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
-                stack.push(child);
+                if !seen.contains(&child) {
+                    stack.push((child, false));
+                }
             }
         }
     }
+    let mut done: BTreeMap<usize, Option<Layout>> = BTreeMap::new();
+    for index in order {
+        let laid = layout_one(spec, index, target, version, Done::Few(&done))?;
+        done.insert(index, laid);
+    }
+    Ok(done.remove(&struct_index).flatten())
 }
