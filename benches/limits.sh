@@ -5,7 +5,8 @@
 #
 #   benches/limits.sh [SHAPE...]        (default: every shape)
 #
-# Environment: TIMEOUT (seconds per run, default 300), MEMORY (address
+# Environment: COMMANDS (the commands to run, separated by commas, e.g.
+# "check,rust"; default all), TIMEOUT (seconds per run, default 300), MEMORY (address
 # space limit per run in GiB, default 12: a run past it fails instead of
 # taking the machine), BIN (the abi-check to measure; default a release
 # build of this tree). Each line: shape, spec size, command, wall seconds,
@@ -28,7 +29,11 @@ for shape in "${shapes[@]}"; do
   spec=$data/$shape.toml
   [ -s "$spec" ] || python3 benches/gen_limit_spec.py "$shape" > "$spec"
   size=$(du -h "$spec" | cut -f1)
-  for cmd in "check" "matrix" "matrix --format svg" "matrix --format json" "header" "rust" "layout" "layout --version all"; do
+  commands=("check" "matrix" "matrix --format svg" "matrix --format json" "header" "rust" "layout" "layout --version all")
+  if [ -n "${COMMANDS:-}" ]; then
+    IFS=, read -r -a commands <<< "$COMMANDS"
+  fi
+  for cmd in "${commands[@]}"; do
     # shellcheck disable=SC2086
     /usr/bin/time -o "$data/time" -f '%e %M' prlimit --as=$((memory << 30)) \
       timeout "$timeout" "$BIN" $cmd "$spec" > /dev/null 2> "$data/stderr"

@@ -1,14 +1,22 @@
 //! `abi-check layout`: print struct layouts.
 
 use abi_spec::{suggest, Layout, Spec, Target};
-use serde_json::json;
 
 use crate::cli::{LayoutArgs, LayoutFormat};
 use crate::output::{self, Failure, Outcome, EXIT_OK};
 use crate::render;
 
-/// The (struct, target, version) triples asked for, laid out.
-pub fn select(spec: &Spec, args: &LayoutArgs) -> Result<Vec<Layout>, Failure> {
+/// The structs, versions and targets asked for.
+struct Selection {
+    /// The spec's path, as messages show it.
+    file: String,
+    structs: Vec<usize>,
+    versions: Vec<u32>,
+    targets: Vec<Target>,
+}
+
+/// The structs, versions and targets asked for, checked.
+fn select(spec: &Spec, args: &LayoutArgs) -> Result<Selection, Failure> {
     let file = args.spec.display();
     let structs: Vec<usize> = if args.structs.is_empty() {
         (0..spec.structs.len()).collect()
@@ -63,29 +71,76 @@ pub fn select(spec: &Spec, args: &LayoutArgs) -> Result<Vec<Layout>, Failure> {
             ))
         })?]
     };
-    let mut layouts = Vec::new();
-    for &index in &structs {
-        for &version in &versions {
-            for &target in &targets {
-                match spec.layout(index, target, version) {
-                    // One layout per class: say which target this one is.
-                    Some(l) => layouts.push(Layout {
-                        target,
-                        ..l.clone()
-                    }),
-                    None if !args.structs.is_empty() && versions.len() == 1 => {
-                        return Err(Failure::msg(format!(
-                            "{file}: struct `{}` does not exist in version {version} (it first appears in version {})",
-                            spec.structs[index].name,
-                            spec.structs[index].since()
-                        )))
-                    }
-                    None => {}
-                }
+    // A struct asked for by name must exist in the one version asked for.
+    if !args.structs.is_empty() && versions.len() == 1 {
+        for &index in &structs {
+            if spec.sizes(index, Target::X86_64, versions[0]).is_none() {
+                return Err(Failure::msg(format!(
+                    "{file}: struct `{}` does not exist in version {} (it first appears in version {})",
+                    spec.structs[index].name,
+                    versions[0],
+                    spec.structs[index].since()
+                )));
             }
         }
     }
-    Ok(layouts)
+    Ok(Selection {
+        file: output::shown_path(&args.spec),
+        structs,
+        versions,
+        targets,
+    })
+}
+
+impl Selection {
+    /// Hands `each` the layouts of one (struct, version) at a time, on
+    /// every target asked for (one layout per layout class, said for each
+    /// target). A struct is laid out on its own, version by version, and
+    /// nothing is kept: `--version all` of a 65,536-field struct over 256
+    /// versions kept gigabytes of layouts in the spec's table.
+    fn each(&self, spec: &Spec, mut each: impl FnMut(Vec<Layout>)) -> Result<(), Failure> {
+        let classes = abi_spec::layout::classes(&self.targets);
+        for &index in &self.structs {
+            for &version in &self.versions {
+                let mut per_class: Vec<(Target, Option<Layout>)> = Vec::new();
+                for class in &classes {
+                    let laid = if self.versions.len() == 1 {
+                        // One version: the spec's table has it, and keeps
+                        // it for the renderers' nested structs.
+                        spec.layout(index, class.rep, version).cloned()
+                    } else {
+                        abi_spec::layout::layout(spec, index, class.rep, version).map_err(|e| {
+                            Failure::msg(format!(
+                                "{}: {} (a bug: a checked spec lays out)",
+                                self.file, e.message
+                            ))
+                        })?
+                    };
+                    per_class.push((class.rep, laid));
+                }
+                let layouts: Vec<Layout> = self
+                    .targets
+                    .iter()
+                    .filter_map(|&target| {
+                        let (_, laid) = per_class
+                            .iter()
+                            .find(|(rep, _)| rep.layout_class() == target.layout_class())?;
+                        laid.as_ref().map(|l| Layout {
+                            target,
+                            ..l.clone()
+                        })
+                    })
+                    .collect();
+                if !layouts.is_empty() {
+                    each(layouts);
+                }
+                if output::stdout_failed() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Groups consecutive layouts of one (struct, version) whose placement is
@@ -117,41 +172,77 @@ fn grouped(layouts: &[Layout]) -> Vec<(&Layout, String)> {
         .collect()
 }
 
-/// Runs the command.
+/// Output written once this much is buffered.
+const CHUNK: usize = 1 << 16;
+
+/// Runs the command. Text, Markdown and JSON are written as each (struct,
+/// version) is laid out; the SVG picture needs every layout at once.
 pub fn run(args: &LayoutArgs) -> Outcome {
     let spec = output::load_spec(&args.spec)?;
-    let layouts = select(&spec, args)?;
+    let selection = select(&spec, args)?;
+    let mut buffer = String::new();
+    let flush = |buffer: &mut String, force: bool| {
+        if force || buffer.len() >= CHUNK {
+            output::print(buffer);
+            buffer.clear();
+        }
+    };
     match args.format {
         LayoutFormat::Json => {
-            let value = json!({
-                "abi": spec.abi.name,
-                "version": spec.abi.version,
-                "layouts": layouts.iter().map(|l| render::json::layout_json(&spec, l)).collect::<Vec<_>>(),
-            });
-            output::print(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            ));
+            // The keys in the order `serde_json` sorts them, as it
+            // pretty-prints them.
+            buffer += &format!(
+                "{{\n  \"abi\": {},\n  \"layouts\": [",
+                serde_json::Value::String(spec.abi.name.clone())
+            );
+            let mut first = true;
+            selection.each(&spec, |layouts| {
+                for l in &layouts {
+                    buffer.push_str(if first { "\n    " } else { ",\n    " });
+                    first = false;
+                    let pretty = serde_json::to_string_pretty(&render::json::layout_json(&spec, l))
+                        .unwrap_or_default();
+                    buffer.push_str(&pretty.replace('\n', "\n    "));
+                }
+                flush(&mut buffer, false);
+            })?;
+            buffer.push_str(if first { "]" } else { "\n  ]" });
+            buffer += &format!(",\n  \"version\": {}\n}}\n", spec.abi.version);
+            flush(&mut buffer, true);
         }
         LayoutFormat::Text => {
-            let text: Vec<String> = grouped(&layouts)
-                .into_iter()
-                .map(|(l, targets)| render::pahole::layout_text(&spec, l, &targets))
-                .collect();
-            output::print(&text.join("\n"));
+            let mut first = true;
+            selection.each(&spec, |layouts| {
+                for (l, targets) in grouped(&layouts) {
+                    if !first {
+                        buffer.push('\n');
+                    }
+                    first = false;
+                    buffer.push_str(&render::pahole::layout_text(&spec, l, &targets));
+                }
+                flush(&mut buffer, false);
+            })?;
+            flush(&mut buffer, true);
         }
         LayoutFormat::Markdown => {
-            let mut out = format!("# {} version {}\n\n", spec.abi.name, spec.abi.version);
+            buffer = format!("# {} version {}\n\n", spec.abi.name, spec.abi.version);
             if let Some(doc) = &spec.abi.doc {
-                out.push_str(doc.trim());
-                out.push_str("\n\n");
+                buffer.push_str(doc.trim());
+                buffer.push_str("\n\n");
             }
-            for (l, targets) in grouped(&layouts) {
-                out.push_str(&render::markdown::layout_markdown(&spec, l, &targets));
-            }
-            output::print(&out);
+            selection.each(&spec, |layouts| {
+                for (l, targets) in grouped(&layouts) {
+                    buffer.push_str(&render::markdown::layout_markdown(&spec, l, &targets));
+                }
+                flush(&mut buffer, false);
+            })?;
+            flush(&mut buffer, true);
         }
-        LayoutFormat::Svg => output::print(&render::svg::layouts_svg(&spec, &layouts)),
+        LayoutFormat::Svg => {
+            let mut all = Vec::new();
+            selection.each(&spec, |layouts| all.extend(layouts))?;
+            output::print(&render::svg::layouts_svg(&spec, &all));
+        }
     }
     Ok(EXIT_OK)
 }

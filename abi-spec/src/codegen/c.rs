@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use super::cnames::CNames;
-use crate::layout::{self, BitPlace, Hole, Layout};
+use crate::layout::{self, BitPlace, Hole, Layout, Sizes};
 use crate::model::{FlagKind, Spec, StructDef, Type, EXTENSION_BIT_POSITION};
 use crate::names::{GeneratedNames, NameOwner};
 use crate::target::Target;
@@ -294,36 +294,68 @@ struct Class {
     targets: Vec<Target>,
     /// The target whose layouts stand for the class.
     rep: Target,
-    /// Indexed by version offset from the first version, then by struct.
-    shapes: Vec<Vec<Option<Shape>>>,
+    /// Indexed by version offset from the first version, then by struct:
+    /// the numbers the size macros state.
+    sizes: Vec<Vec<Option<Sizes>>>,
 }
 
 /// The layout classes of the spec's targets, merged where this spec's
-/// structs happen to lay out alike on them (up to `version`).
+/// structs happen to lay out alike on them (up to `version`). Compared
+/// version by version, each version's layouts made and dropped: kept, every
+/// struct in every version on every class was gigabytes for a 65,536-field
+/// struct over 256 versions.
 fn classes(spec: &Spec, version: u32) -> Vec<Class> {
-    let mut classes: Vec<Class> = Vec::new();
-    for class in layout::classes(&spec.abi.targets) {
-        let shapes: Vec<Vec<Option<Shape>>> = (spec.abi.first_version..=version)
-            .map(|version| {
-                spec.layouts_at(class.rep, version)
+    let all = layout::classes(&spec.abi.targets);
+    let n = all.len();
+    // alike[i][j], j < i: classes i and j laid out alike so far.
+    let mut alike: Vec<Vec<bool>> = (0..n).map(|i| vec![true; i]).collect();
+    let mut sizes: Vec<Vec<Vec<Option<Sizes>>>> = vec![Vec::new(); n];
+    for v in spec.abi.first_version..=version {
+        let shapes: Vec<Vec<Option<Shape>>> = all
+            .iter()
+            .map(|class| {
+                layout::fresh(spec, class.rep, v)
                     .iter()
                     .map(|l| l.as_ref().map(Shape::of))
                     .collect()
             })
             .collect();
-        match classes.iter_mut().find(|c| c.shapes == shapes) {
-            Some(merged) => {
+        for i in 0..n {
+            for j in 0..i {
+                alike[i][j] &= shapes[i] == shapes[j];
+            }
+            sizes[i].push(
+                shapes[i]
+                    .iter()
+                    .map(|s| {
+                        s.as_ref().map(|s| Sizes {
+                            size: s.size,
+                            feature_size: s.feature_size,
+                            align: s.align,
+                        })
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let mut classes: Vec<(usize, Class)> = Vec::new();
+    for (i, (class, sizes)) in all.into_iter().zip(sizes).enumerate() {
+        match classes.iter_mut().find(|(j, _)| alike[i][*j]) {
+            Some((_, merged)) => {
                 merged.targets.extend(class.members);
                 merged.targets.sort();
             }
-            None => classes.push(Class {
-                targets: class.members,
-                rep: class.rep,
-                shapes,
-            }),
+            None => classes.push((
+                i,
+                Class {
+                    targets: class.members,
+                    rep: class.rep,
+                    sizes,
+                },
+            )),
         }
     }
-    classes
+    classes.into_iter().map(|(_, c)| c).collect()
 }
 
 /// The C spelling of a scalar in a style.
@@ -881,7 +913,7 @@ impl Gen<'_> {
         let mut out: Vec<(String, Vec<Option<u64>>, bool)> = Vec::new();
         let first = self.spec.abi.first_version;
         let value = |class: &Class, version: u32, size: bool| {
-            class.shapes[(version - first) as usize][index]
+            class.sizes[(version - first) as usize][index]
                 .as_ref()
                 .map(|s| if size { s.size } else { s.feature_size })
         };
@@ -1015,7 +1047,7 @@ impl Gen<'_> {
             let aligns: Vec<Option<u64>> = self
                 .classes
                 .iter()
-                .map(|c| c.shapes[newest][index].as_ref().map(|s| s.align))
+                .map(|c| c.sizes[newest][index].as_ref().map(|s| s.align))
                 .collect();
             per_class(out, &self.selector, &aligns, |value| match value {
                 Some(align) => format!("#define {align_name} {align}\n"),
