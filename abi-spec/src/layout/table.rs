@@ -162,24 +162,33 @@ impl LayoutTable {
     /// version. Empty for a version outside the spec's history. The
     /// layouts' `target` is the class's representative.
     pub fn structs(&self, spec: &Spec, target: Target, version: u32) -> &[Option<Layout>] {
-        let cells = self.cells.get_or_init(|| {
-            let versions = spec.versions().count();
-            representatives()
-                .iter()
-                .map(|_| (0..versions).map(|_| OnceLock::new()).collect())
-                .collect()
-        });
-        let Some(offset) = version.checked_sub(spec.abi.first_version) else {
-            return &[];
-        };
-        let Some(cell) = cells
-            .get(class_index(target))
-            .and_then(|versions| versions.get(offset as usize))
-        else {
-            return &[];
-        };
-        cell.get_or_init(|| fresh(spec, representatives()[class_index(target)], version))
+        match grid_cell(&self.cells, spec, target, version) {
+            Some(cell) => {
+                cell.get_or_init(|| fresh(spec, representatives()[class_index(target)], version))
+            }
+            None => &[],
+        }
     }
+}
+
+/// The cell of `grid` (per built-in class, per version from the first)
+/// for `target`'s class and `version`, the grid made on first use; `None`
+/// for a version outside the spec's history.
+fn grid_cell<'g, T>(
+    grid: &'g OnceLock<Vec<Vec<OnceLock<T>>>>,
+    spec: &Spec,
+    target: Target,
+    version: u32,
+) -> Option<&'g OnceLock<T>> {
+    let cells = grid.get_or_init(|| {
+        let versions = spec.versions().count();
+        representatives()
+            .iter()
+            .map(|_| (0..versions).map(|_| OnceLock::new()).collect())
+            .collect()
+    });
+    let offset = version.checked_sub(spec.abi.first_version)?;
+    cells.get(class_index(target))?.get(offset as usize)
 }
 
 impl LayoutTable {
@@ -187,23 +196,11 @@ impl LayoutTable {
     /// [`Spec::structs`]: taken from the kept layouts when they are there,
     /// otherwise laid out now and only the sizes kept.
     pub fn sizes(&self, spec: &Spec, target: Target, version: u32) -> &[Option<Sizes>] {
-        let cells = self.sizes.get_or_init(|| {
-            let versions = spec.versions().count();
-            representatives()
-                .iter()
-                .map(|_| (0..versions).map(|_| OnceLock::new()).collect())
-                .collect()
-        });
-        let Some(offset) = version.checked_sub(spec.abi.first_version) else {
-            return &[];
-        };
         let class = class_index(target);
-        let Some(cell) = cells
-            .get(class)
-            .and_then(|versions| versions.get(offset as usize))
-        else {
+        let Some(cell) = grid_cell(&self.sizes, spec, target, version) else {
             return &[];
         };
+        let offset = version - spec.abi.first_version;
         cell.get_or_init(|| {
             let of = |layouts: &[Option<Layout>]| -> Vec<Option<Sizes>> {
                 layouts
