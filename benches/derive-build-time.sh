@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Compile-time cost of abi_derive::generate!, side by side in one run:
 #
-#   with_macro     a crate that uses generate! on spec.toml;
+#   with_macro     a crate that uses generate! on spec.toml, with
+#                  abi-derive as a path dependency;
+#   from_registry  the same, with abi-spec and abi-derive compiled as Cargo
+#                  compiles a dependency from a registry (crates.io, or git):
+#                  without incremental compilation, which Cargo uses only
+#                  for workspace members and path dependencies and which
+#                  costs a clean build of abi-spec about a quarter more. A
+#                  per-package profile in the test crate says so, since
+#                  nothing is published to depend on;
 #   minimal_macro  the same crate using a minimal syn-based proc-macro
 #                  instead (parse a string literal, include the file, emit a
 #                  constant): the floor any proc-macro built on syn pays,
@@ -12,9 +20,9 @@
 # Each is built clean (empty target directory), then rebuilt after touching
 # its source, where the macro runs again but its dependencies are built
 # already. The crates are built in turn within each round, so a machine
-# shared with other builds slows them alike, and the last line gives
-# with_macro's clean build as a multiple of minimal_macro's (the goal: at
-# most 1.5).
+# shared with other builds slows them alike, and the last lines give
+# with_macro's and from_registry's clean builds as multiples of
+# minimal_macro's (the goal: at most 1.5).
 #
 # Usage: benches/derive-build-time.sh [SPEC] (default: spec.toml)
 # Prints seconds, the median of RUNS (default 3) rounds: wall-clock, and
@@ -46,6 +54,13 @@ make_crate with_macro "abi-derive = { path = \"$root/abi-derive\" }" \
     'mod tlabi { abi_derive::generate!("spec.toml"); }
 fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
 cp "$spec" "$work/with_macro/spec.toml"
+
+make_crate from_registry "abi-derive = { path = \"$root/abi-derive\" }" \
+    'mod tlabi { abi_derive::generate!("spec.toml"); }
+fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
+printf '\n[profile.dev.package.abi-spec]\nincremental = false\n\n[profile.dev.package.abi-derive]\nincremental = false\n' \
+    >> "$work/from_registry/Cargo.toml"
+cp "$spec" "$work/from_registry/spec.toml"
 
 # The minimal macro: a proc-macro crate of its own, as any would be.
 mkdir -p "$work/minimal_derive/src"
@@ -92,7 +107,7 @@ build() { # crate, target dir
     cargo build --offline --quiet --manifest-path "$work/$1/Cargo.toml" --target-dir "$2"
 }
 
-crates=(with_macro minimal_macro checked_in)
+crates=(with_macro from_registry minimal_macro checked_in)
 # Settle the lock files first (the workspace's, completed), so no round pays
 # for dependency resolution.
 for crate in "${crates[@]}"; do
@@ -113,9 +128,11 @@ for crate in "${crates[@]}"; do
         "$crate" "$(median < "$work/clean-$crate")" "$(median < "$work/cpu-$crate")" \
         "$(median < "$work/rebuild-$crate")"
 done
-with=$(median < "$work/clean-with_macro")
 floor=$(median < "$work/clean-minimal_macro")
-printf 'with_macro / minimal_macro (clean, wall-clock): %.2fx (CPU: %.2fx)\n' \
-    "$(echo "$with / $floor" | bc -l)" \
-    "$(echo "$(median < "$work/cpu-with_macro") / $(median < "$work/cpu-minimal_macro")" | bc -l)"
+floor_cpu=$(median < "$work/cpu-minimal_macro")
+for crate in with_macro from_registry; do
+    printf '%s / minimal_macro (clean, wall-clock): %.2fx (CPU: %.2fx)\n' "$crate" \
+        "$(echo "$(median < "$work/clean-$crate") / $floor" | bc -l)" \
+        "$(echo "$(median < "$work/cpu-$crate") / $floor_cpu" | bc -l)"
+done
 echo "spec: $spec ($(wc -l < "$work/checked_in/src/tlabi.rs") lines of generated Rust); $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end; median of $runs"

@@ -1,5 +1,6 @@
 //! `#[abi(spec = "...", name = "...", version = N)]`.
 
+use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitInt, LitStr};
 
@@ -17,12 +18,22 @@ pub struct AbiAttr {
     pub version: Option<LitInt>,
 }
 
+/// `attr.parse_nested_meta(logic)`, with `logic` behind `&mut dyn`: one
+/// copy of syn's parsing code serves every caller, where each closure of
+/// its own would be compiled into the macro again.
+pub fn nested(
+    attr: &Attribute,
+    logic: &mut dyn FnMut(ParseNestedMeta) -> syn::Result<()>,
+) -> syn::Result<()> {
+    attr.parse_nested_meta(logic)
+}
+
 /// Parses every `#[abi(...)]` attribute; unknown and repeated keys are
 /// errors, recorded in `cx`.
 pub fn parse(cx: &mut Ctxt, attrs: &[Attribute]) -> AbiAttr {
     let mut out = AbiAttr::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("abi")) {
-        let result = attr.parse_nested_meta(|meta| {
+        let result = nested(attr, &mut |meta| {
             let key = meta
                 .path
                 .get_ident()
@@ -71,7 +82,7 @@ pub struct BitsAttr {
 pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<BitsAttr> {
     let mut out: Option<BitsAttr> = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("abi")) {
-        let result = attr.parse_nested_meta(|meta| {
+        let result = nested(attr, &mut |meta| {
             if !meta.path.is_ident("bits") {
                 return Err(meta.error(
                     "unknown key in #[abi(...)] on a field: expected `bits(...)`, the bitfields the field stores",
@@ -79,13 +90,15 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<BitsAttr> {
             }
             let at = meta.path.span();
             let mut names = Vec::new();
-            meta.parse_nested_meta(|inner| {
+            let mut name = |inner: ParseNestedMeta| {
                 match inner.path.get_ident() {
                     Some(ident) => names.push(ident.clone()),
                     None => return Err(inner.error("expected the name of a bitfield")),
                 }
                 Ok(())
-            })?;
+            };
+            let name: &mut dyn FnMut(ParseNestedMeta) -> syn::Result<()> = &mut name;
+            meta.parse_nested_meta(name)?;
             if out.is_some() {
                 cx.error(at, "`bits` is given twice on this field");
             } else if names.is_empty() {

@@ -59,17 +59,20 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         None => (input.ident.unraw().to_string(), input.ident.span()),
     };
     let Some(struct_index) = spec.struct_index(&name) else {
-        let known: Vec<String> = spec
-            .structs
-            .iter()
-            .map(|s| format!("`{}`", s.name))
-            .collect();
+        let mut known = String::new();
+        for (i, s) in spec.structs.iter().enumerate() {
+            if i > 0 {
+                known.push_str(", ");
+            }
+            known.push('`');
+            known.push_str(&s.name);
+            known.push('`');
+        }
         cx.error(
             name_span,
             format!(
-                "spec `{}` has no struct `{name}`; it has {}",
+                "spec `{}` has no struct `{name}`; it has {known}",
                 spec.source.name(),
-                known.join(", ")
             ),
         );
         return None;
@@ -117,54 +120,48 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         return None;
     }
 
-    let user: Vec<&syn::Field> = named.named.iter().collect();
-    let user_bits: Vec<Option<BitsAttr>> = user.iter().map(|f| attr::field(cx, &f.attrs)).collect();
-    let ident = |f: &syn::Field| {
-        f.ident
-            .clone()
-            .map(|i| i.unraw().to_string())
-            .unwrap_or_default()
-    };
+    let mut user: Vec<&syn::Field> = Vec::with_capacity(named.named.len());
+    let mut user_bits: Vec<Option<BitsAttr>> = Vec::with_capacity(named.named.len());
+    for f in &named.named {
+        user.push(f);
+        user_bits.push(attr::field(cx, &f.attrs));
+    }
     let slots = slots_of(spec, struct_index, version, &view);
     let context = format!("`{}` version {version}", def.name);
-    let run_slot_of = |pos: usize| {
-        slots
-            .iter()
-            .position(|s| matches!(s, Slot::Run(members) if members.contains(&pos)))
-    };
     let mut user_to_slot: Vec<Option<usize>> = Vec::with_capacity(user.len());
     for (f, bits) in user.iter().zip(&user_bits) {
         let found = match bits {
-            Some(b) => b
-                .names
-                .iter()
-                .find_map(|n| view_position(&view, &n.unraw().to_string()).and_then(run_slot_of)),
-            None => {
-                let pos = f.ident.as_ref().and_then(|i| {
-                    view.iter()
-                        .position(|(_, sf, _)| i.unraw() == sf.name || *i == rust_ident(&sf.name))
-                });
-                match pos.map(|p| (p, run_slot_of(p))) {
-                    Some((p, Some(slot))) => {
-                        let names: Vec<&str> = match &slots[slot] {
-                            Slot::Run(members) => {
-                                members.iter().map(|&m| view[m].1.name.as_str()).collect()
-                            }
-                            Slot::Field(_) => Vec::new(),
-                        };
-                        cx.error(
-                            f.ident.span(),
-                            format!(
-                                "field `{}` is a bitfield of {context}: declare the field that stores its run, `#[abi(bits({}))]`",
-                                view[p].1.name,
-                                names.join(", ")
-                            ),
-                        );
-                        Some(slot)
+            Some(b) => {
+                let mut found = None;
+                for n in &b.names {
+                    found = view_position(&view, &n.unraw().to_string())
+                        .and_then(|p| run_slot_of(&slots, p));
+                    if found.is_some() {
+                        break;
                     }
-                    Some((p, None)) => slots
-                        .iter()
-                        .position(|s| matches!(s, Slot::Field(q) if *q == p)),
+                }
+                found
+            }
+            None => {
+                let pos = match &f.ident {
+                    Some(i) => ident_position(&view, i),
+                    None => None,
+                };
+                match pos {
+                    Some(p) => match run_slot_of(&slots, p) {
+                        Some(slot) => {
+                            cx.error(
+                                f.ident.span(),
+                                format!(
+                                    "field `{}` is a bitfield of {context}: declare the field that stores its run, `#[abi(bits({}))]`",
+                                    view[p].1.name,
+                                    bitfield_names(&slots[slot], &view)
+                                ),
+                            );
+                            Some(slot)
+                        }
+                        None => field_slot_of(&slots, p),
+                    },
                     None => None,
                 }
             }
@@ -183,25 +180,6 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         }
     }
 
-    let describe = |slot: &Slot| match slot {
-        Slot::Field(p) => format!("`{}`", view[*p].1.name),
-        Slot::Run(members) => format!(
-            "the bitfields {}",
-            members
-                .iter()
-                .map(|&m| format!("`{}`", view[m].1.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let place_of = |pos: usize| match pos.checked_sub(1).and_then(|p| slots.get(p)) {
-        Some(Slot::Field(p)) => format!("after `{}`", view[*p].1.name),
-        Some(Slot::Run(members)) => format!(
-            "after the bitfield `{}`",
-            members.last().map_or("", |&m| view[m].1.name.as_str())
-        ),
-        None => "first".to_string(),
-    };
     for (i, f) in user.iter().enumerate() {
         if user_to_slot[i].is_some() {
             continue;
@@ -212,7 +190,7 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         }
         let mut message = format!("extra field `{}`: {context} has no such field", ident(f));
         if let Some(slot) = slots.get(i).filter(|_| !user_to_slot.contains(&Some(i))) {
-            message.push_str(&format!("; at this place it has {}", describe(slot)));
+            message.push_str(&format!("; at this place it has {}", describe(slot, &view)));
         }
         cx.error(f.ident.span(), message);
     }
@@ -220,7 +198,7 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
         if user_to_slot.contains(&Some(pos)) {
             continue;
         }
-        let place = place_of(pos);
+        let place = place_of(&slots, pos, &view);
         let message = match slot {
             Slot::Field(p) => {
                 let (_, sf, placeholder) = view[*p];
@@ -236,24 +214,34 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
                     )
                 }
             }
-            Slot::Run(members) => {
-                let names: Vec<&str> = members.iter().map(|&m| view[m].1.name.as_str()).collect();
+            Slot::Run(_) => {
                 format!(
                     "missing {}: {context} has them {place}, one run stored by one field; declare it with `#[abi(bits({}))]`",
-                    describe(slot),
-                    names.join(", ")
+                    describe(slot, &view),
+                    bitfield_names(slot, &view)
                 )
             }
         };
         cx.error(input.ident.span(), message);
     }
-    let matched: Vec<(usize, usize)> = user_to_slot
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.map(|p| (i, p)))
-        .collect();
-    let mut sorted: Vec<usize> = matched.iter().map(|&(_, p)| p).collect();
-    sorted.sort_unstable();
+    let mut matched: Vec<(usize, usize)> = Vec::with_capacity(user.len());
+    for (i, p) in user_to_slot.iter().enumerate() {
+        if let Some(p) = *p {
+            matched.push((i, p));
+        }
+    }
+    // The slots matched, in order: counted per slot rather than sorted
+    // (slots are few, and a sort would be one more instance in the macro).
+    let mut count = vec![0usize; slots.len()];
+    for &(_, p) in &matched {
+        count[p] += 1;
+    }
+    let mut sorted: Vec<usize> = Vec::with_capacity(matched.len());
+    for (p, &n) in count.iter().enumerate() {
+        for _ in 0..n {
+            sorted.push(p);
+        }
+    }
     for (k, &(i, pos)) in matched.iter().enumerate() {
         if sorted[k] != pos {
             cx.error(
@@ -265,7 +253,7 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
                         Slot::Field(_) => "it".to_string(),
                         Slot::Run(_) => "its bitfields".to_string(),
                     },
-                    place_of(pos)
+                    place_of(&slots, pos, &view)
                 ),
             );
         }
@@ -304,33 +292,120 @@ pub fn check(cx: &mut Ctxt, input: &DeriveInput, spec: &Spec, attr: &AbiAttr) ->
     if !cx.is_ok() {
         return None;
     }
-    let bindings = matched
-        .iter()
-        .map(|&(i, pos)| {
-            let (first, bits) = match &slots[pos] {
-                Slot::Field(p) => (view[*p].0, Vec::new()),
-                Slot::Run(members) => (
-                    view[members[0]].0,
-                    members.iter().map(|&m| view[m].0).collect(),
-                ),
-            };
-            FieldBinding {
-                index: first,
-                rust_name: user[i]
-                    .ident
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                rust_type: user[i].ty.to_token_stream().to_string(),
-                bits,
+    let mut bindings = Vec::with_capacity(matched.len());
+    for &(i, pos) in &matched {
+        let (first, bits) = match &slots[pos] {
+            Slot::Field(p) => (view[*p].0, Vec::new()),
+            Slot::Run(members) => {
+                let mut bits = Vec::with_capacity(members.len());
+                for &m in members {
+                    bits.push(view[m].0);
+                }
+                (view[members[0]].0, bits)
             }
-        })
-        .collect();
+        };
+        bindings.push(FieldBinding {
+            index: first,
+            rust_name: match &user[i].ident {
+                Some(i) => i.to_string(),
+                None => String::new(),
+            },
+            rust_type: user[i].ty.to_token_stream().to_string(),
+            bits,
+        });
+    }
     Some(Checked {
         struct_index,
         version,
         bindings,
     })
+}
+
+/// A Rust field's name, without `r#`.
+fn ident(f: &syn::Field) -> String {
+    match &f.ident {
+        Some(i) => i.unraw().to_string(),
+        None => String::new(),
+    }
+}
+
+/// The slot of the run that holds the bitfield at view position `pos`.
+fn run_slot_of(slots: &[Slot], pos: usize) -> Option<usize> {
+    for (k, s) in slots.iter().enumerate() {
+        if matches!(s, Slot::Run(members) if members.contains(&pos)) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// The slot of the field at view position `pos`.
+fn field_slot_of(slots: &[Slot], pos: usize) -> Option<usize> {
+    for (k, s) in slots.iter().enumerate() {
+        if matches!(s, Slot::Field(q) if *q == pos) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// The view position of the field a Rust field name names.
+fn ident_position(view: &[(usize, &Field, bool)], i: &syn::Ident) -> Option<usize> {
+    let unraw = i.unraw();
+    for (p, (_, sf, _)) in view.iter().enumerate() {
+        if unraw == sf.name || *i == rust_ident(&sf.name) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// `a, b, c`: the bitfields of a run; empty for a field.
+fn bitfield_names(slot: &Slot, view: &[(usize, &Field, bool)]) -> String {
+    let mut names = String::new();
+    if let Slot::Run(members) = slot {
+        for (k, &m) in members.iter().enumerate() {
+            if k > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(&view[m].1.name);
+        }
+    }
+    names
+}
+
+/// A slot for a message: `` `x` `` or `` the bitfields `a`, `b` ``.
+fn describe(slot: &Slot, view: &[(usize, &Field, bool)]) -> String {
+    match slot {
+        Slot::Field(p) => format!("`{}`", view[*p].1.name),
+        Slot::Run(members) => {
+            let mut text = String::from("the bitfields ");
+            for (k, &m) in members.iter().enumerate() {
+                if k > 0 {
+                    text.push_str(", ");
+                }
+                text.push('`');
+                text.push_str(&view[m].1.name);
+                text.push('`');
+            }
+            text
+        }
+    }
+}
+
+/// Where slot `pos` lies, for a message: `first`, `` after `x` ``.
+fn place_of(slots: &[Slot], pos: usize, view: &[(usize, &Field, bool)]) -> String {
+    match pos.checked_sub(1).and_then(|p| slots.get(p)) {
+        Some(Slot::Field(p)) => format!("after `{}`", view[*p].1.name),
+        Some(Slot::Run(members)) => format!(
+            "after the bitfield `{}`",
+            match members.last() {
+                Some(&m) => view[m].1.name.as_str(),
+                None => "",
+            }
+        ),
+        None => "first".to_string(),
+    }
 }
 
 /// A place of the Rust struct as the spec's view asks for it: a field, or
@@ -350,12 +425,27 @@ fn slots_of(
     view: &[(usize, &Field, bool)],
 ) -> Vec<Slot> {
     let runs = bitfield_runs(spec, struct_index, version);
-    let position = |index: usize| view.iter().position(|(i, ..)| *i == index);
     let mut slots = Vec::new();
     for (pos, (index, field, _)) in view.iter().enumerate() {
-        match runs.iter().find(|r| r.contains(index)) {
+        let mut run = None;
+        for r in &runs {
+            if r.contains(index) {
+                run = Some(r);
+                break;
+            }
+        }
+        match run {
             Some(run) if run[0] == *index => {
-                slots.push(Slot::Run(run.iter().filter_map(|&i| position(i)).collect()));
+                let mut members = Vec::with_capacity(run.len());
+                for &i in run {
+                    for (p, (vi, ..)) in view.iter().enumerate() {
+                        if *vi == i {
+                            members.push(p);
+                            break;
+                        }
+                    }
+                }
+                slots.push(Slot::Run(members));
             }
             Some(_) => {}
             None if field.is_bitfield() => {}
@@ -368,8 +458,12 @@ fn slots_of(
 /// The position in the view of the field a name (as written in Rust)
 /// names.
 fn view_position(view: &[(usize, &Field, bool)], name: &str) -> Option<usize> {
-    view.iter()
-        .position(|(_, sf, _)| sf.name == name || rust_ident(&sf.name) == name)
+    for (p, (_, sf, _)) in view.iter().enumerate() {
+        if sf.name == name || rust_ident(&sf.name) == name {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// Checks `#[abi(bits(...))]` against the run of bitfields its field
@@ -388,9 +482,13 @@ fn check_bits(
     let mut named: Vec<Option<usize>> = Vec::with_capacity(attr.names.len());
     for (k, name) in attr.names.iter().enumerate() {
         let text = name.unraw().to_string();
-        let member = members
-            .iter()
-            .position(|&m| view[m].1.name == text || rust_ident(&view[m].1.name) == text);
+        let mut member = None;
+        for (j, &m) in members.iter().enumerate() {
+            if view[m].1.name == text || rust_ident(&view[m].1.name) == text {
+                member = Some(j);
+                break;
+            }
+        }
         if let Some(j) = member {
             if named.contains(&Some(j)) {
                 cx.error(name.span(), format!("bitfield `{text}` is listed twice"));
@@ -400,11 +498,10 @@ fn check_bits(
             }
             continue;
         }
-        let placeholder = members.get(k).is_some_and(|&m| view[m].2)
-            && !attr
-                .names
-                .iter()
-                .any(|n| members.get(k).is_some_and(|&m| n.unraw() == view[m].1.name));
+        let placeholder = match members.get(k) {
+            Some(&m) => view[m].2 && !attr.names.iter().any(|n| n.unraw() == view[m].1.name),
+            None => false,
+        };
         let message = match view_position(view, &text) {
             Some(p) if view[p].1.bits == Some(0) => {
                 format!("`{text}` is a zero-width bitfield: it holds no bits, leave it out")
@@ -440,22 +537,29 @@ fn check_bits(
         }
         highest = Some(highest.map_or(j, |h| h.max(j)));
     }
-    let missing: Vec<String> = (0..members.len())
-        .filter(|j| !named.contains(&Some(*j)))
-        .map(|j| format!("`{}`", view[members[j]].1.name))
-        .collect();
-    if !missing.is_empty() {
-        let all: Vec<String> = members
-            .iter()
-            .map(|&m| format!("`{}`", view[m].1.name))
-            .collect();
+    let mut missing = 0;
+    let mut missing_names = String::new();
+    let mut all = String::new();
+    for (j, &m) in members.iter().enumerate() {
+        let quoted = format!("`{}`", view[m].1.name);
+        if !named.contains(&Some(j)) {
+            if missing > 0 {
+                missing_names.push_str(", ");
+            }
+            missing += 1;
+            missing_names.push_str(&quoted);
+        }
+        if j > 0 {
+            all.push_str(", ");
+        }
+        all.push_str(&quoted);
+    }
+    if missing > 0 {
         cx.error(
             attr.at,
             format!(
-                "missing bitfield{} {} in `bits(...)`: in {context}, {} are one run (they share bytes or a unit of their type), stored by one field, listed in that order",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", "),
-                all.join(", ")
+                "missing bitfield{} {missing_names} in `bits(...)`: in {context}, {all} are one run (they share bytes or a unit of their type), stored by one field, listed in that order",
+                if missing == 1 { "" } else { "s" },
             ),
         );
     }
@@ -491,7 +595,7 @@ fn check_storage(ty: &syn::Type) -> Result<(), String> {
 fn check_repr(cx: &mut Ctxt, input: &DeriveInput) {
     let mut has_c = false;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
-        let _ = attr.parse_nested_meta(|meta| {
+        let _ = attr::nested(attr, &mut |meta| {
             if meta.path.is_ident("C") {
                 has_c = true;
             }

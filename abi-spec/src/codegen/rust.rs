@@ -43,7 +43,7 @@
 //!   Constants carry the C header's names ([`CNames`]); `[[flags]]` sets
 //!   are newtypes (`rust/flags.rs`). docs/rust.md tells the user's side.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::codegen::cnames::CNames;
@@ -100,22 +100,36 @@ pub fn target_cfg(target: Target) -> Option<&'static [(&'static str, &'static st
 /// A `cfg` predicate true on exactly the given targets (those with a Rust
 /// target; see [`target_cfg`]).
 pub fn cfg_predicate(targets: &[Target]) -> String {
-    let parts: Vec<String> = targets
-        .iter()
-        .filter_map(|&t| target_cfg(t))
-        .map(|pairs| {
-            let inner: Vec<String> = pairs
-                .iter()
-                .map(|(k, v)| format!("{k} = \"{v}\""))
-                .collect();
-            if inner.len() == 1 {
-                inner.concat()
-            } else {
-                format!("all({})", inner.join(", "))
+    // Loops rather than iterator chains here and in the rest of the
+    // generator: it is compiled into the `generate!` proc-macro, where
+    // every closure handed to an adapter is more code for LLVM on the
+    // user's clean build (benches/derive-build-time.sh).
+    let mut out = String::from("any(");
+    let mut first = true;
+    for &t in targets {
+        let Some(pairs) = target_cfg(t) else {
+            continue;
+        };
+        if !first {
+            out.push_str(", ");
+        }
+        first = false;
+        let all = pairs.len() > 1;
+        if all {
+            out.push_str("all(");
+        }
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
             }
-        })
-        .collect();
-    format!("any({})", parts.join(", "))
+            let _ = write!(out, "{k} = \"{v}\"");
+        }
+        if all {
+            out.push(')');
+        }
+    }
+    out.push(')');
+    out
 }
 
 /// The Rust spelling of a scalar.
@@ -229,8 +243,7 @@ fn doc(out: &mut String, indent: &str, text: &str) {
 /// A recursion over nested types instead visits every path: a struct that
 /// contains the next one twice, 30 levels deep, has 2^30 of them.
 struct Nesting<'s> {
-    /// Struct indices by name.
-    by_name: HashMap<&'s str, usize>,
+    spec: &'s Spec,
     /// Per struct: a union, or a struct with a union inside (through
     /// nested structs and arrays), which cannot derive `Debug` or
     /// `PartialEq`.
@@ -242,15 +255,9 @@ struct Nesting<'s> {
 
 impl<'s> Nesting<'s> {
     fn of(spec: &'s Spec) -> Nesting<'s> {
-        let by_name: HashMap<&'s str, usize> = spec
-            .structs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
         let count = spec.structs.len();
         let mut nesting = Nesting {
-            by_name,
+            spec,
             contains_union: vec![false; count],
             carries_align: vec![false; count],
         };
@@ -273,31 +280,63 @@ impl<'s> Nesting<'s> {
 
     /// The struct a field's type names (through arrays), by index.
     fn inner(&self, field: &Field) -> Option<usize> {
-        field
-            .ty
-            .struct_name()
-            .and_then(|n| self.by_name.get(n))
-            .copied()
+        self.spec.struct_index(field.ty.struct_name()?)
     }
 }
 
 /// How Rust expresses the spec's field alignments (`align = N` on a
 /// field), which `repr(C)` cannot state per field.
-#[derive(Default)]
+///
+/// Tables indexed like the spec's structs and fields rather than maps:
+/// the generator is compiled into the `generate!` proc-macro, and every
+/// map type is more code on the user's clean build.
 struct Alignment {
-    /// Fields that need an `AlignedN` wrapper, by (struct, field) index,
-    /// with N.
-    wrapped: BTreeMap<(usize, usize), u64>,
-    /// Structs whose `repr(align)` is raised to their largest field
-    /// alignment, which lays them out as C does whenever only the struct's
+    /// Per struct and field: N when the field needs an `AlignedN`
+    /// wrapper.
+    wrapped: Vec<Vec<Option<u64>>>,
+    /// Per struct: its `repr(align)` when raised to its largest field
+    /// alignment, which lays it out as C does whenever only the struct's
     /// alignment, not an offset, depends on the fields' (clone_args on
     /// i386: every member `__aligned_u64`, struct 8-aligned).
-    struct_align: BTreeMap<usize, u64>,
+    struct_align: Vec<Option<u64>>,
 }
 
 impl Alignment {
+    /// No wrapper, no raised alignment.
+    fn none(spec: &Spec) -> Alignment {
+        let mut wrapped = Vec::with_capacity(spec.structs.len());
+        for def in &spec.structs {
+            wrapped.push(vec![None; def.fields.len()]);
+        }
+        Alignment {
+            wrapped,
+            struct_align: vec![None; spec.structs.len()],
+        }
+    }
+
     fn wrap(&self, struct_index: usize, field_index: usize) -> Option<u64> {
-        self.wrapped.get(&(struct_index, field_index)).copied()
+        match self.wrapped.get(struct_index) {
+            Some(fields) => fields.get(field_index).copied().flatten(),
+            None => None,
+        }
+    }
+
+    /// Every N of an `AlignedN` wrapper, once, ascending.
+    fn wrappers(&self) -> Vec<u64> {
+        let mut aligns: Vec<u64> = Vec::new();
+        for fields in &self.wrapped {
+            for &a in fields {
+                let Some(a) = a else { continue };
+                let mut at = 0;
+                while at < aligns.len() && aligns[at] < a {
+                    at += 1;
+                }
+                if aligns.get(at) != Some(&a) {
+                    aligns.insert(at, a);
+                }
+            }
+        }
+        aligns
     }
 }
 
@@ -311,23 +350,27 @@ impl Alignment {
 /// ([`layout::offsets_without_field_align`]).
 fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
     let newest = spec.abi.version;
-    let representatives: Vec<Target> = layout::classes(&rust_targets())
-        .into_iter()
-        .map(|c| c.rep)
-        .collect();
-    let mut plan = Alignment::default();
+    let classes = layout::classes(&rust_targets());
+    let mut plan = Alignment::none(spec);
     for (si, def) in spec.structs.iter().enumerate() {
-        let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
-        if !def.packed && widest > def.align.unwrap_or(1) {
-            plan.struct_align.insert(si, widest);
+        let mut widest = 1;
+        let mut aligned = false;
+        for f in &def.fields {
+            if let Some(a) = f.align {
+                widest = widest.max(a);
+                aligned |= a > 1;
+            }
         }
-        if !def.fields.iter().any(|f| f.align.is_some_and(|a| a > 1)) {
+        if !def.packed && widest > def.align.unwrap_or(1) {
+            plan.struct_align[si] = Some(widest);
+        }
+        if !aligned {
             continue;
         }
         // Per field (by index), true once it moves without its `align`.
         let mut moves = vec![def.packed; def.fields.len()];
-        for &t in &representatives {
-            let Some(l) = layouts.get(newest, t, si) else {
+        for class in &classes {
+            let Some(l) = layouts.get(newest, class.rep, si) else {
                 continue;
             };
             let natural = layout::offsets_without_field_align(spec, l);
@@ -336,8 +379,9 @@ fn plan_alignment(spec: &Spec, layouts: &Layouts) -> Alignment {
             }
         }
         for (fi, field) in def.fields.iter().enumerate() {
-            if let Some(align) = field.align.filter(|&a| a > 1 && moves[fi]) {
-                plan.wrapped.insert((si, fi), align);
+            match field.align {
+                Some(align) if align > 1 && moves[fi] => plan.wrapped[si][fi] = Some(align),
+                _ => {}
             }
         }
     }
@@ -367,9 +411,10 @@ fn check_expressible(
             );
         }
         for (field_index, field) in def.fields.iter().enumerate() {
-            let inner_aligned = nesting
-                .inner(field)
-                .is_some_and(|inner| nesting.carries_align[inner]);
+            let inner_aligned = match nesting.inner(field) {
+                Some(inner) => nesting.carries_align[inner],
+                None => false,
+            };
             if def.packed && (field.align.is_some_and(|a| a > 1) || inner_aligned) {
                 diagnostics.push(Diagnostic::error(
                     format!(
@@ -380,15 +425,18 @@ fn check_expressible(
                 ));
                 continue;
             }
-            let Some(&align) = plan.wrapped.get(&(index, field_index)) else {
+            let Some(align) = plan.wrap(index, field_index) else {
                 continue;
             };
-            let uneven = Target::ALL.iter().any(|&t| {
-                layouts
+            let mut uneven = false;
+            for t in Target::ALL {
+                if let Some(fl) = layouts
                     .get(newest, t, index)
                     .and_then(|l| l.field(field_index))
-                    .is_some_and(|fl| fl.size % align != 0)
-            });
+                {
+                    uneven |= fl.size % align != 0;
+                }
+            }
             if uneven {
                 diagnostics.push(
                     Diagnostic::error(
@@ -454,7 +502,7 @@ fn check_names(
             )),
         ));
     }
-    for align in plan.wrapped.values().copied().collect::<BTreeSet<u64>>() {
+    for align in plan.wrappers() {
         keep(types.claim(
             format!("Aligned{align}"),
             NameOwner::generator(format!("the wrapper of fields with `align = {align}`")),
@@ -474,7 +522,7 @@ fn check_names(
                 def.name_span,
             ),
         ));
-        if own_bits.runs.iter().any(|r| !r.bits.is_empty()) {
+        if own_bits.has_named_bits() {
             keep(types.claim(
                 bits::places_module(&def.name),
                 NameOwner::at(
@@ -510,11 +558,7 @@ fn check_names(
             NameOwner::at(format!("constant `{}`", c.name), c.span),
         ));
     }
-    if bits
-        .iter()
-        .flat_map(|b| &b.runs)
-        .any(|r| matches!(r.storage, Storage::Bytes(_)))
-    {
+    if byte_windows(bits) {
         for helper in ["abi_bits_load", "abi_bits_store"] {
             keep(values.claim(
                 helper,
@@ -532,7 +576,7 @@ fn check_names(
         if def.size_macro.is_some() {
             for t in &rust {
                 for m in names.size_macros(index, *t) {
-                    if !generated.iter().any(|(n, _)| *n == m.name) {
+                    if !generated_has(&generated, &m.name) {
                         let what = format!("a size number of `{}`", def.name);
                         generated.push((m.name, what));
                     }
@@ -540,10 +584,7 @@ fn check_names(
             }
         }
         for version in spec.versions() {
-            if rust
-                .iter()
-                .all(|&t| layouts.get(version, t, index).is_none())
-            {
+            if !laid_out_on(layouts, &rust, version, index) {
                 continue;
             }
             for what in ["SIZE", "FEATURE_SIZE"] {
@@ -576,43 +617,88 @@ fn check_names(
     if clashes.is_empty() {
         return Ok(());
     }
+    let mut diagnostics = Vec::with_capacity(clashes.len());
+    for clash in clashes {
+        diagnostics.push(
+            Diagnostic::error(
+                format!(
+                    "the Rust code would define `{}` twice: for {} and for {}",
+                    clash.name, clash.first.what, clash.second.what
+                ),
+                clash.second.span.or(clash.first.span),
+            )
+            .with_help("rename one of them"),
+        );
+    }
     Err(SpecError {
         source: spec.source.clone(),
-        diagnostics: clashes
-            .into_iter()
-            .map(|clash| {
-                Diagnostic::error(
-                    format!(
-                        "the Rust code would define `{}` twice: for {} and for {}",
-                        clash.name, clash.first.what, clash.second.what
-                    ),
-                    clash.second.span.or(clash.first.span),
-                )
-                .with_help("rename one of them")
-            })
-            .collect(),
+        diagnostics,
     })
 }
 
-/// Groups items by a key, keeping the order of first appearance.
-fn group_by<K: PartialEq, T: Copy>(items: &[T], key: impl Fn(T) -> K) -> Vec<(K, Vec<T>)> {
-    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
-    for &item in items {
-        let k = key(item);
-        match groups.iter_mut().find(|(g, _)| *g == k) {
-            Some((_, members)) => members.push(item),
-            None => groups.push((k, vec![item])),
+/// True when a name is among the `(name, what)` pairs.
+fn generated_has(generated: &[(String, String)], name: &str) -> bool {
+    for (n, _) in generated {
+        if n == name {
+            return true;
         }
+    }
+    false
+}
+
+/// True when some run of bitfields is stored in bytes: the code then
+/// needs the window helpers.
+fn byte_windows(bits: &[StructBits]) -> bool {
+    for b in bits {
+        for r in &b.runs {
+            if matches!(r.storage, Storage::Bytes(_)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Groups targets alike under `same` (which compares two of them by their
+/// indices in `targets`), in order of first appearance: each group with
+/// the index of its first member. Not generic over a key: one copy of the
+/// code serves every caller.
+fn group_targets(
+    targets: &[Target],
+    same: &dyn Fn(usize, usize) -> bool,
+) -> Vec<(usize, Vec<Target>)> {
+    let mut groups: Vec<(usize, Vec<Target>)> = Vec::new();
+    'targets: for (i, &t) in targets.iter().enumerate() {
+        for (first, members) in &mut groups {
+            if same(*first, i) {
+                members.push(t);
+                continue 'targets;
+            }
+        }
+        groups.push((i, vec![t]));
     }
     groups
 }
 
 /// The built-in targets that have a Rust target.
 fn rust_targets() -> Vec<Target> {
-    Target::ALL
-        .into_iter()
-        .filter(|&t| target_cfg(t).is_some())
-        .collect()
+    let mut out = Vec::with_capacity(Target::ALL.len());
+    for t in Target::ALL {
+        if target_cfg(t).is_some() {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// True when struct `index` has a layout in `version` on one of `targets`.
+fn laid_out_on(layouts: &Layouts, targets: &[Target], version: u32, index: usize) -> bool {
+    for &t in targets {
+        if layouts.get(version, t, index).is_some() {
+            return true;
+        }
+    }
+    false
 }
 
 /// The whole Rust source for a spec.
@@ -626,18 +712,13 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     let cx = accessors::Ctx::new(spec, &plan, &bits);
     // The C names of the spec's constants: one that spells a size constant
     // (Linux's CLONE_ARGS_SIZE_VER0) replaces it.
-    let names = CNames::new(spec);
-    let declared: HashSet<String> = spec.constants.iter().map(|c| names.constant(c)).collect();
+    let declared = declared_names(spec);
     check_names(spec, &layouts, &plan, &bits, &cx, &declared)?;
     let mut out = String::new();
     abi_constants(spec, &mut out);
     flags::write(spec, &mut out);
     wrappers(&plan, &mut out);
-    let windows = bits
-        .iter()
-        .flat_map(|b| &b.runs)
-        .any(|r| matches!(r.storage, Storage::Bytes(_)));
-    if windows {
+    if byte_windows(&bits) {
         out.push_str(bits::WINDOW_HELPERS);
     }
     for (index, own_bits) in bits.iter().enumerate() {
@@ -659,6 +740,16 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         );
     }
     Ok(out)
+}
+
+/// The C names of the spec's constants.
+fn declared_names(spec: &Spec) -> HashSet<String> {
+    let names = CNames::new(spec);
+    let mut declared = HashSet::with_capacity(spec.constants.len());
+    for c in &spec.constants {
+        declared.insert(names.constant(c));
+    }
+    declared
 }
 
 /// The Rust fields of a generated struct, in order, each with the spec
@@ -806,8 +897,7 @@ fn abi_constants(spec: &Spec, out: &mut String) {
 }
 
 fn wrappers(plan: &Alignment, out: &mut String) {
-    let aligns: BTreeSet<u64> = plan.wrapped.values().copied().collect();
-    for a in aligns {
+    for a in plan.wrappers() {
         doc(
             out,
             "",
@@ -864,11 +954,17 @@ is on: `length` is the length both sides agreed on (the smaller of the two they 
 Reading the field directly skips that check."
         });
     }
+    let mut named_bits = false;
+    let mut anonymous = false;
+    for f in &def.fields {
+        named_bits |= f.is_bitfield() && !f.unnamed;
+        anonymous |= f.is_anonymous_member();
+    }
     let mut reached = Vec::new();
-    if def.fields.iter().any(|f| f.is_bitfield() && !f.unnamed) {
+    if named_bits {
         reached.push("its bitfields");
     }
-    if def.fields.iter().any(Field::is_anonymous_member) {
+    if anonymous {
         reached.push("the members of its anonymous structs and unions");
     }
     if cx.uniform[index] {
@@ -926,25 +1022,27 @@ fn struct_item(
     if def.packed {
         repr.push("packed".into());
     }
-    let own = plan.struct_align.get(&index).copied().or(def.align);
+    let own = plan.struct_align[index].or(def.align);
     if let Some(a) = own {
         repr.push(format!("align({a})"));
     }
     let _ = writeln!(out, "#[repr({})]", repr.join(", "));
     // Bitfields stored in bytes align the C struct by their type: Rust
     // asks for that alignment per group of targets.
-    let raise: Vec<(Target, u64)> = bits
-        .raise_align
-        .iter()
-        .copied()
-        .filter(|&(t, a)| target_cfg(t).is_some() && own.is_none_or(|o| a > o))
-        .collect();
-    for (a, members) in group_by(&raise, |(_, a)| a) {
-        let targets: Vec<Target> = members.iter().map(|(t, _)| *t).collect();
+    let mut targets = Vec::new();
+    let mut aligns = Vec::new();
+    for &(t, a) in &bits.raise_align {
+        if target_cfg(t).is_some() && own.is_none_or(|o| a > o) {
+            targets.push(t);
+            aligns.push(a);
+        }
+    }
+    for (first, members) in group_targets(&targets, &|x, y| aligns[x] == aligns[y]) {
         let _ = writeln!(
             out,
-            "#[cfg_attr({}, repr(align({a})))]",
-            cfg_predicate(&targets)
+            "#[cfg_attr({}, repr(align({})))]",
+            cfg_predicate(&members),
+            aligns[first]
         );
     }
     if nesting.contains_union[index] {
@@ -995,25 +1093,32 @@ fn struct_item(
 
 /// What a bitfield storage holds, for its doc comment.
 fn run_facts(def: &StructDef, run: &BitRun) -> String {
-    let listed: Vec<String> = run
-        .fields
-        .iter()
-        .map(|&i| {
-            let f = &def.fields[i];
-            let width = f.bits.unwrap_or(0);
-            if f.unnamed {
-                format!("{width} unnamed bit{}", if width == 1 { "" } else { "s" })
-            } else {
-                format!("`{}` ({width})", f.name)
-            }
-        })
-        .collect();
-    format!(
-        "The bits of the bitfields {}: read and write each with its accessors (`{}()`, `set_{}()`); the bit order within these bytes is the target's.",
-        listed.join(", "),
-        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
-        run.bits.first().map_or("", |b| def.fields[b.field].name.as_str()),
-    )
+    let mut text = String::from("The bits of the bitfields ");
+    for (n, &i) in run.fields.iter().enumerate() {
+        if n > 0 {
+            text.push_str(", ");
+        }
+        let f = &def.fields[i];
+        let width = f.bits.unwrap_or(0);
+        if f.unnamed {
+            let _ = write!(
+                text,
+                "{width} unnamed bit{}",
+                if width == 1 { "" } else { "s" }
+            );
+        } else {
+            let _ = write!(text, "`{}` ({width})", f.name);
+        }
+    }
+    let first = match run.bits.first() {
+        Some(b) => def.fields[b.field].name.as_str(),
+        None => "",
+    };
+    let _ = write!(
+        text,
+        ": read and write each with its accessors (`{first}()`, `set_{first}()`); the bit order within these bytes is the target's."
+    );
+    text
 }
 
 /// One line of facts about a field for its doc comment.
@@ -1056,12 +1161,12 @@ fn size_constants(
         }
         for (number, name) in macros.iter().enumerate() {
             let value = |t: Target| {
-                names
-                    .size_macros(index, t)
-                    .into_iter()
-                    .find(|m| m.name == *name)
-                    .and_then(|m| layouts.get(m.version, t, index))
-                    .map(|l| l.size)
+                for m in names.size_macros(index, t) {
+                    if m.name == *name {
+                        return layouts.get(m.version, t, index).map(|l| l.size);
+                    }
+                }
+                None
             };
             size_constant(
                 spec,
@@ -1073,7 +1178,7 @@ fn size_constants(
                     def.name
                 ),
                 &format!("the size number {number} of `{}`", def.name),
-                value,
+                &value,
             );
         }
     }
@@ -1083,9 +1188,11 @@ fn size_constants(
                 continue;
             }
             let value = |t: Target| {
-                layouts.get(version, t, index).map(|l| match what {
-                    "SIZE" => l.size,
-                    _ => l.feature_size,
+                let l = layouts.get(version, t, index)?;
+                Some(if what == "SIZE" {
+                    l.size
+                } else {
+                    l.feature_size
                 })
             };
             let (name, label) = match what {
@@ -1106,7 +1213,7 @@ fn size_constants(
                     what.to_ascii_lowercase().replace('_', " "),
                     def.name
                 ),
-                value,
+                &value,
             );
         }
     }
@@ -1124,21 +1231,26 @@ fn size_constant(
     name: &str,
     label: &str,
     what: &str,
-    value: impl Fn(Target) -> Option<u64>,
+    value: &dyn Fn(Target) -> Option<u64>,
 ) {
     let rust = rust_targets();
     // The spec's own targets decide whether a declared constant can be
     // checked; every Rust target gets a value, as every Rust target gets
     // the layout assertions (a spec that promises only x86_64 still
     // compiles, truthfully, for i686).
-    let promised: Vec<Option<u64>> = spec.abi.targets.iter().map(|&t| value(t)).collect();
-    let everywhere: Vec<Option<u64>> = rust.iter().map(|&t| value(t)).collect();
-    if everywhere.iter().all(Option::is_none) {
+    let mut promised: Vec<Option<u64>> = Vec::with_capacity(spec.abi.targets.len());
+    for &t in &spec.abi.targets {
+        promised.push(value(t));
+    }
+    let mut everywhere: Vec<Option<u64>> = Vec::with_capacity(rust.len());
+    for &t in &rust {
+        everywhere.push(value(t));
+    }
+    if !everywhere.iter().any(Option::is_some) {
         return;
     }
     if declared.contains(name) {
-        if let (Some(Some(v)), true) = (promised.first(), promised.windows(2).all(|w| w[0] == w[1]))
-        {
+        if let (Some(Some(v)), true) = (promised.first(), all_equal(&promised)) {
             let message = format!("the spec's constant `{name}` is not {v}, {what}");
             let _ = writeln!(
                 out,
@@ -1148,18 +1260,28 @@ fn size_constant(
         return;
     }
     doc(out, "", &format!("{label}."));
-    if everywhere.windows(2).all(|w| w[0] == w[1]) {
+    if all_equal(&everywhere) {
         if let Some(Some(v)) = everywhere.first() {
             let _ = writeln!(out, "pub const {name}: usize = {v};");
         }
         return;
     }
-    for (v, members) in group_by(&rust, &value) {
-        if let Some(v) = v {
+    for (first, members) in group_targets(&rust, &|x, y| everywhere[x] == everywhere[y]) {
+        if let Some(v) = everywhere[first] {
             let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
             let _ = writeln!(out, "pub const {name}: usize = {v};");
         }
     }
+}
+
+/// True when every value is the first.
+fn all_equal(values: &[Option<u64>]) -> bool {
+    for v in values {
+        if *v != values[0] {
+            return false;
+        }
+    }
+    true
 }
 
 /// The zero value of a field type, without `unsafe`.
@@ -1227,6 +1349,30 @@ from in any version. `Default::default()` is the same.",
     Ok(())
 }
 
+/// A layout as the assertions see it, to compare with another target's:
+/// not which target it is of, nor the fields' own alignments, which are
+/// not asserted.
+fn asserted(layout: &Layout) -> Layout {
+    let mut l = layout.clone();
+    l.target = Target::X86_64;
+    for f in &mut l.fields {
+        f.align = 0;
+    }
+    l
+}
+
+/// `x86_64, aarch64`.
+fn target_names(targets: &[Target]) -> String {
+    let mut text = String::new();
+    for (i, t) in targets.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(t.name());
+    }
+    text
+}
+
 /// One `const` block per group of Rust targets on which the struct lays
 /// out alike: size, alignment, and each field's offset and size.
 fn write_assertions(
@@ -1240,25 +1386,17 @@ fn write_assertions(
 ) {
     let def = &spec.structs[index];
     let targets = rust_targets();
-    let groups = group_by(&targets, |t| {
-        layouts.get(version, t, index).cloned().map(|mut l| {
-            // The key is what the assertions say, not which target said it
-            // nor the fields' own alignments, which are not asserted.
-            l.target = Target::X86_64;
-            for f in &mut l.fields {
-                f.align = 0;
-            }
-            l
-        })
-    });
-    for (layout, members) in groups {
-        let Some(layout) = layout else { continue };
-        let names: Vec<&str> = members.iter().map(|t| t.name()).collect();
+    let mut keys: Vec<Option<Layout>> = Vec::with_capacity(targets.len());
+    for &t in &targets {
+        keys.push(layouts.get(version, t, index).map(asserted));
+    }
+    for (first, members) in group_targets(&targets, &|x, y| keys[x] == keys[y]) {
+        let Some(layout) = &keys[first] else { continue };
         let _ = writeln!(
             out,
             "// `{}` version {version} on {}.",
             def.name,
-            names.join(", ")
+            target_names(&members)
         );
         let _ = writeln!(out, "#[cfg({})]", cfg_predicate(&members));
         out.push_str("const _: () = {\n");
@@ -1292,15 +1430,16 @@ fn write_assertions(
                 };
                 (format!("`{}.{spec_name}`", def.name), fl.offset, fl.size)
             } else {
-                let placed: Vec<_> = binding
-                    .bits
-                    .iter()
-                    .filter_map(|&i| layout.field(i))
-                    .collect();
-                let (Some(lo), Some(hi)) = (
-                    placed.iter().map(|f| f.offset).min(),
-                    placed.iter().map(|f| f.end()).max(),
-                ) else {
+                let mut span: Option<(u64, u64)> = None;
+                for &i in &binding.bits {
+                    if let Some(f) = layout.field(i) {
+                        span = Some(match span {
+                            Some((lo, hi)) => (lo.min(f.offset), hi.max(f.end())),
+                            None => (f.offset, f.end()),
+                        });
+                    }
+                }
+                let Some((lo, hi)) = span else {
                     continue;
                 };
                 (
@@ -1726,13 +1865,13 @@ mod tests {
                 })
             })
         };
-        let mut plan = Alignment::default();
+        let mut plan = Alignment::none(spec);
         let mut candidate = spec.clone();
         for (si, def) in spec.structs.iter().enumerate() {
             let widest = def.fields.iter().filter_map(|f| f.align).max().unwrap_or(1);
             if !def.packed && widest > def.align.unwrap_or(1) {
                 candidate.structs[si].align = Some(widest);
-                plan.struct_align.insert(si, widest);
+                plan.struct_align[si] = Some(widest);
             }
         }
         for (si, def) in spec.structs.iter().enumerate() {
@@ -1741,13 +1880,13 @@ mod tests {
                     continue;
                 };
                 if def.packed {
-                    plan.wrapped.insert((si, fi), align);
+                    plan.wrapped[si][fi] = Some(align);
                     continue;
                 }
                 candidate.structs[si].fields[fi].align = None;
                 if !unchanged(&candidate) {
                     candidate.structs[si].fields[fi].align = Some(align);
-                    plan.wrapped.insert((si, fi), align);
+                    plan.wrapped[si][fi] = Some(align);
                 }
             }
         }

@@ -53,30 +53,32 @@ pub(super) struct Ctx<'s> {
 
 impl<'s> Ctx<'s> {
     pub fn new(spec: &'s Spec, plan: &'s Alignment, bits: &'s [StructBits]) -> Ctx<'s> {
-        let by_name: HashMap<&str, usize> = spec
-            .structs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.name.as_str(), i))
-            .collect();
-        let inner_of = |field: &Field| field.ty.struct_name().and_then(|n| by_name.get(n)).copied();
-        let uniform = uniform_unions(spec, bits, &inner_of);
+        let mut inner: Vec<Vec<Option<usize>>> = Vec::with_capacity(spec.structs.len());
+        for d in &spec.structs {
+            let mut fields = Vec::with_capacity(d.fields.len());
+            for f in &d.fields {
+                fields.push(f.ty.struct_name().and_then(|n| spec.struct_index(n)));
+            }
+            inner.push(fields);
+        }
+        let uniform = uniform_unions(spec, bits, &inner);
         let mut anonymous = vec![false; spec.structs.len()];
         let mut named = vec![false; spec.structs.len()];
-        for field in spec.structs.iter().flat_map(|s| &s.fields) {
-            if let Some(i) = inner_of(field) {
-                if field.is_anonymous_member() {
-                    anonymous[i] = true;
-                } else {
-                    named[i] = true;
+        for (si, d) in spec.structs.iter().enumerate() {
+            for (fi, field) in d.fields.iter().enumerate() {
+                if let Some(i) = inner[si][fi] {
+                    if field.is_anonymous_member() {
+                        anonymous[i] = true;
+                    } else {
+                        named[i] = true;
+                    }
                 }
             }
         }
-        let member_only = anonymous
-            .iter()
-            .zip(&named)
-            .map(|(&a, &n)| a && !n)
-            .collect();
+        let mut member_only = Vec::with_capacity(spec.structs.len());
+        for (i, &a) in anonymous.iter().enumerate() {
+            member_only.push(a && !named[i]);
+        }
         // How many members each struct reaches through its anonymous ones,
         // counted before they are listed: each (struct, field) reached twice
         // is a name C sees twice, and a struct holding the next one twice,
@@ -84,12 +86,11 @@ impl<'s> Ctx<'s> {
         let mut reach = vec![0u64; spec.structs.len()];
         for &si in &spec.dependency_order {
             let mut total = 0u64;
-            for field in spec.structs[si]
-                .fields
-                .iter()
-                .filter(|f| f.is_anonymous_member())
-            {
-                if let Some(inner) = inner_of(field) {
+            for (fi, field) in spec.structs[si].fields.iter().enumerate() {
+                if !field.is_anonymous_member() {
+                    continue;
+                }
+                if let Some(inner) = inner[si][fi] {
                     if spec.structs[inner].kind == StructKind::Struct || uniform[inner] {
                         total = total
                             .saturating_add(spec.structs[inner].fields.len() as u64)
@@ -99,12 +100,10 @@ impl<'s> Ctx<'s> {
             }
             reach[si] = total;
         }
-        let inner: Vec<Vec<Option<usize>>> = spec
-            .structs
-            .iter()
-            .map(|d| d.fields.iter().map(&inner_of).collect())
-            .collect();
-        let names = CNames::new(spec);
+        let mut fields_in_spec = 0u64;
+        for d in &spec.structs {
+            fields_in_spec += d.fields.len() as u64;
+        }
         Ctx {
             spec,
             plan,
@@ -113,8 +112,8 @@ impl<'s> Ctx<'s> {
             member_only,
             reach,
             inner,
-            fields_in_spec: spec.structs.iter().map(|d| d.fields.len() as u64).sum(),
-            declared: spec.constants.iter().map(|c| names.constant(c)).collect(),
+            fields_in_spec,
+            declared: super::declared_names(spec),
         }
     }
 }
@@ -123,38 +122,39 @@ impl<'s> Ctx<'s> {
 /// and exactly as large as the union on every target. Computed in
 /// dependency order, with whether each struct's Rust type is free of
 /// padding (no hole on any target, every field free of padding).
-fn uniform_unions(
-    spec: &Spec,
-    bits: &[StructBits],
-    inner_of: &dyn Fn(&Field) -> Option<usize>,
-) -> Vec<bool> {
+fn uniform_unions(spec: &Spec, bits: &[StructBits], inner: &[Vec<Option<usize>>]) -> Vec<bool> {
     let newest = spec.abi.version;
-    let reps: Vec<Target> = layout::classes(&Target::ALL)
-        .into_iter()
-        .map(|c| c.rep)
-        .collect();
+    let classes = layout::classes(&Target::ALL);
     let count = spec.structs.len();
     let mut dense = vec![false; count];
     let mut uniform = vec![false; count];
-    for &si in &spec.dependency_order {
+    'structs: for &si in &spec.dependency_order {
         let def = &spec.structs[si];
-        let layouts: Vec<_> = reps
-            .iter()
-            .filter_map(|&t| spec.layout(si, t, newest))
-            .collect();
-        if layouts.len() != reps.len() {
-            continue;
+        let mut layouts = Vec::with_capacity(classes.len());
+        for c in &classes {
+            let Some(l) = spec.layout(si, c.rep, newest) else {
+                continue 'structs;
+            };
+            layouts.push(l);
         }
-        let fields_dense = def.fields.iter().all(|f| {
-            f.is_bitfield() || f.ty.struct_name().is_none() || inner_of(f).is_some_and(|i| dense[i])
-        });
+        let mut fields_dense = true;
+        for (fi, f) in def.fields.iter().enumerate() {
+            fields_dense &= f.is_bitfield()
+                || f.ty.struct_name().is_none()
+                || inner[si][fi].is_some_and(|i| dense[i]);
+        }
         match def.kind {
             StructKind::Struct => {
-                dense[si] = fields_dense && layouts.iter().all(|l| l.holes.is_empty());
+                let mut no_holes = true;
+                for l in &layouts {
+                    no_holes &= l.holes.is_empty();
+                }
+                dense[si] = fields_dense && no_holes;
             }
             StructKind::Union => {
                 // Each Rust member's bytes: a run's storage, or a field.
-                let full = layouts.iter().all(|l| {
+                let mut full = true;
+                for l in &layouts {
                     let mut members: Vec<(u64, u64)> = Vec::new();
                     for placed in &l.fields {
                         let field = &def.fields[placed.index];
@@ -163,17 +163,27 @@ fn uniform_unions(
                         }
                         match bits[si].run_of(placed.index) {
                             Some((ri, _)) => {
-                                let key = (u64::MAX - ri as u64, placed.end());
-                                match members.iter_mut().find(|m| m.0 == key.0) {
-                                    Some(m) => m.1 = m.1.max(placed.end()),
-                                    None => members.push(key),
+                                let key = u64::MAX - ri as u64;
+                                let mut seen = false;
+                                for m in &mut members {
+                                    if m.0 == key {
+                                        m.1 = m.1.max(placed.end());
+                                        seen = true;
+                                        break;
+                                    }
+                                }
+                                if !seen {
+                                    members.push((key, placed.end()));
                                 }
                             }
                             None => members.push((placed.index as u64, placed.end())),
                         }
                     }
-                    !members.is_empty() && members.iter().all(|&(_, end)| end == l.size)
-                });
+                    full &= !members.is_empty();
+                    for &(_, end) in &members {
+                        full &= end == l.size;
+                    }
+                }
                 uniform[si] = fields_dense && full;
                 dense[si] = uniform[si];
             }
@@ -197,12 +207,32 @@ impl Member {
         &spec.structs[self.leaf.0].fields[self.leaf.1]
     }
 
-    fn fields<'a>(&'a self, spec: &'a Spec) -> impl Iterator<Item = &'a Field> + 'a {
-        self.path
-            .iter()
-            .chain(std::iter::once(&self.leaf))
-            .map(move |&(s, f)| &spec.structs[s].fields[f])
+    /// The (struct, field) indices on the way, the value's last.
+    fn steps(&self) -> Vec<(usize, usize)> {
+        let mut steps = Vec::with_capacity(self.path.len() + 1);
+        steps.extend_from_slice(&self.path);
+        steps.push(self.leaf);
+        steps
     }
+
+    /// The fields on the way, the value's last.
+    fn fields<'s>(&self, spec: &'s Spec) -> Vec<&'s Field> {
+        let mut fields = Vec::with_capacity(self.path.len() + 1);
+        for (s, f) in self.steps() {
+            fields.push(&spec.structs[s].fields[f]);
+        }
+        fields
+    }
+}
+
+/// True when one of the fields is reserved.
+fn any_reserved(fields: &[&Field]) -> bool {
+    for f in fields {
+        if f.reserved {
+            return true;
+        }
+    }
+    false
 }
 
 /// Where a member's value (or its bitfield storage) lives, as a Rust place.
@@ -249,7 +279,7 @@ fn place(cx: &Ctx, member: &Member) -> Place {
     let mut expr = String::from("self");
     let mut in_union = false;
     let mut packed = false;
-    for &(s, f) in member.path.iter().chain(std::iter::once(&member.leaf)) {
+    for (s, f) in member.steps() {
         let def = &cx.spec.structs[s];
         in_union |= def.kind == StructKind::Union;
         packed |= def.packed;
@@ -335,13 +365,12 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
         }
         // `inside` is in field order of the first anonymous member on the
         // way: this field's members are the next ones.
-        let mine = inside
-            .iter()
-            .skip(next)
-            .take_while(|m| m.path.first() == Some(&(si, fi)))
-            .count();
-        let members = &inside[next..next + mine];
-        next += mine;
+        let mut end = next;
+        while end < inside.len() && inside[end].path.first() == Some(&(si, fi)) {
+            end += 1;
+        }
+        let members = &inside[next..end];
+        next = end;
         for member in members {
             let f = member.field(spec);
             if f.ty.is_flexible() {
@@ -351,38 +380,32 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
             claim(format!("set_{}", f.name), member.leaf);
             getter(cx, member, out);
             setter(cx, member, out);
-            if !cx.member_only[si] && !member.fields(spec).any(|f| f.reserved) {
+            if !cx.member_only[si] && !any_reserved(&member.fields(spec)) {
                 claim(format!("read_{}", f.name), member.leaf);
                 reader(cx, si, member, out);
             }
         }
     }
     let mut diagnostics = Vec::new();
-    let mut first: HashMap<&str, (usize, usize)> = HashMap::with_capacity(names.len());
-    for (name, s, f) in &names {
-        if let Some(&(s0, f0)) = first.get(name.as_str()) {
-            let what = |s: usize, f: usize| {
-                spec.structs[s]
-                    .fields
-                    .get(f)
-                    .map_or("the all-zero constant".to_string(), |x| {
-                        format!("`{}`", x.name)
-                    })
-            };
+    // Each name with the index in `names` of its first claim.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    for (i, (name, s, f)) in names.iter().enumerate() {
+        if let Some(&i0) = first.get(name.as_str()) {
+            let (_, s0, f0) = names[i0];
             diagnostics.push(
                 Diagnostic::error(
                     format!(
                         "`{}`: the Rust accessors of {} and {} would both be named `{name}`",
                         def.name,
-                        what(s0, f0),
-                        what(*s, *f)
+                        claimant(spec, s0, f0),
+                        claimant(spec, *s, *f)
                     ),
                     spec.structs[*s].fields.get(*f).map(|x| x.name_span),
                 )
                 .with_help("rename one of the fields"),
             );
         } else {
-            first.insert(name, (*s, *f));
+            first.insert(name, i);
         }
     }
     if diagnostics.is_empty() {
@@ -392,6 +415,15 @@ pub(super) fn write(cx: &Ctx, si: usize, out: &mut String) -> Result<(), SpecErr
             source: spec.source.clone(),
             diagnostics,
         })
+    }
+}
+
+/// What claimed an accessor name, for a message: field `f` of struct `s`,
+/// or the all-zero constant (a field index past the end).
+fn claimant(spec: &Spec, s: usize, f: usize) -> String {
+    match spec.structs[s].fields.get(f) {
+        Some(x) => format!("`{}`", x.name),
+        None => "the all-zero constant".to_string(),
     }
 }
 
@@ -563,17 +595,24 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     let spec = cx.spec;
     let def: &StructDef = &spec.structs[si];
     let f = member.field(spec);
-    let since = member
-        .fields(spec)
-        .map(|x| x.since)
-        .max()
-        .unwrap_or(f.since);
+    let on_the_way = member.fields(spec);
+    let mut since = f.since;
+    let mut kernel = false;
     let mut features: Vec<&crate::model::Feature> = Vec::new();
-    for x in member.fields(spec) {
-        if let Some(feat) = x.feature.as_deref().and_then(|n| spec.feature(n)) {
-            if !features.iter().any(|g| g.name == feat.name) {
-                features.push(feat);
-            }
+    for (n, x) in on_the_way.iter().enumerate() {
+        if n == 0 || x.since > since {
+            since = x.since;
+        }
+        kernel |= x.writer != Writer::User;
+        let Some(feat) = x.feature.as_deref().and_then(|n| spec.feature(n)) else {
+            continue;
+        };
+        let mut known = false;
+        for g in &features {
+            known |= g.name == feat.name;
+        }
+        if !known {
+            features.push(feat);
         }
     }
     let mut text = format!(
@@ -589,7 +628,6 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     }
     text.push_str(". `None` when it is off: its bytes then hold nothing the other side wrote.");
     let p = place(cx, member);
-    let kernel = member.fields(spec).any(|x| x.writer != Writer::User);
     let volatile = kernel && !p.packed;
     if p.packed {
         text.push_str(" A packed field: read by copy, without single-copy atomicity.");
@@ -624,10 +662,12 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     };
     // A bound of 0 everywhere (a field of no bytes at the start) holds for
     // any length, and `length < 0` is a comparison clippy refuses.
-    let zero = super::rust_targets().into_iter().all(|t| {
-        spec.layout(si, t, since)
-            .is_some_and(|l| l.feature_size == 0)
-    });
+    let mut zero = true;
+    for t in super::rust_targets() {
+        zero &= spec
+            .layout(si, t, since)
+            .is_some_and(|l| l.feature_size == 0);
+    }
     if zero {
         out.push_str("        let _ = length;\n");
     } else {

@@ -11,7 +11,7 @@
 //! bitfield through it and compares the bytes with what a C compiler wrote
 //! for every target (tests/rust_bitfields.rs).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Diagnostic, SpecError};
@@ -21,7 +21,7 @@ use crate::names::rust_ident;
 use crate::target::{Endian, Target};
 use crate::types::Scalar;
 
-use super::{cfg_predicate, group_by, rust_targets, Alignment};
+use super::{cfg_predicate, group_targets, rust_targets, target_names, Alignment};
 
 /// What holds a run of bitfields in the Rust struct.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,15 +158,41 @@ pub struct StructBits {
     pub raise_align: Vec<(Target, u64)>,
     /// The run of each field that is in one, by field index: asked for
     /// every field, so not a search.
-    by_field: BTreeMap<usize, usize>,
+    by_field: Vec<Option<usize>>,
 }
 
 impl StructBits {
     /// The run that holds a field, with its index.
     pub fn run_of(&self, field: usize) -> Option<(usize, &BitRun)> {
-        let run = *self.by_field.get(&field)?;
-        self.runs.get(run).map(|r| (run, r))
+        let run = (*self.by_field.get(field)?)?;
+        Some((run, self.runs.get(run)?))
     }
+
+    /// True when some run holds a named bitfield: the struct then has a
+    /// module of where they lie ([`places_module`]).
+    pub(super) fn has_named_bits(&self) -> bool {
+        for r in &self.runs {
+            if !r.bits.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The layouts of struct `struct_index` in `version` on each class's
+/// representative; `None` unless it has one on every class.
+fn class_layouts<'s>(
+    spec: &'s Spec,
+    classes: &[LayoutClass],
+    struct_index: usize,
+    version: u32,
+) -> Option<Vec<&'s Layout>> {
+    let mut layouts = Vec::with_capacity(classes.len());
+    for c in classes {
+        layouts.push(spec.layout(struct_index, c.rep, version)?);
+    }
+    Some(layouts)
 }
 
 /// The runs of bitfields of a struct's view in `version`: indices of the
@@ -176,17 +202,14 @@ impl StructBits {
 /// what `#[derive(AbiLayout)]` asks a hand-written storage field to hold.
 pub fn bitfield_runs(spec: &Spec, struct_index: usize, version: u32) -> Vec<Vec<usize>> {
     let classes = layout::classes(&Target::ALL);
-    let layouts: Vec<&Layout> = classes
-        .iter()
-        .filter_map(|c| spec.layout(struct_index, c.rep, version))
-        .collect();
-    if layouts.len() != classes.len() {
+    let Some(layouts) = class_layouts(spec, &classes, struct_index, version) else {
         return Vec::new();
+    };
+    let mut runs = Vec::new();
+    for (fields, _) in runs_in(spec, struct_index, version, &layouts) {
+        runs.push(fields);
     }
-    runs_in(spec, struct_index, version, &layouts)
-        .into_iter()
-        .map(|(fields, _)| fields)
-        .collect()
+    runs
 }
 
 /// A run's bitfields (indices into the struct's fields) and the bytes
@@ -201,7 +224,9 @@ fn runs_in(spec: &Spec, struct_index: usize, version: u32, layouts: &[&Layout]) 
     let mut current: Option<(RunSpans, Vec<u64>)> = None;
     for (index, field, _) in def.view(version) {
         let Some(width) = field.bits else {
-            runs.extend(current.take().map(|(r, _)| r));
+            if let Some((run, _)) = current.take() {
+                runs.push(run);
+            }
             continue;
         };
         if width == 0 {
@@ -209,48 +234,60 @@ fn runs_in(spec: &Spec, struct_index: usize, version: u32, layouts: &[&Layout]) 
         }
         // Per class: its bytes, its first bit, and whether that bit starts
         // a unit of its type (where C starts a new storage unit).
-        let places: Vec<((u64, u64), u64, bool)> = layouts
-            .iter()
-            .map(|l| {
-                let placed = l.field(index);
-                let bytes = placed.map_or((0, 0), |f| (f.offset, f.end()));
-                let start = placed.and_then(|f| f.bits).map_or(0, |b| b.offset);
-                let unit = field.ty.scalar().map_or(8, |s| l.target.scalar_size(s) * 8);
-                (bytes, start, start % unit == 0)
-            })
-            .collect();
-        let joins = current.as_ref().is_some_and(|((_, spans), ends)| {
-            places
-                .iter()
-                .zip(spans.iter().zip(ends))
-                .any(|(&(p, start, new_unit), (s, &end))| {
-                    let shares_a_byte = p.0 < s.1 && s.0 < p.1;
-                    let continues = start == end && !new_unit;
-                    shares_a_byte || continues
-                })
-        });
-        let ends: Vec<u64> = places
-            .iter()
-            .map(|&(_, start, _)| start + u64::from(width))
-            .collect();
+        let mut places: Vec<((u64, u64), u64, bool)> = Vec::with_capacity(layouts.len());
+        for l in layouts {
+            let (bytes, start) = match l.field(index) {
+                Some(f) => (
+                    (f.offset, f.end()),
+                    match f.bits {
+                        Some(b) => b.offset,
+                        None => 0,
+                    },
+                ),
+                None => ((0, 0), 0),
+            };
+            let unit = match field.ty.scalar() {
+                Some(s) => l.target.scalar_size(s) * 8,
+                None => 8,
+            };
+            places.push((bytes, start, start % unit == 0));
+        }
+        let mut joins = false;
+        if let Some(((_, spans), ends)) = &current {
+            for (i, &(p, start, new_unit)) in places.iter().enumerate() {
+                let s = spans[i];
+                let shares_a_byte = p.0 < s.1 && s.0 < p.1;
+                let continues = start == ends[i] && !new_unit;
+                joins |= shares_a_byte || continues;
+            }
+        }
+        let mut ends: Vec<u64> = Vec::with_capacity(places.len());
+        for &(_, start, _) in &places {
+            ends.push(start + u64::from(width));
+        }
         match &mut current {
             Some(((fields, spans), run_ends)) if joins => {
                 fields.push(index);
-                for (s, &(p, _, _)) in spans.iter_mut().zip(&places) {
-                    *s = (s.0.min(p.0), s.1.max(p.1));
-                }
-                for (e, n) in run_ends.iter_mut().zip(ends) {
-                    *e = (*e).max(n);
+                for (i, &(p, _, _)) in places.iter().enumerate() {
+                    spans[i] = (spans[i].0.min(p.0), spans[i].1.max(p.1));
+                    run_ends[i] = run_ends[i].max(ends[i]);
                 }
             }
             _ => {
-                runs.extend(current.take().map(|(r, _)| r));
-                let spans = places.iter().map(|&(p, _, _)| p).collect();
+                if let Some((run, _)) = current.take() {
+                    runs.push(run);
+                }
+                let mut spans = Vec::with_capacity(places.len());
+                for &(p, _, _) in &places {
+                    spans.push(p);
+                }
                 current = Some(((vec![index], spans), ends));
             }
         }
     }
-    runs.extend(current.map(|(r, _)| r));
+    if let Some((run, _)) = current {
+        runs.push(run);
+    }
     runs
 }
 
@@ -275,10 +312,12 @@ pub fn bitfields(spec: &Spec) -> Result<Vec<StructBits>, SpecError> {
 /// [`bitfields`] with the alignment plan the generator already made.
 pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>, SpecError> {
     let mut out = vec![StructBits::default(); spec.structs.len()];
-    let has_bits = spec
-        .structs
-        .iter()
-        .any(|s| s.fields.iter().any(Field::is_bitfield));
+    let mut has_bits = false;
+    for def in &spec.structs {
+        for f in &def.fields {
+            has_bits |= f.is_bitfield();
+        }
+    }
     if !has_bits {
         return Ok(out);
     }
@@ -287,20 +326,16 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
     let mut diagnostics = Vec::new();
     let mut drafts: Vec<Vec<Draft>> = Vec::with_capacity(spec.structs.len());
     for (si, def) in spec.structs.iter().enumerate() {
-        let layouts: Vec<&Layout> = classes
-            .iter()
-            .filter_map(|c| spec.layout(si, c.rep, newest))
-            .collect();
-        if layouts.len() != classes.len() {
+        let Some(layouts) = class_layouts(spec, &classes, si, newest) else {
             drafts.push(Vec::new());
             continue;
+        };
+        let mut taken: HashSet<String> = HashSet::with_capacity(def.fields.len());
+        for f in &def.fields {
+            if !f.is_bitfield() {
+                taken.insert(rust_ident(&f.name));
+            }
         }
-        let mut taken: HashSet<String> = def
-            .fields
-            .iter()
-            .filter(|f| !f.is_bitfield())
-            .map(|f| rust_ident(&f.name))
-            .collect();
         let mut mine = Vec::new();
         for (fields, spans) in runs_in(spec, si, newest, &layouts) {
             let first = &def.fields[fields[0]];
@@ -310,8 +345,8 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
             }
             taken.insert(name.clone());
             let len = spans[0].1 - spans[0].0;
-            if let Some((ci, &(lo, hi))) = spans.iter().enumerate().find(|(_, s)| s.1 - s.0 != len)
-            {
+            if let Some(ci) = other_length(&spans, len) {
+                let (lo, hi) = spans[ci];
                 diagnostics.push(
                     Diagnostic::error(
                         format!(
@@ -329,24 +364,15 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
                 );
                 continue;
             }
-            let int = Scalar::ALL
-                .into_iter()
-                .find(|s| {
-                    !s.is_signed() && s.is_integer() && s.fixed_bits() == Some(len as u32 * 8)
-                })
-                .filter(|&s| {
-                    classes
-                        .iter()
-                        .zip(&spans)
-                        .all(|(c, &(lo, _))| lo % c.rep.scalar_align(s) == 0)
-                });
+            let storage = if int_fits(&classes, &spans, len) {
+                Storage::Int(len)
+            } else {
+                Storage::Bytes(len)
+            };
             mine.push(Draft {
                 fields,
                 name,
-                storage: match int {
-                    Some(_) => Storage::Int(len),
-                    None => Storage::Bytes(len),
-                },
+                storage,
                 spans,
             });
         }
@@ -363,17 +389,17 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
         let mut runs = Vec::with_capacity(mine.len());
         for d in mine {
             let mut offsets = Vec::new();
-            let mut bits: Vec<BitfieldAccess> = d
-                .fields
-                .iter()
-                .filter(|&&fi| !spec.structs[si].fields[fi].unnamed)
-                .map(|&fi| BitfieldAccess {
-                    field: fi,
-                    targets: Vec::new(),
-                })
-                .collect();
+            let mut bits: Vec<BitfieldAccess> = Vec::with_capacity(d.fields.len());
+            for &fi in &d.fields {
+                if !spec.structs[si].fields[fi].unnamed {
+                    bits.push(BitfieldAccess {
+                        field: fi,
+                        targets: Vec::new(),
+                    });
+                }
+            }
             for t in Target::ALL {
-                let Some(ci) = classes.iter().position(|c| c.members.contains(&t)) else {
+                let Some(ci) = class_of(&classes, t) else {
                     continue;
                 };
                 let lo = d.spans[ci].0;
@@ -396,18 +422,19 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
                 bits,
             });
         }
+        // In target order: each target is in one class.
         let mut raise_align = Vec::new();
-        for (ci, class) in classes.iter().enumerate() {
-            if let Some(a) = raise[si][ci] {
-                raise_align.extend(class.members.iter().map(|&t| (t, a)));
+        for t in Target::ALL {
+            if let Some(a) = class_of(&classes, t).and_then(|ci| raise[si][ci]) {
+                raise_align.push((t, a));
             }
         }
-        raise_align.sort();
-        let by_field = runs
-            .iter()
-            .enumerate()
-            .flat_map(|(ri, r)| r.fields.iter().map(move |&f| (f, ri)))
-            .collect();
+        let mut by_field = vec![None; spec.structs[si].fields.len()];
+        for (ri, r) in runs.iter().enumerate() {
+            for &f in &r.fields {
+                by_field[f] = Some(ri);
+            }
+        }
         out[si] = StructBits {
             runs,
             raise_align,
@@ -415,6 +442,43 @@ pub(super) fn plan_bits(spec: &Spec, plan: &Alignment) -> Result<Vec<StructBits>
         };
     }
     Ok(out)
+}
+
+/// The first class whose span of a run is not `len` bytes long.
+fn other_length(spans: &[(u64, u64)], len: u64) -> Option<usize> {
+    for (ci, s) in spans.iter().enumerate() {
+        if s.1 - s.0 != len {
+            return Some(ci);
+        }
+    }
+    None
+}
+
+/// True when an unsigned integer of `len` bytes exists and lies naturally
+/// aligned at the run's first byte on every class: the run is then stored
+/// in one.
+fn int_fits(classes: &[LayoutClass], spans: &[(u64, u64)], len: u64) -> bool {
+    for s in Scalar::ALL {
+        if !s.is_signed() && s.is_integer() && s.fixed_bits() == Some(len as u32 * 8) {
+            for (c, &(lo, _)) in classes.iter().zip(spans) {
+                if lo % c.rep.scalar_align(s) != 0 {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// The index of the class `t` belongs to.
+fn class_of(classes: &[LayoutClass], t: Target) -> Option<usize> {
+    for (ci, c) in classes.iter().enumerate() {
+        if c.members.contains(&t) {
+            return Some(ci);
+        }
+    }
+    None
 }
 
 /// Where a field of the Rust struct comes from.
@@ -441,13 +505,15 @@ fn candidate(
     for (si, def) in spec.structs.iter().enumerate() {
         let mut fields = Vec::with_capacity(def.fields.len());
         let mut mine = Vec::with_capacity(def.fields.len());
-        let run_of: HashMap<usize, usize> = drafts[si]
-            .iter()
-            .enumerate()
-            .flat_map(|(ri, d)| d.fields.iter().map(move |&f| (f, ri)))
-            .collect();
+        let mut run_of = vec![None; def.fields.len()];
+        for (ri, d) in drafts[si].iter().enumerate() {
+            for &f in &d.fields {
+                run_of[f] = Some(ri);
+            }
+        }
         for (fi, field) in def.fields.iter().enumerate() {
-            if let Some((ri, d)) = run_of.get(&fi).map(|&ri| (ri, &drafts[si][ri])) {
+            if let Some(ri) = run_of[fi] {
+                let d = &drafts[si][ri];
                 if d.fields[0] == fi {
                     let ty = match d.storage {
                         Storage::Int(n) => Type::Scalar(match n {
@@ -461,12 +527,12 @@ fn candidate(
                             len: n,
                         },
                     };
-                    let since = d
-                        .fields
-                        .iter()
-                        .map(|&i| def.fields[i].since)
-                        .min()
-                        .unwrap_or(field.since);
+                    let mut since = field.since;
+                    for (n, &i) in d.fields.iter().enumerate() {
+                        if n == 0 || def.fields[i].since < since {
+                            since = def.fields[i].since;
+                        }
+                    }
                     fields.push(Field {
                         ty,
                         since,
@@ -511,14 +577,10 @@ fn verify(
     drafts: &mut [Vec<Draft>],
 ) -> Result<Vec<Vec<Option<u64>>>, SpecError> {
     let newest = spec.abi.version;
-    let own: Vec<Option<u64>> = (0..spec.structs.len())
-        .map(|si| {
-            plan.struct_align
-                .get(&si)
-                .copied()
-                .or(spec.structs[si].align)
-        })
-        .collect();
+    let mut own: Vec<Option<u64>> = Vec::with_capacity(spec.structs.len());
+    for (si, def) in spec.structs.iter().enumerate() {
+        own.push(plan.struct_align[si].or(def.align));
+    }
     'choice: loop {
         let mut raise = vec![vec![None; classes.len()]; spec.structs.len()];
         for (ci, class) in classes.iter().enumerate() {
@@ -674,32 +736,36 @@ pub(super) fn places_module(def_name: &str) -> String {
 /// for a struct without bitfields.
 pub(super) fn places(spec: &Spec, si: usize, bits: &StructBits, out: &mut String) {
     let def = &spec.structs[si];
-    let accesses: Vec<(&BitRun, &BitfieldAccess)> = bits
-        .runs
-        .iter()
-        .flat_map(|r| r.bits.iter().map(move |b| (r, b)))
-        .collect();
+    let mut accesses: Vec<(&BitRun, &BitfieldAccess)> = Vec::new();
+    for r in &bits.runs {
+        for b in &r.bits {
+            accesses.push((r, b));
+        }
+    }
     if accesses.is_empty() {
         return;
     }
-    let of = |t: Target| -> Vec<Option<BitAccess>> {
-        accesses
-            .iter()
-            .map(|(_, b)| b.targets.iter().find(|(x, _)| *x == t).map(|(_, a)| *a))
-            .collect()
-    };
     let rust = rust_targets();
-    let groups = group_by(&rust, of);
+    // Per Rust target, where each bitfield lies.
+    let mut tables: Vec<Vec<Option<BitAccess>>> = Vec::with_capacity(rust.len());
+    for &t in &rust {
+        let mut table = Vec::with_capacity(accesses.len());
+        for (_, b) in &accesses {
+            table.push(access_on(b, t));
+        }
+        tables.push(table);
+    }
+    let groups = group_targets(&rust, &|x, y| tables[x] == tables[y]);
     let module = places_module(&def.name);
-    for (table, members) in &groups {
-        let names: Vec<&str> = members.iter().map(|t| t.name()).collect();
+    for (first, members) in &groups {
+        let table = &tables[*first];
         let _ = writeln!(
             out,
             "/// Where the bitfields of `{}` lie in their storage on {}:\n\
              /// the shift of each one's lowest bit in its storage integer, or\n\
              /// (first byte, length, shift) of the window of bytes that holds it.",
             def.name,
-            names.join(", ")
+            target_names(members)
         );
         if groups.len() > 1 {
             let _ = writeln!(out, "#[cfg({})]", cfg_predicate(members));
@@ -726,6 +792,16 @@ pub(super) fn places(spec: &Spec, si: usize, bits: &StructBits, out: &mut String
         }
         out.push_str("}\n\n");
     }
+}
+
+/// Where a bitfield lies on target `t`, when it has a place there.
+fn access_on(b: &BitfieldAccess, t: Target) -> Option<BitAccess> {
+    for &(x, a) in &b.targets {
+        if x == t {
+            return Some(a);
+        }
+    }
+    None
 }
 
 /// How an accessor names where a bitfield lies: the shift, and for a byte
