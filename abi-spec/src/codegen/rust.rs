@@ -48,7 +48,7 @@ use std::fmt::Write as _;
 
 use crate::codegen::cnames::CNames;
 use crate::diagnostic::{Diagnostic, SpecError};
-use crate::layout::{self, Layout};
+use crate::layout::{self, Layout, Sizes};
 use crate::model::{Field, Spec, StructDef, StructKind, Type};
 pub use crate::names::rust_ident;
 use crate::names::{GeneratedNames, NameClash, NameOwner};
@@ -203,6 +203,14 @@ impl<'s> Layouts<'s> {
 
     fn get(&self, version: u32, target: Target, struct_index: usize) -> Option<&'s Layout> {
         self.spec.layout(struct_index, target, version)
+    }
+
+    /// The sizes alone ([`Spec::sizes`]): the size constants of every
+    /// version need no more, and asking for whole layouts would keep every
+    /// struct's layout in every version (gigabytes for 65,536 fields over
+    /// 256 versions).
+    fn sizes(&self, version: u32, target: Target, struct_index: usize) -> Option<Sizes> {
+        self.spec.sizes(struct_index, target, version)
     }
 }
 
@@ -694,7 +702,7 @@ fn rust_targets() -> Vec<Target> {
 /// True when struct `index` has a layout in `version` on one of `targets`.
 fn laid_out_on(layouts: &Layouts, targets: &[Target], version: u32, index: usize) -> bool {
     for &t in targets {
-        if layouts.get(version, t, index).is_some() {
+        if layouts.sizes(version, t, index).is_some() {
             return true;
         }
     }
@@ -1163,7 +1171,7 @@ fn size_constants(
             let value = |t: Target| {
                 for m in names.size_macros(index, t) {
                     if m.name == *name {
-                        return layouts.get(m.version, t, index).map(|l| l.size);
+                        return layouts.sizes(m.version, t, index).map(|l| l.size);
                     }
                 }
                 None
@@ -1188,7 +1196,7 @@ fn size_constants(
                 continue;
             }
             let value = |t: Target| {
-                let l = layouts.get(version, t, index)?;
+                let l = layouts.sizes(version, t, index)?;
                 Some(if what == "SIZE" {
                     l.size
                 } else {

@@ -665,7 +665,7 @@ fn reader(cx: &Ctx, si: usize, member: &Member, out: &mut String) {
     let mut zero = true;
     for t in super::rust_targets() {
         zero &= spec
-            .layout(si, t, since)
+            .sizes(si, t, since)
             .is_some_and(|l| l.feature_size == 0);
     }
     if zero {
