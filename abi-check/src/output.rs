@@ -463,6 +463,52 @@ pub fn print(text: &str) {
     }
 }
 
+/// Output written as a command makes it, a chunk at a time, so that
+/// memory holds a chunk rather than the whole output (`matrix --format
+/// json` of 256 versions is gigabytes).
+#[derive(Default)]
+pub struct Streamed {
+    buffer: String,
+}
+
+impl Streamed {
+    /// Printed once this much is buffered.
+    const CHUNK: usize = 1 << 16;
+
+    /// Appends `text`, printing the buffer once it holds a chunk.
+    pub fn push(&mut self, text: &str) {
+        self.buffer.push_str(text);
+        if self.buffer.len() >= Self::CHUNK {
+            print(&self.buffer);
+            self.buffer.clear();
+        }
+    }
+
+    /// Appends `value` as the next element of a JSON array that is the
+    /// value of a top-level key, indented as `serde_json` pretty-prints
+    /// it; `first` says whether it opens the array.
+    pub fn json_element(&mut self, first: &mut bool, value: &serde_json::Value) {
+        let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+        let lead = if std::mem::take(first) {
+            "\n    "
+        } else {
+            ",\n    "
+        };
+        self.push(&format!("{lead}{}", pretty.replace('\n', "\n    ")));
+    }
+
+    /// Closes the array [`Streamed::json_element`] wrote into; `first`
+    /// still true means it is empty.
+    pub fn json_array_end(&mut self, first: bool) {
+        self.push(if first { "]" } else { "\n  ]" });
+    }
+
+    /// Prints what is left.
+    pub fn finish(self) {
+        print(&self.buffer);
+    }
+}
+
 /// True once a write to stdout has failed: a command that streams its
 /// output stops working for a reader that went away.
 pub fn stdout_failed() -> bool {

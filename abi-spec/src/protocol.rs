@@ -12,7 +12,7 @@
 //!   computes its negotiation table with [`negotiate`]; the Rust generator
 //!   emits the same numbers as constants.
 
-use crate::layout::{Layout, LayoutClass};
+use crate::layout::{Layout, LayoutClass, Sizes};
 use crate::model::{Spec, StructDef, Writer};
 use crate::runtime::{
     accept, register, AbiTable, Announcement, FeatureBit, FieldSpan, NegotiationError, VersionSizes,
@@ -102,14 +102,7 @@ impl SideTable {
         let versions: Vec<VersionSizes> = spec
             .versions()
             .take_while(|&v| v <= version)
-            .filter_map(|v| {
-                spec.sizes(struct_index, target, v).map(|s| VersionSizes {
-                    version: v,
-                    size: s.size as usize,
-                    feature_size: s.feature_size as usize,
-                    align: s.align as usize,
-                })
-            })
+            .filter_map(|v| Some(version_sizes(v, spec.sizes(struct_index, target, v)?)))
             .collect();
         Some(Self::of_layout(spec, own, versions))
     }
@@ -179,13 +172,13 @@ impl SideTable {
     }
 }
 
-/// A layout's numbers for the run-time.
-pub fn version_sizes(layout: &Layout) -> VersionSizes {
+/// A struct's sizes in `version`, as the run-time takes them.
+pub fn version_sizes(version: u32, sizes: Sizes) -> VersionSizes {
     VersionSizes {
-        version: layout.version,
-        size: layout.size as usize,
-        feature_size: layout.feature_size as usize,
-        align: layout.align as usize,
+        version,
+        size: sizes.size as usize,
+        feature_size: sizes.feature_size as usize,
+        align: sizes.align as usize,
     }
 }
 

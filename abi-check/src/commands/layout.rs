@@ -172,71 +172,57 @@ fn grouped(layouts: &[Layout]) -> Vec<(&Layout, String)> {
         .collect()
 }
 
-/// Output written once this much is buffered.
-const CHUNK: usize = 1 << 16;
-
 /// Runs the command. Text, Markdown and JSON are written as each (struct,
 /// version) is laid out; the SVG picture needs every layout at once.
 pub fn run(args: &LayoutArgs) -> Outcome {
     let spec = output::load_spec(&args.spec)?;
     let selection = select(&spec, args)?;
-    let mut buffer = String::new();
-    let flush = |buffer: &mut String, force: bool| {
-        if force || buffer.len() >= CHUNK {
-            output::print(buffer);
-            buffer.clear();
-        }
-    };
+    let mut out = output::Streamed::default();
     match args.format {
         LayoutFormat::Json => {
             // The keys in the order `serde_json` sorts them, as it
             // pretty-prints them.
-            buffer += &format!(
+            out.push(&format!(
                 "{{\n  \"abi\": {},\n  \"layouts\": [",
                 serde_json::Value::String(spec.abi.name.clone())
-            );
+            ));
             let mut first = true;
             selection.each(&spec, |layouts| {
                 for l in &layouts {
-                    buffer.push_str(if first { "\n    " } else { ",\n    " });
-                    first = false;
-                    let pretty = serde_json::to_string_pretty(&render::json::layout_json(&spec, l))
-                        .unwrap_or_default();
-                    buffer.push_str(&pretty.replace('\n', "\n    "));
+                    out.json_element(&mut first, &render::json::layout_json(&spec, l));
                 }
-                flush(&mut buffer, false);
             })?;
-            buffer.push_str(if first { "]" } else { "\n  ]" });
-            buffer += &format!(",\n  \"version\": {}\n}}\n", spec.abi.version);
-            flush(&mut buffer, true);
+            out.json_array_end(first);
+            out.push(&format!(",\n  \"version\": {}\n}}\n", spec.abi.version));
+            out.finish();
         }
         LayoutFormat::Text => {
             let mut first = true;
             selection.each(&spec, |layouts| {
                 for (l, targets) in grouped(&layouts) {
-                    if !first {
-                        buffer.push('\n');
+                    if !std::mem::take(&mut first) {
+                        out.push("\n");
                     }
-                    first = false;
-                    buffer.push_str(&render::pahole::layout_text(&spec, l, &targets));
+                    out.push(&render::pahole::layout_text(&spec, l, &targets));
                 }
-                flush(&mut buffer, false);
             })?;
-            flush(&mut buffer, true);
+            out.finish();
         }
         LayoutFormat::Markdown => {
-            buffer = format!("# {} version {}\n\n", spec.abi.name, spec.abi.version);
+            out.push(&format!(
+                "# {} version {}\n\n",
+                spec.abi.name, spec.abi.version
+            ));
             if let Some(doc) = &spec.abi.doc {
-                buffer.push_str(doc.trim());
-                buffer.push_str("\n\n");
+                out.push(doc.trim());
+                out.push("\n\n");
             }
             selection.each(&spec, |layouts| {
                 for (l, targets) in grouped(&layouts) {
-                    buffer.push_str(&render::markdown::layout_markdown(&spec, l, &targets));
+                    out.push(&render::markdown::layout_markdown(&spec, l, &targets));
                 }
-                flush(&mut buffer, false);
             })?;
-            flush(&mut buffer, true);
+            out.finish();
         }
         LayoutFormat::Svg => {
             let mut all = Vec::new();

@@ -239,9 +239,6 @@ fn cell_json(group: &Group, target: Target, c: &Cell) -> Value {
     })
 }
 
-/// Output written once this much is buffered.
-const CHUNK: usize = 1 << 16;
-
 /// `--format json`, written as the cells come: one object whose keys are
 /// in the order `serde_json` sorts them (`abi`, `cells`, then the keys
 /// known only at the end, `pass` among them), pretty-printed as
@@ -251,30 +248,23 @@ fn stream_json(
     libc: &abi_spec::Spec,
     announces: LibcAnnounces,
 ) -> Result<bool, simulate::SimulationError> {
-    let mut buffer = format!(
+    let mut out = output::Streamed::default();
+    out.push(&format!(
         "{{\n  \"abi\": {},\n  \"cells\": [",
         Value::String(libc.abi.name.clone())
-    );
+    ));
     let (mut first, mut pass) = (true, true);
     let outline = simulate::stream(kernel, libc, announces, &mut |group, cell| {
         pass &= cell.pass();
         for &target in &group.targets {
-            buffer.push_str(if first { "\n    " } else { ",\n    " });
-            first = false;
-            let pretty =
-                serde_json::to_string_pretty(&cell_json(group, target, &cell)).unwrap_or_default();
-            buffer.push_str(&pretty.replace('\n', "\n    "));
+            out.json_element(&mut first, &cell_json(group, target, &cell));
         }
-        if buffer.len() >= CHUNK {
-            output::print(&buffer);
-            buffer.clear();
-            if output::stdout_failed() {
-                return ControlFlow::Break(());
-            }
+        if output::stdout_failed() {
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     })?;
-    buffer.push_str(if first { "]" } else { "\n  ]" });
+    out.json_array_end(first);
     let rest = json!({
         "libc_announces": match announces {
             LibcAnnounces::FeatureSize => "feature-size",
@@ -286,10 +276,8 @@ fn stream_json(
         "skipped": outline.skipped.iter().map(|(s, r)| json!({"struct": s, "reason": r})).collect::<Vec<_>>(),
     });
     let rest = serde_json::to_string_pretty(&rest).unwrap_or_default();
-    buffer.push(',');
-    buffer.push_str(rest.strip_prefix('{').unwrap_or(&rest));
-    buffer.push('\n');
-    output::print(&buffer);
+    out.push(&format!(",{}\n", rest.strip_prefix('{').unwrap_or(&rest)));
+    out.finish();
     Ok(pass)
 }
 

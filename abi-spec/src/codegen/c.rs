@@ -264,9 +264,7 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 /// alignment).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Shape {
-    size: u64,
-    feature_size: u64,
-    align: u64,
+    sizes: Sizes,
     fields: Vec<(usize, u64, u64, Option<BitPlace>)>,
     holes: Vec<Hole>,
 }
@@ -274,9 +272,7 @@ struct Shape {
 impl Shape {
     fn of(layout: &Layout) -> Shape {
         Shape {
-            size: layout.size,
-            feature_size: layout.feature_size,
-            align: layout.align,
+            sizes: layout.sizes(),
             fields: layout
                 .fields
                 .iter()
@@ -327,13 +323,7 @@ fn classes(spec: &Spec, version: u32) -> Vec<Class> {
             sizes[i].push(
                 shapes[i]
                     .iter()
-                    .map(|s| {
-                        s.as_ref().map(|s| Sizes {
-                            size: s.size,
-                            feature_size: s.feature_size,
-                            align: s.align,
-                        })
-                    })
+                    .map(|s| s.as_ref().map(|s| s.sizes))
                     .collect(),
             );
         }

@@ -229,6 +229,27 @@ struct StructComparison<'a> {
 }
 
 impl StructComparison<'_> {
+    /// Where field `oi` of OLD and `ni` of NEW differ by `differs`: both
+    /// placements on the first class where they do, and the targets where
+    /// they do (none when everywhere).
+    fn field_differs(
+        &self,
+        oi: usize,
+        ni: usize,
+        differs: impl Fn(&FieldLayout, &FieldLayout) -> bool,
+    ) -> Option<(&FieldLayout, &FieldLayout, Vec<crate::target::Target>)> {
+        let hit: Vec<bool> = self
+            .pairs
+            .iter()
+            .map(|(o, n)| match (o.field(oi), n.field(ni)) {
+                (Some(a), Some(b)) => differs(a, b),
+                _ => false,
+            })
+            .collect();
+        let (o, n) = self.pairs[hit.iter().position(|&h| h)?];
+        Some((o.field(oi)?, n.field(ni)?, self.targets(&hit)))
+    }
+
     fn targets(&self, hit: &[bool]) -> Vec<crate::target::Target> {
         targets_of(self.scope.classes, hit)
     }
@@ -451,19 +472,11 @@ impl StructComparison<'_> {
             let (start, end) = f.bit_range();
             end - start
         };
-        let resized: Vec<bool> = self
-            .pairs
-            .iter()
-            .map(|(o, n)| match (o.field(oi), n.field(ni)) {
-                (Some(a), Some(b)) => width(a) != width(b),
-                _ => false,
-            })
-            .collect();
-        if let (false, Some(i)) = (retyped, resized.iter().position(|&r| r)) {
-            let (o, n) = self.pairs[i];
-            if let (Some(a), Some(b)) = (o.field(oi), n.field(ni)) {
-                let targets = self.targets(&resized);
-                out.push(
+        let resized = (!retyped)
+            .then(|| self.field_differs(oi, ni, |a, b| width(a) != width(b)))
+            .flatten();
+        if let Some((a, b, targets)) = resized {
+            out.push(
                     finding(
                         Rule::FIELD_RETYPED,
                         format!(
@@ -481,7 +494,6 @@ impl StructComparison<'_> {
                         new_field.type_text()
                     )),
                 );
-            }
         }
         if old_field.since != new_field.since {
             out.push(
@@ -545,20 +557,9 @@ impl StructComparison<'_> {
                 )),
             );
         }
-        let moved: Vec<bool> = self
-            .pairs
-            .iter()
-            .map(|(o, n)| match (o.field(oi), n.field(ni)) {
-                (Some(a), Some(b)) => a.bit_range().0 != b.bit_range().0,
-                _ => false,
-            })
-            .collect();
-        if let Some(i) = moved.iter().position(|&m| m) {
-            let (o, n) = self.pairs[i];
-            let (Some(a), Some(b)) = (o.field(oi), n.field(ni)) else {
-                return;
-            };
-            let targets = self.targets(&moved);
+        if let Some((a, b, targets)) =
+            self.field_differs(oi, ni, |a, b| a.bit_range().0 != b.bit_range().0)
+        {
             out.push(
                 finding(
                     Rule::FIELD_MOVED,

@@ -105,6 +105,15 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Its `sizeof`, feature size and alignment.
+    pub fn sizes(&self) -> Sizes {
+        Sizes {
+            size: self.size,
+            feature_size: self.feature_size,
+            align: self.align,
+        }
+    }
+
     /// The layout of a field by index into the struct's fields. Fields are
     /// placed in file order, so their indices ascend: a binary search.
     pub fn field(&self, index: usize) -> Option<&FieldLayout> {

@@ -205,13 +205,7 @@ impl LayoutTable {
             let of = |layouts: &[Option<Layout>]| -> Vec<Option<Sizes>> {
                 layouts
                     .iter()
-                    .map(|l| {
-                        l.as_ref().map(|l| Sizes {
-                            size: l.size,
-                            feature_size: l.feature_size,
-                            align: l.align,
-                        })
-                    })
+                    .map(|l| l.as_ref().map(Layout::sizes))
                     .collect()
             };
             let kept = self

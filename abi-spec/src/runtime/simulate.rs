@@ -417,7 +417,7 @@ fn views<'a>(
     spec.versions()
         .filter_map(|version| {
             let own = crate::layout::fresh_one(spec, struct_index, target, version)?;
-            sizes.push(version_sizes(&own));
+            sizes.push(version_sizes(version, own.sizes()));
             Some(SideTable::of_layout(spec, &own, sizes.clone()))
         })
         .map(|numbers| {
