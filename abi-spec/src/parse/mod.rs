@@ -6,6 +6,7 @@
 //! user sees every mistake at once.
 
 mod ctxt;
+mod document;
 mod raw;
 mod read;
 mod types;

@@ -3,17 +3,16 @@
 //! here, every one of them before returning; every other check is
 //! validation's.
 //!
-//! The tables are read by hand from toml's spanned document
-//! (`toml::de::DeTable`) rather than derived with serde: the parser is
-//! compiled into the `generate!` proc-macro, where serde's derive would
-//! put syn, serde_derive and serde on the critical path of every user's
-//! clean build (benches/derive-build-time.sh), and reading by hand reports
-//! every unknown key at once, each with the closest known one.
+//! The tables are read by hand from the spanned document (`document.rs`)
+//! rather than derived with serde: the parser is compiled into the
+//! `generate!` proc-macro, where serde's derive would put syn,
+//! serde_derive and serde on the critical path of every user's clean build
+//! (benches/derive-build-time.sh), and reading by hand reports every
+//! unknown key at once, each with the closest known one.
 
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
+use super::document::{self, Kind, Table as DeTable, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::parse::ctxt::shown;
@@ -24,9 +23,9 @@ use crate::suggest;
 /// (the parser stops there); otherwise every unknown or missing key and
 /// every value of the wrong type is reported, in file order.
 pub(super) fn from_toml(text: &str) -> Result<RawSpec, Vec<Diagnostic>> {
-    let document = DeTable::parse(text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
-        vec![Diagnostic::error(message, e.span().map(Span::new))]
+    let document = document::parse(text).map_err(|e| {
+        let message = e.message.trim_end().to_string();
+        vec![Diagnostic::error(message, e.span.map(Span::new))]
     })?;
     let mut reader = Reader::default();
     let spec = RawSpec::read(&mut reader, &document);
@@ -145,6 +144,31 @@ pub(super) enum WasReserved {
     Since(i64),
 }
 
+/// A value of the spec's tables and the bytes of the file it came from.
+#[derive(Clone, Debug)]
+pub(super) struct Spanned<T> {
+    span: Range<usize>,
+    value: T,
+}
+
+impl<T> Spanned<T> {
+    pub(super) fn new(span: Range<usize>, value: T) -> Spanned<T> {
+        Spanned { span, value }
+    }
+
+    pub(super) fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    pub(super) fn get_ref(&self) -> &T {
+        &self.value
+    }
+
+    pub(super) fn into_inner(self) -> T {
+        self.value
+    }
+}
+
 /// The span of a value, as diagnostics and the model keep it.
 pub(super) fn span<T>(s: &Spanned<T>) -> Span {
     Span::new(s.span())
@@ -157,25 +181,25 @@ struct Reader {
 }
 
 /// A table of the spec, its keys checked against the ones it takes.
-struct Table<'t, 'i> {
+struct Table<'t> {
     /// How messages name it: `[abi]`, `[[struct.field]]`.
     name: &'static str,
-    entries: &'t DeTable<'i>,
+    entries: &'t DeTable,
     /// Where it is; `None` for the whole document, which has no place of
     /// its own (pointing at its first character would mislead).
     span: Option<Range<usize>>,
 }
 
 /// A value's kind, as messages name it.
-fn kind(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+fn kind(value: &Value) -> &'static str {
+    match value.kind {
+        Kind::String(_) => "a string",
+        Kind::Integer(..) => "an integer",
+        Kind::Float => "a float",
+        Kind::Boolean(_) => "a boolean",
+        Kind::Datetime(_) => "a date",
+        Kind::Array(_) => "an array",
+        Kind::Table(_) => "a table",
     }
 }
 
@@ -188,42 +212,39 @@ impl Reader {
         self.errors.push(d);
     }
 
-    fn invalid_type(&mut self, value: &Spanned<DeValue<'_>>, expected: &str) {
+    fn invalid_type(&mut self, value: &Value, expected: &str) {
         self.error(
-            format!(
-                "invalid type: {}, expected {expected}",
-                kind(value.get_ref())
-            ),
-            Some(value.span()),
+            format!("invalid type: {}, expected {expected}", kind(value)),
+            Some(value.span.clone()),
             Some("check the value's type against docs/spec-format.md".into()),
         );
     }
 
     /// `value` as the table `name`, whose keys are `keys`: every other key
     /// is reported, with the closest known one.
-    fn table<'t, 'i>(
+    fn table<'t>(
         &mut self,
-        value: &'t Spanned<DeValue<'i>>,
+        value: &'t Value,
         name: &'static str,
         keys: &[&str],
-    ) -> Option<Table<'t, 'i>> {
-        let DeValue::Table(entries) = value.get_ref() else {
+    ) -> Option<Table<'t>> {
+        let Kind::Table(entries) = &value.kind else {
             self.invalid_type(value, "a table");
             return None;
         };
-        Some(self.checked(entries, Some(value.span()), name, keys))
+        Some(self.checked(entries, Some(value.span.clone()), name, keys))
     }
 
-    fn checked<'t, 'i>(
+    fn checked<'t>(
         &mut self,
-        entries: &'t DeTable<'i>,
+        entries: &'t DeTable,
         span: Option<Range<usize>>,
         name: &'static str,
         keys: &[&str],
-    ) -> Table<'t, 'i> {
-        for key in entries.keys() {
-            if !keys.contains(&key.get_ref().as_ref()) {
-                let help = match suggest::did_you_mean(key.get_ref(), keys.iter().copied()) {
+    ) -> Table<'t> {
+        for (key, _) in entries.entries() {
+            if !keys.contains(&key.name.as_str()) {
+                let help = match suggest::did_you_mean(&key.name, keys.iter().copied()) {
                     Some(hint) => format!("{hint} (docs/spec-format.md lists every key)"),
                     None => format!(
                         "{name} takes {}: see docs/spec-format.md",
@@ -234,8 +255,8 @@ impl Reader {
                     ),
                 };
                 self.error(
-                    format!("unknown field `{}` in {name}", shown(key.get_ref())),
-                    Some(key.span()),
+                    format!("unknown field `{}` in {name}", shown(&key.name)),
+                    Some(key.span.clone()),
                     Some(help),
                 );
             }
@@ -248,7 +269,7 @@ impl Reader {
     }
 
     /// Reports a key the table needs and lacks, at the table.
-    fn missing(&mut self, table: &Table<'_, '_>, key: &str) {
+    fn missing(&mut self, table: &Table<'_>, key: &str) {
         self.error(
             format!("missing field `{key}` in {}", table.name),
             table.span.clone(),
@@ -256,14 +277,14 @@ impl Reader {
         );
     }
 
-    fn get<'t, 'i>(&self, table: &Table<'t, 'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+    fn get<'t>(&self, table: &Table<'t>, key: &str) -> Option<&'t Value> {
         table.entries.get(key)
     }
 
-    fn string(&mut self, table: &Table<'_, '_>, key: &str) -> Option<Spanned<String>> {
+    fn string(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<String>> {
         let value = self.get(table, key)?;
-        match value.get_ref() {
-            DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+        match &value.kind {
+            Kind::String(s) => Some(Spanned::new(value.span.clone(), s.clone())),
             _ => {
                 self.invalid_type(value, "a string");
                 None
@@ -271,20 +292,20 @@ impl Reader {
         }
     }
 
-    fn integer(&mut self, table: &Table<'_, '_>, key: &str) -> Option<Spanned<i64>> {
+    fn integer(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<i64>> {
         let value = self.get(table, key)?;
         self.integer_value(value)
-            .map(|n| Spanned::new(value.span(), n))
+            .map(|n| Spanned::new(value.span.clone(), n))
     }
 
-    fn integer_value(&mut self, value: &Spanned<DeValue<'_>>) -> Option<i64> {
-        match value.get_ref() {
-            DeValue::Integer(n) => match i64::from_str_radix(n.as_str(), n.radix()) {
+    fn integer_value(&mut self, value: &Value) -> Option<i64> {
+        match &value.kind {
+            Kind::Integer(digits, radix) => match i64::from_str_radix(digits, *radix) {
                 Ok(n) => Some(n),
                 Err(_) => {
                     self.error(
-                        format!("integer `{n}` is out of range"),
-                        Some(value.span()),
+                        format!("integer `{digits}` is out of range"),
+                        Some(value.span.clone()),
                         Some("integers in a spec fit in 64 bits, signed".into()),
                     );
                     None
@@ -297,10 +318,10 @@ impl Reader {
         }
     }
 
-    fn boolean(&mut self, table: &Table<'_, '_>, key: &str) -> Option<bool> {
+    fn boolean(&mut self, table: &Table<'_>, key: &str) -> Option<bool> {
         let value = self.get(table, key)?;
-        match value.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
+        match value.kind {
+            Kind::Boolean(b) => Some(b),
             _ => {
                 self.invalid_type(value, "a boolean");
                 None
@@ -308,52 +329,51 @@ impl Reader {
         }
     }
 
-    fn strings(
-        &mut self,
-        table: &Table<'_, '_>,
-        key: &str,
-    ) -> Option<Spanned<Vec<Spanned<String>>>> {
+    fn strings(&mut self, table: &Table<'_>, key: &str) -> Option<Spanned<Vec<Spanned<String>>>> {
         let value = self.get(table, key)?;
-        let DeValue::Array(items) = value.get_ref() else {
+        let Kind::Array(array) = &value.kind else {
             self.invalid_type(value, "an array of strings");
             return None;
         };
         let mut out = Vec::new();
-        for item in items.iter() {
-            match item.get_ref() {
-                DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
+        for item in &array.items {
+            match &item.kind {
+                Kind::String(s) => out.push(Spanned::new(item.span.clone(), s.clone())),
                 _ => self.invalid_type(item, "a string"),
             }
         }
-        Some(Spanned::new(value.span(), out))
+        Some(Spanned::new(value.span.clone(), out))
     }
 
     /// An array of tables (`[[struct]]`), each read by `read`.
     fn tables<T>(
         &mut self,
-        table: &Table<'_, '_>,
+        table: &Table<'_>,
         key: &str,
-        read: impl Fn(&mut Reader, &Spanned<DeValue<'_>>) -> Option<T>,
+        read: fn(&mut Reader, &Value) -> Option<T>,
     ) -> Vec<Spanned<T>> {
         let Some(value) = self.get(table, key) else {
             return Vec::new();
         };
-        let DeValue::Array(items) = value.get_ref() else {
+        let Kind::Array(array) = &value.kind else {
             self.invalid_type(value, "an array of tables");
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|item| read(self, item).map(|t| Spanned::new(item.span(), t)))
-            .collect()
+        let mut out = Vec::with_capacity(array.items.len());
+        for item in &array.items {
+            if let Some(t) = read(self, item) {
+                out.push(Spanned::new(item.span.clone(), t));
+            }
+        }
+        out
     }
 
     /// A key the table cannot do without.
     fn required<T>(
         &mut self,
-        table: &Table<'_, '_>,
+        table: &Table<'_>,
         key: &str,
-        read: impl FnOnce(&mut Reader, &Table<'_, '_>, &str) -> Option<T>,
+        read: fn(&mut Reader, &Table<'_>, &str) -> Option<T>,
     ) -> Option<T> {
         if table.entries.get(key).is_none() {
             self.missing(table, key);
@@ -364,9 +384,9 @@ impl Reader {
 }
 
 impl RawSpec {
-    fn read(r: &mut Reader, document: &Spanned<DeTable<'_>>) -> Option<RawSpec> {
+    fn read(r: &mut Reader, document: &DeTable) -> Option<RawSpec> {
         let top = r.checked(
-            document.get_ref(),
+            document,
             None,
             "the file",
             &["abi", "feature", "constant", "struct", "flags", "waiver"],
@@ -376,7 +396,7 @@ impl RawSpec {
                 r.missing(&top, "abi");
                 None
             }
-            Some(value) => RawAbi::read(r, value).map(|a| Spanned::new(value.span(), a)),
+            Some(value) => RawAbi::read(r, value).map(|a| Spanned::new(value.span.clone(), a)),
         };
         let feature = r.tables(&top, "feature", RawFeature::read);
         let constant = r.tables(&top, "constant", RawConstant::read);
@@ -395,7 +415,7 @@ impl RawSpec {
 }
 
 impl RawAbi {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawAbi> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawAbi> {
         let t = r.table(
             value,
             "[abi]",
@@ -428,7 +448,7 @@ impl RawAbi {
 }
 
 impl RawFeature {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFeature> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawFeature> {
         let t = r.table(
             value,
             "[[feature]]",
@@ -448,7 +468,7 @@ impl RawFeature {
 }
 
 impl RawConstant {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawConstant> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawConstant> {
         let t = r.table(
             value,
             "[[constant]]",
@@ -467,7 +487,7 @@ impl RawConstant {
 }
 
 impl RawStruct {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawStruct> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawStruct> {
         let t = r.table(
             value,
             "[[struct]]",
@@ -497,7 +517,7 @@ impl RawStruct {
 }
 
 impl RawField {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawField> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawField> {
         let t = r.table(
             value,
             "[[struct.field]]",
@@ -518,15 +538,15 @@ impl RawField {
         let name = r.required(&t, "name", Reader::string);
         let ty = r.required(&t, "type", Reader::string);
         let was_reserved = r.get(&t, "was_reserved").and_then(|v| {
-            let flag = match v.get_ref() {
-                DeValue::Boolean(b) => Some(WasReserved::Always(*b)),
-                DeValue::Integer(_) => r.integer_value(v).map(WasReserved::Since),
+            let flag = match v.kind {
+                Kind::Boolean(b) => Some(WasReserved::Always(b)),
+                Kind::Integer(..) => r.integer_value(v).map(WasReserved::Since),
                 _ => {
                     r.invalid_type(v, "`true` or a version number");
                     None
                 }
             };
-            flag.map(|f| Spanned::new(v.span(), f))
+            flag.map(|f| Spanned::new(v.span.clone(), f))
         });
         Some(RawField {
             since: r.integer(&t, "since"),
@@ -536,9 +556,10 @@ impl RawField {
             was_reserved,
             writer: r.string(&t, "writer"),
             bits: r.integer(&t, "bits"),
-            unnamed: r
-                .get(&t, "unnamed")
-                .and_then(|v| r.boolean(&t, "unnamed").map(|b| Spanned::new(v.span(), b))),
+            unnamed: r.get(&t, "unnamed").and_then(|v| {
+                r.boolean(&t, "unnamed")
+                    .map(|b| Spanned::new(v.span.clone(), b))
+            }),
             doc: r.string(&t, "doc").map(Spanned::into_inner),
             name: name?,
             ty: ty?,
@@ -547,7 +568,7 @@ impl RawField {
 }
 
 impl RawFlags {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFlags> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawFlags> {
         let t = r.table(
             value,
             "[[flags]]",
@@ -566,7 +587,7 @@ impl RawFlags {
 }
 
 impl RawFlagValue {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawFlagValue> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawFlagValue> {
         let t = r.table(
             value,
             "[[flags.value]]",
@@ -585,7 +606,7 @@ impl RawFlagValue {
 }
 
 impl RawWaiver {
-    fn read(r: &mut Reader, value: &Spanned<DeValue<'_>>) -> Option<RawWaiver> {
+    fn read(r: &mut Reader, value: &Value) -> Option<RawWaiver> {
         let t = r.table(
             value,
             "[[waiver]]",
@@ -594,10 +615,8 @@ impl RawWaiver {
         let rule = r.required(&t, "rule", Reader::string);
         let reason = r.required(&t, "reason", Reader::string);
         // A TOML date (`expires = 2027-06-30`) is as good as a string.
-        let expires = r.get(&t, "expires").and_then(|v| match v.get_ref() {
-            DeValue::Datetime(d) if d.date.is_some() && d.time.is_none() => {
-                Some(Spanned::new(v.span(), d.to_string()))
-            }
+        let expires = r.get(&t, "expires").and_then(|v| match &v.kind {
+            Kind::Datetime(d) if is_local_date(d) => Some(Spanned::new(v.span.clone(), d.clone())),
             _ => r.string(&t, "expires"),
         });
         Some(RawWaiver {
@@ -609,4 +628,16 @@ impl RawWaiver {
             reason: reason?,
         })
     }
+}
+
+/// `YYYY-MM-DD` and nothing else: a TOML local date. A date with a time
+/// is not one day; whether the day exists is validation's to say.
+fn is_local_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }

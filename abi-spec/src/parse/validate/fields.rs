@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use toml::Spanned;
+use crate::parse::raw::Spanned;
 
 use super::values::{alignment, identifier, since, version_value, writer};
 use crate::model::{Abi, Feature, Field, StructKind, Type, Writer};

@@ -104,7 +104,7 @@ pub(super) fn validate(
 
 fn values(
     cx: &mut Ctxt,
-    raw: &[toml::Spanned<RawFlagValue>],
+    raw: &[crate::parse::raw::Spanned<RawFlagValue>],
     ty: Scalar,
     prefix: &str,
     abi: Option<&Abi>,

@@ -1,7 +1,7 @@
 //! Checks of one value that several tables share: names, version numbers
 //! (`since` among them), alignments and writers.
 
-use toml::Spanned;
+use crate::parse::raw::Spanned;
 
 use crate::limits::{MAX_ALIGN, MAX_NAME_LEN, MAX_VERSION};
 use crate::model::{Abi, Writer};
