@@ -45,6 +45,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Sorts diagnostics in file order, those without a place last; the
+    /// order among equal places is kept.
+    pub fn sort_in_file_order(diagnostics: &mut [Diagnostic]) {
+        diagnostics.sort_by_key(|d| d.span.map_or((usize::MAX, 0), |s| (s.start, s.end)));
+    }
+
     /// An error at `span`.
     pub fn error(message: impl Into<String>, span: Option<Span>) -> Diagnostic {
         Diagnostic {

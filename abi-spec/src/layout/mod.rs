@@ -17,7 +17,7 @@ pub use class::{classes, common_targets, on_targets, targets_of, LayoutClass};
 pub(crate) use table::{fresh, fresh_one};
 pub use table::{LayoutTable, Sizes};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 
 use crate::limits::MAX_OBJECT_SIZE;
 use crate::model::{Spec, StructKind, Type};
@@ -170,17 +170,25 @@ impl std::error::Error for TypeSizeError {}
 enum Done<'a> {
     /// Indexed like [`Spec::structs`].
     All(&'a [Option<Layout>]),
-    /// A few, by index: laying out one struct must not cost the spec's
-    /// struct count (100,000 structs, each laid out on its own, made that
-    /// quadratic).
-    Few(&'a BTreeMap<usize, Option<Layout>>),
+    /// A few: `place` gives a struct's position in `laid`. Laying out one
+    /// struct must not cost the spec's struct count (100,000 structs, each
+    /// laid out on its own, made that quadratic). Struct indexes are `u32`
+    /// (the spec's limits keep them far below), the map type validation
+    /// uses already, so the compiler makes no other instance of it.
+    Few {
+        place: &'a HashMap<u32, usize>,
+        laid: &'a [Option<Layout>],
+    },
 }
 
 impl Done<'_> {
     fn get(&self, index: usize) -> Option<&Option<Layout>> {
         match self {
             Done::All(all) => all.get(index),
-            Done::Few(few) => few.get(&index),
+            Done::Few { place, laid } => u32::try_from(index)
+                .ok()
+                .and_then(|i| place.get(&i))
+                .and_then(|&at| laid.get(at)),
         }
     }
 }
@@ -467,30 +475,37 @@ pub fn layout(
 ) -> Result<Option<Layout>, LayoutError> {
     // The struct and those it contains, each after those it contains: a
     // walk of its own types, not of the spec's order.
+    // `place` holds every struct seen; its layout's position once laid out.
+    let key = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     let mut order: Vec<usize> = Vec::new();
-    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut place: HashMap<u32, usize> = HashMap::new();
     let mut stack = vec![(struct_index, false)];
     while let Some((i, expanded)) = stack.pop() {
         if expanded {
             order.push(i);
             continue;
         }
-        if !seen.insert(i) {
+        if place.insert(key(i), usize::MAX).is_some() {
             continue;
         }
         stack.push((i, true));
         for field in &spec.structs[i].fields {
             if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
-                if !seen.contains(&child) {
+                if !place.contains_key(&key(child)) {
                     stack.push((child, false));
                 }
             }
         }
     }
-    let mut done: BTreeMap<usize, Option<Layout>> = BTreeMap::new();
+    let mut laid: Vec<Option<Layout>> = Vec::with_capacity(order.len());
     for index in order {
-        let laid = layout_one(spec, index, target, version, Done::Few(&done))?;
-        done.insert(index, laid);
+        let done = Done::Few {
+            place: &place,
+            laid: &laid,
+        };
+        let layout = layout_one(spec, index, target, version, done)?;
+        place.insert(key(index), laid.len());
+        laid.push(layout);
     }
-    Ok(done.remove(&struct_index).flatten())
+    Ok(laid.pop().flatten())
 }

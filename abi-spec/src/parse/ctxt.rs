@@ -29,8 +29,7 @@ impl Ctxt {
 
     /// Every problem recorded, in file order; those without a place last.
     pub(super) fn into_diagnostics(mut self) -> Vec<Diagnostic> {
-        self.diagnostics
-            .sort_by_key(|d| d.span.map_or((usize::MAX, 0), |s| (s.start, s.end)));
+        Diagnostic::sort_in_file_order(&mut self.diagnostics);
         self.diagnostics
     }
 }

@@ -207,17 +207,26 @@ fn range(span: toml_parser::Span) -> Range<usize> {
 fn datetime(text: &str) -> Result<(), String> {
     let b = text.as_bytes();
     let mut at = 0;
-    let number = |at: &mut usize, width: usize, max: u32, what: &str, field: &str| {
+    // `shape`: what toml says when the digits are missing or too few
+    // (`a two-digit hour (HH)`); `field`: the value's name for its range.
+    let number = |at: &mut usize, width: usize, max: u32, what: &str, shape: &str, field: &str| {
         let digits = b
             .get(*at..*at + width)
             .filter(|d| d.iter().all(u8::is_ascii_digit));
         let Some(digits) = digits else {
-            return Err(format!("invalid {what}, expected a {width}-digit {field}"));
+            return Err(format!("invalid {what}, expected {shape}"));
         };
         *at += width;
         let n = digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
         if n > max {
-            return Err(format!("invalid {what}, expected {field} at most {max}"));
+            let low = if matches!(field, "month" | "day") {
+                "01"
+            } else {
+                "00"
+            };
+            return Err(format!(
+                "invalid {what}, expected {field} between {low} and {max}"
+            ));
         }
         Ok(n)
     };
@@ -229,13 +238,14 @@ fn datetime(text: &str) -> Result<(), String> {
             Err(format!("invalid {what}, expected {shown}"))
         }
     };
-    let is_time = b.get(2) == Some(&b':');
+    // Digits then `:` start a time; digits then anything else, a date.
+    let is_time = b.iter().find(|c| !c.is_ascii_digit()) == Some(&b':');
     if !is_time {
-        let year = number(&mut at, 4, 9999, "date", "year")?;
+        let year = number(&mut at, 4, 9999, "date", "a four-digit year (YYYY)", "year")?;
         expect(&mut at, b"-", "date", "`-` (YYYY-MM)")?;
-        let month = number(&mut at, 2, 12, "date", "month")?;
+        let month = number(&mut at, 2, 12, "date", "a two-digit month (MM)", "month")?;
         expect(&mut at, b"-", "date", "`-` (MM-DD)")?;
-        let day = number(&mut at, 2, 31, "date", "day")?;
+        let day = number(&mut at, 2, 31, "date", "a two-digit day (DD)", "day")?;
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
         let days = match month {
             2 if leap => 29,
@@ -244,21 +254,23 @@ fn datetime(text: &str) -> Result<(), String> {
             _ => 31,
         };
         if month == 0 || day == 0 || day > days {
-            return Err(format!(
-                "invalid date, expected a day of month {month:02} (01 to {days})"
-            ));
+            return Err(if month == 0 {
+                "invalid date, expected month between 01 and 12".to_string()
+            } else {
+                format!("invalid date, expected day between 01 and {days}")
+            });
         }
         if at == b.len() {
             return Ok(());
         }
         expect(&mut at, b"Tt ", "date-time", "`T` between date and time")?;
     }
-    number(&mut at, 2, 23, "time", "hour")?;
+    number(&mut at, 2, 23, "time", "a two-digit hour (HH)", "hour")?;
     expect(&mut at, b":", "time", "`:` (HH:MM)")?;
-    number(&mut at, 2, 59, "time", "minute")?;
+    number(&mut at, 2, 59, "time", "a two-digit minute (MM)", "minute")?;
     if b.get(at) == Some(&b':') {
         at += 1;
-        number(&mut at, 2, 60, "time", "second")?;
+        number(&mut at, 2, 60, "time", "a two-digit second (SS)", "second")?;
         if b.get(at) == Some(&b'.') {
             at += 1;
             let start = at;
@@ -266,7 +278,7 @@ fn datetime(text: &str) -> Result<(), String> {
                 at += 1;
             }
             if at == start {
-                return Err("invalid time, expected a fraction of a second".into());
+                return Err("invalid time, expected nanosecond".into());
             }
         }
     }
@@ -275,9 +287,16 @@ fn datetime(text: &str) -> Result<(), String> {
             at += 1;
         } else {
             expect(&mut at, b"+-", "offset", "`Z`, +OFFSET, -OFFSET")?;
-            number(&mut at, 2, 23, "offset", "hour")?;
+            number(&mut at, 2, 23, "offset", "a two-digit hour (HH)", "hours")?;
             expect(&mut at, b":", "offset", "`:` (HH:MM)")?;
-            number(&mut at, 2, 59, "offset", "minute")?;
+            number(
+                &mut at,
+                2,
+                59,
+                "offset",
+                "a two-digit minute (MM)",
+                "minutes",
+            )?;
         }
     }
     if at != b.len() {
@@ -821,8 +840,10 @@ mod tests {
                 match my_error {
                     Some(mine)
                         if all.iter().any(|e| {
-                            // Date-times are checked here, not by toml_datetime:
-                            // the same place and kind of problem, in other words.
+                            // Date-times are checked here, not by toml_datetime,
+                            // which words some problems otherwise ("expected
+                            // month" where a year has three digits): the
+                            // same place and the same kind of problem.
                             let datetime = |m: &str| {
                                 ["invalid date", "invalid time", "invalid offset"]
                                     .iter()

@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use super::document::{self, Kind, Table as DeTable, Value};
+use super::document::{self, Kind, Table as TomlTable, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::parse::ctxt::shown;
@@ -33,7 +33,7 @@ pub(super) fn from_toml(text: &str) -> Result<RawSpec, Vec<Diagnostic>> {
         Some(spec) if reader.errors.is_empty() => Ok(spec),
         _ => {
             let mut errors = reader.errors;
-            errors.sort_by_key(|d| d.span.map_or((usize::MAX, 0), |s| (s.start, s.end)));
+            Diagnostic::sort_in_file_order(&mut errors);
             Err(errors)
         }
     }
@@ -184,7 +184,7 @@ struct Reader {
 struct Table<'t> {
     /// How messages name it: `[abi]`, `[[struct.field]]`.
     name: &'static str,
-    entries: &'t DeTable,
+    entries: &'t TomlTable,
     /// Where it is; `None` for the whole document, which has no place of
     /// its own (pointing at its first character would mislead).
     span: Option<Range<usize>>,
@@ -237,7 +237,7 @@ impl Reader {
 
     fn checked<'t>(
         &mut self,
-        entries: &'t DeTable,
+        entries: &'t TomlTable,
         span: Option<Range<usize>>,
         name: &'static str,
         keys: &[&str],
@@ -384,7 +384,7 @@ impl Reader {
 }
 
 impl RawSpec {
-    fn read(r: &mut Reader, document: &DeTable) -> Option<RawSpec> {
+    fn read(r: &mut Reader, document: &TomlTable) -> Option<RawSpec> {
         let top = r.checked(
             document,
             None,
