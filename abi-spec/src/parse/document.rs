@@ -329,6 +329,15 @@ pub(super) fn parse(text: &str) -> Result<Table, Error> {
     }
 }
 
+/// Events between values that carry nothing: whitespace, comments,
+/// newlines, and the grammar's errors (reported already).
+fn skipped(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Whitespace | EventKind::Comment | EventKind::Newline | EventKind::Error
+    )
+}
+
 struct Builder<'e, 'i> {
     events: &'e [Event],
     next: usize,
@@ -682,10 +691,7 @@ impl Builder<'_, '_> {
                     items.extend(current.take());
                     break;
                 }
-                EventKind::Whitespace
-                | EventKind::Comment
-                | EventKind::Newline
-                | EventKind::Error => {}
+                kind if skipped(kind) => {}
                 // Reported by the grammar.
                 _ => break,
             }
@@ -723,11 +729,7 @@ impl Builder<'_, '_> {
                         break;
                     }
                 }
-                EventKind::KeyValSep
-                | EventKind::Whitespace
-                | EventKind::Comment
-                | EventKind::Newline
-                | EventKind::Error => {}
+                kind if kind == EventKind::KeyValSep || skipped(kind) => {}
                 // Reported by the grammar.
                 _ => break,
             }
