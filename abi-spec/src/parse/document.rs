@@ -14,8 +14,11 @@
 //! spec's reader needs: dates and floats keep their text, since no key of
 //! a spec takes a float and only a waiver's `expires` takes a date.
 //!
-//! The first problem is the one reported, as `toml` reports it: a syntax
-//! error before any error of tables, with the same messages.
+//! The first problem found is the one reported, with `toml`'s message: a
+//! syntax error before any error of tables, and those in file order
+//! (`toml` checks an `[[array]]` header when its section ends, so of two
+//! such errors it may name the later). A few malformed date-times are
+//! worded otherwise than `toml_datetime` words them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -203,7 +206,7 @@ fn range(span: toml_parser::Span) -> Range<usize> {
 /// Checks a date-time as TOML takes it (RFC 3339): a local date
 /// `YYYY-MM-DD`, a local time `HH:MM[:SS[.fraction]]`, or both joined by
 /// `T`, `t` or a space, with an optional offset `Z`, `z` or `+HH:MM`.
-/// The grammar only told it from the other scalars by its shape.
+/// toml_parser tells a date-time from the other scalars by its shape only.
 fn datetime(text: &str) -> Result<(), String> {
     let b = text.as_bytes();
     let mut at = 0;
