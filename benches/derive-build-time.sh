@@ -7,7 +7,7 @@
 #                  compiles a dependency from a registry (crates.io, or git):
 #                  without incremental compilation, which Cargo uses only
 #                  for workspace members and path dependencies and which
-#                  costs a clean build of abi-spec about a quarter more. A
+#                  costs a clean build of abi-spec about 40% more. A
 #                  per-package profile in the test crate says so, since
 #                  nothing is published to depend on;
 #   minimal_macro  the same crate using a minimal syn-based proc-macro
@@ -58,7 +58,7 @@ cp "$spec" "$work/with_macro/spec.toml"
 make_crate from_registry "abi-derive = { path = \"$root/abi-derive\" }" \
     'mod tlabi { abi_derive::generate!("spec.toml"); }
 fn main() { println!("{}", core::mem::size_of::<tlabi::tlabi_area>()); }'
-printf '\n[profile.dev.package.abi-spec]\nincremental = false\n\n[profile.dev.package.abi-derive]\nincremental = false\n' \
+printf '\n[profile.dev.package.abi-spec]\nincremental = false\n\n[profile.dev.package.abi-derive-impl]\nincremental = false\n\n[profile.dev.package.abi-derive]\nincremental = false\n' \
     >> "$work/from_registry/Cargo.toml"
 cp "$spec" "$work/from_registry/spec.toml"
 

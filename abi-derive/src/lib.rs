@@ -1,10 +1,12 @@
 //! Proc-macros that generate `repr(C)` structs from an ABI spec, or check
 //! hand-written ones against it, with compile-time layout assertions.
 //!
-//! Both macros are thin: they read the spec with `abi-spec`, ask
-//! `abi_spec::codegen::rust` for the code (the same code `abi-check rust`
-//! prints) and, for the derive, check the hand-written struct against the
-//! spec's view. No layout arithmetic happens here.
+//! Both macros are thin: `abi-derive-impl` reads the spec with `abi-spec`,
+//! asks `abi_spec::codegen::rust` for the code (the same code `abi-check
+//! rust` prints) and, for the derive, checks the hand-written struct
+//! against the spec's view. No layout arithmetic happens here. (The work
+//! is in a library of its own so that it compiles while abi-spec is still
+//! generating code: see `abi-derive-impl`.)
 //!
 //! # Where the spec is found
 //!
@@ -211,26 +213,11 @@
 //! `#![no_std]` crate. `abi-check rust SPEC -o FILE` writes the same code
 //! to a file, for projects that check generated code in.
 
-mod attr;
-mod ctxt;
-mod expand;
-mod load;
-mod valid;
-
 use proc_macro::TokenStream;
-use syn::{parse_macro_input, DeriveInput, LitStr};
 
-/// `generate!("spec.toml")`: a `#[repr(C)]` struct per spec struct at the
-/// newest version, the ABI's constants, `Option`-returning accessors, and
-/// compile-time assertions of size, alignment and every field offset on
-/// each built-in target (under its `#[cfg]`). Expands to items in the
-/// current module: give each spec a module of its own.
 #[proc_macro]
 pub fn generate(input: TokenStream) -> TokenStream {
-    let path = parse_macro_input!(input as LitStr);
-    expand::generate(&path)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    abi_derive_impl::generate(input.into()).into()
 }
 
 /// `#[derive(AbiLayout)]` with
@@ -242,8 +229,5 @@ pub fn generate(input: TokenStream) -> TokenStream {
 /// emits the same layout assertions as `generate!`.
 #[proc_macro_derive(AbiLayout, attributes(abi))]
 pub fn derive_abi_layout(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    abi_derive_impl::derive_abi_layout(input.into()).into()
 }
