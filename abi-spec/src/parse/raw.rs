@@ -641,3 +641,31 @@ fn is_local_date(text: &str) -> bool {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
+
+#[cfg(test)]
+mod tests {
+    /// A waiver's `expires` as a TOML date, as a quoted string, and as a
+    /// date-time (refused: a waiver ends on a day).
+    #[test]
+    fn expires_takes_a_date_or_a_string() {
+        let spec = |expires: &str| {
+            format!(
+                "[abi]\nname = \"t\"\nversion = 1\n\n[[struct]]\nname = \"s\"\n\
+                 [[struct.field]]\nname = \"a\"\ntype = \"u32\"\nsince = 1\n\n\
+                 [[waiver]]\nrule = \"IMPLICIT_PADDING\"\nreason = \"r\"\nexpires = {expires}\n"
+            )
+        };
+        for written in ["2027-06-30", "\"2027-06-30\""] {
+            let parsed = crate::parse("t.toml", &spec(written)).expect("the spec is valid");
+            let expires = parsed.waivers[0].expires.expect("the waiver has a date");
+            assert_eq!(expires.to_string(), "2027-06-30", "written {written}");
+        }
+        let error = crate::parse("t.toml", &spec("2027-06-30T00:00:00")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("invalid type: a date, expected a string"),
+            "{error}"
+        );
+    }
+}
