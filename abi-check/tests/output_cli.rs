@@ -303,6 +303,15 @@ proptest! {
                 }
                 (snapshots, bad)
             });
+            // The reader stops however this thread ends: a failed writer
+            // must fail the test, not leave the reader spinning.
+            struct Stop<'a>(&'a AtomicBool);
+            impl Drop for Stop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, Ordering::Release);
+                }
+            }
+            let stop = Stop(&done);
             let children: Vec<_> = writers
                 .iter()
                 .map(|&w| {
@@ -315,7 +324,7 @@ proptest! {
                 let o = child.wait_with_output().expect("wait");
                 assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
             }
-            done.store(true, Ordering::Release);
+            drop(stop);
             reader.join().expect("reader")
         });
         let last = fs::read(&target).expect("the file exists");
