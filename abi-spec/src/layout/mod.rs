@@ -185,12 +185,17 @@ impl Done<'_> {
     fn get(&self, index: usize) -> Option<&Option<Layout>> {
         match self {
             Done::All(all) => all.get(index),
-            Done::Few { place, laid } => u32::try_from(index)
-                .ok()
-                .and_then(|i| place.get(&i))
-                .and_then(|&at| laid.get(at)),
+            Done::Few { place, laid } => {
+                place.get(&few_key(index)).and_then(|&at| laid.get(at))
+            }
         }
     }
+}
+
+/// A struct index as `Done::Few`'s map keys it (the spec's limits keep
+/// indexes far below `u32::MAX`).
+fn few_key(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
 }
 
 /// Size and alignment of a type, given the sizes of the structs already laid
@@ -476,7 +481,6 @@ pub fn layout(
     // The struct and those it contains, each after those it contains: a
     // walk of its own types, not of the spec's order.
     // `place` holds every struct seen; its layout's position once laid out.
-    let key = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     let mut order: Vec<usize> = Vec::new();
     let mut place: HashMap<u32, usize> = HashMap::new();
     let mut stack = vec![(struct_index, false)];
@@ -485,13 +489,13 @@ pub fn layout(
             order.push(i);
             continue;
         }
-        if place.insert(key(i), usize::MAX).is_some() {
+        if place.insert(few_key(i), usize::MAX).is_some() {
             continue;
         }
         stack.push((i, true));
         for field in &spec.structs[i].fields {
             if let Some(child) = field.ty.struct_name().and_then(|n| spec.struct_index(n)) {
-                if !place.contains_key(&key(child)) {
+                if !place.contains_key(&few_key(child)) {
                     stack.push((child, false));
                 }
             }
@@ -504,7 +508,7 @@ pub fn layout(
             laid: &laid,
         };
         let layout = layout_one(spec, index, target, version, done)?;
-        place.insert(key(index), laid.len());
+        place.insert(few_key(index), laid.len());
         laid.push(layout);
     }
     Ok(laid.pop().flatten())

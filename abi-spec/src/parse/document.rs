@@ -191,8 +191,14 @@ fn message(error: &ParseError) -> String {
     message
 }
 
-fn duplicate(errors: &mut FirstError, key: &Range<usize>) {
-    errors.report_error(ParseError::new("duplicate key").with_unexpected(toml_span(key)));
+/// `key` defined again; `earlier`, where it was first, when there is one
+/// key to point at.
+fn duplicate(errors: &mut FirstError, key: &Range<usize>, earlier: Option<&Range<usize>>) {
+    let mut error = ParseError::new("duplicate key").with_unexpected(toml_span(key));
+    if let Some(earlier) = earlier {
+        error = error.with_context(toml_span(earlier));
+    }
+    errors.report_error(error);
 }
 
 fn toml_span(span: &Range<usize>) -> toml_parser::Span {
@@ -511,11 +517,7 @@ impl Builder<'_, '_> {
                         *old_key = last;
                     }
                     _ => {
-                        self.errors.report_error(
-                            ParseError::new("duplicate key")
-                                .with_unexpected(toml_span(&last.span))
-                                .with_context(toml_span(&old_key.span)),
-                        );
+                        duplicate(&mut self.errors, &last.span, Some(&old_key.span));
                         return None;
                     }
                 }
@@ -575,7 +577,7 @@ impl Builder<'_, '_> {
                 Some("cannot extend value of type inline table with a dotted key".to_string())
             }
             Kind::Table(t) if dotted && !t.implicit => {
-                duplicate(&mut self.errors, &key.span);
+                duplicate(&mut self.errors, &key.span, None);
                 return None;
             }
             Kind::Table(_) => None,
@@ -621,16 +623,15 @@ impl Builder<'_, '_> {
             }
         }
         if !keys.is_empty() && !parent.implicit && !inline {
-            duplicate(&mut self.errors, &last.span);
+            duplicate(&mut self.errors, &last.span, None);
             return;
         }
         match parent.position(&last.name) {
             Some(at) => {
-                let old = toml_span(&parent.entries[at].0.span);
-                self.errors.report_error(
-                    ParseError::new("duplicate key")
-                        .with_unexpected(toml_span(&last.span))
-                        .with_context(old),
+                duplicate(
+                    &mut self.errors,
+                    &last.span,
+                    Some(&parent.entries[at].0.span),
                 );
             }
             None => {
