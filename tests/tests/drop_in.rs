@@ -583,21 +583,21 @@ fn compile(
     result
 }
 
-/// The generated headers for one compilation: `spec` at `version`, every
-/// other spec at its newest, and the stand-ins that include them, in a
-/// directory of this (spec, target, version) alone (jobs run in parallel).
-/// Returns the include directory.
+/// The generated headers for one compilation of `case`: its spec at
+/// `version`, every other spec at its newest, and the stand-ins that include
+/// them, in a directory of this (program, target, version) alone. Jobs run
+/// in parallel, and two cases may share a spec (uffdio_api and
+/// uffdio_api_move): a directory per spec let one job rewrite a header while
+/// the other compiled it. Returns the include directory.
 fn stand_ins(
     dir: &Path,
     specs: &BTreeMap<&str, Spec>,
-    spec: &str,
+    case: &Case,
     target: Target,
     version: u32,
 ) -> PathBuf {
-    let include = dir.join(format!(
-        "stand-ins-{}-{target}-{version}",
-        spec.replace('/', "_")
-    ));
+    let spec = case.spec;
+    let include = dir.join(format!("stand-ins-{}-{target}-{version}", case.program));
     let generated = include.join("generated");
     std::fs::create_dir_all(&generated).expect("stand-in dir");
     for (path, s) in specs {
@@ -838,7 +838,7 @@ fn check(
     let mut shown = Shown::default();
 
     // Unchanged, against the newest generated header.
-    let newest = stand_ins(scratch, specs, case.spec, target, spec.abi.version);
+    let newest = stand_ins(scratch, specs, case, target, spec.abi.version);
     compile(target, std::slice::from_ref(&newest), &flags, &program)
         .map_err(|e| format!("{label}, the newest generated header: {e}"))?;
     if case.real == Real::Newer {
@@ -874,7 +874,7 @@ fn check(
 
     // The generated header of that version has the real header's values,
     // each asserted by the compiler.
-    let view = stand_ins(scratch, specs, case.spec, target, version);
+    let view = stand_ins(scratch, specs, case, target, version);
     compile(
         target,
         std::slice::from_ref(&view),
@@ -1144,7 +1144,7 @@ fn bitfields_set_at_run_time_land_on_the_real_bits() {
             let source = runner_source(&program, &fields);
             let real = build_and_run(target, &real_includes(case), &source)
                 .unwrap_or_else(|e| panic!("{} (real header): {e}", case.program));
-            let view = stand_ins(&scratch, &specs, case.spec, target, version);
+            let view = stand_ins(&scratch, &specs, case, target, version);
             let ours = build_and_run(target, std::slice::from_ref(&view), &source)
                 .unwrap_or_else(|e| panic!("{} (generated header): {e}", case.program));
             assert_eq!(

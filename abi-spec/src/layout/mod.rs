@@ -185,9 +185,7 @@ impl Done<'_> {
     fn get(&self, index: usize) -> Option<&Option<Layout>> {
         match self {
             Done::All(all) => all.get(index),
-            Done::Few { place, laid } => {
-                place.get(&few_key(index)).and_then(|&at| laid.get(at))
-            }
+            Done::Few { place, laid } => place.get(&few_key(index)).and_then(|&at| laid.get(at)),
         }
     }
 }
