@@ -172,30 +172,7 @@ fn holds(path: &Path, contents: &[u8]) -> bool {
 /// time included, so that build systems do not rebuild for nothing.
 pub fn replace(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Failure> {
     let cannot = |e: io::Error| Failure::file(path, format!("cannot write: {e}"));
-    let (target, existing) = match fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(Failure::file(
-                path,
-                format!(
-                    "cannot write: it is {}, not a regular file; -o replaces a regular file \
-                     (leave -o out to write to standard output)",
-                    sys::kind(&meta)
-                ),
-            ))
-        }
-        // Through symbolic links, to the file they name.
-        Ok(meta) => (fs::canonicalize(path).map_err(cannot)?, Some(meta)),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            if fs::symlink_metadata(path).is_ok() {
-                return Err(Failure::file(
-                    path,
-                    "cannot write: it is a symbolic link to a file that does not exist",
-                ));
-            }
-            (path.to_path_buf(), None)
-        }
-        Err(e) => return Err(cannot(e)),
-    };
+    let (target, existing) = destination(path)?;
     if let Some(meta) = &existing {
         for input in inputs {
             let same = fs::metadata(input)
@@ -252,6 +229,50 @@ pub fn replace(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Fai
             format!("written, but its directory could not be synced to disk: {e}"),
         )
     })
+}
+
+/// The file `-o path` replaces, through symbolic links, and what it is now
+/// (None: it does not exist yet). Another writer may create the file
+/// between two looks (two `-o` of one new file at once): what was missing
+/// and is there at the second look is looked at again, not taken for a
+/// symbolic link to nothing.
+fn destination(path: &Path) -> Result<(PathBuf, Option<Metadata>), Failure> {
+    let cannot = |e: io::Error| Failure::file(path, format!("cannot write: {e}"));
+    for _ in 0..100 {
+        match fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(Failure::file(
+                    path,
+                    format!(
+                        "cannot write: it is {}, not a regular file; -o replaces a regular \
+                         file (leave -o out to write to standard output)",
+                        sys::kind(&meta)
+                    ),
+                ))
+            }
+            // Through symbolic links, to the file they name.
+            Ok(meta) => return Ok((fs::canonicalize(path).map_err(cannot)?, Some(meta))),
+            Err(e) if e.kind() == ErrorKind::NotFound => match fs::symlink_metadata(path) {
+                Ok(link) if link.file_type().is_symlink() => {
+                    if matches!(fs::metadata(path), Err(e) if e.kind() == ErrorKind::NotFound) {
+                        return Err(Failure::file(
+                            path,
+                            "cannot write: it is a symbolic link to a file that does not exist",
+                        ));
+                    }
+                }
+                // Created since the first look: look again.
+                Ok(_) => {}
+                Err(_) => return Ok((path.to_path_buf(), None)),
+            },
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    Err(Failure::file(
+        path,
+        "cannot write: it keeps appearing and disappearing (other programs are \
+         creating and removing it)",
+    ))
 }
 
 /// Syncs a directory, so that a rename in it survives a crash. File systems
