@@ -513,12 +513,15 @@ fn an_output_through_a_symbolic_link() {
     fs::write(&file, "old").expect("file");
     std::os::unix::fs::symlink("file.h", dir.join("link.h")).expect("symlink");
     std::os::unix::fs::symlink("missing.h", dir.join("dangling.h")).expect("symlink");
-    let o = output(&mut abi_check(&[
-        "header",
-        "spec.toml",
-        "-o",
-        text(&dir.join("link.h")),
-    ]));
+    let write_to = |name: &str| {
+        output(&mut abi_check(&[
+            "header",
+            "spec.toml",
+            "-o",
+            text(&dir.join(name)),
+        ]))
+    };
+    let o = write_to("link.h");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         fs::read(&file).expect("file"),
@@ -527,12 +530,7 @@ fn an_output_through_a_symbolic_link() {
     let link = fs::symlink_metadata(dir.join("link.h")).expect("link");
     assert!(link.file_type().is_symlink(), "the link was replaced");
 
-    let o = output(&mut abi_check(&[
-        "header",
-        "spec.toml",
-        "-o",
-        text(&dir.join("dangling.h")),
-    ]));
+    let o = write_to("dangling.h");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("it is a symbolic link to a file that does not exist"),
