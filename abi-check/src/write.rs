@@ -253,6 +253,8 @@ fn destination(path: &Path) -> Result<(PathBuf, Option<Metadata>), Failure> {
             // Through symbolic links, to the file they name.
             Ok(meta) => return Ok((fs::canonicalize(path).map_err(cannot)?, Some(meta))),
             Err(e) if e.kind() == ErrorKind::NotFound => match fs::symlink_metadata(path) {
+                // A link to nothing, unless its file was created meanwhile
+                // (then look again).
                 Ok(link) if link.file_type().is_symlink() => {
                     if matches!(fs::metadata(path), Err(e) if e.kind() == ErrorKind::NotFound) {
                         return Err(Failure::file(
