@@ -16,9 +16,13 @@
 //! that exists and is not a regular file (`/dev/stdout` on a terminal or a
 //! pipe, a FIFO, a directory), and the file standard output or standard
 //! error is redirected to (`-o /dev/stdout > log`: the rename would leave
-//! the redirection writing to a file no longer there). FILE given through a symbolic link is replaced where the
-//! link points; a hard link to FILE keeps the old content (the new file is
-//! a new inode), as with any editor that saves by renaming.
+//! the redirection writing to a file no longer there). FILE given through
+//! a symbolic link is replaced where the link points, and a link to nothing
+//! is refused (nothing is created where it points); a hard link to FILE
+//! keeps the old content (the new file is a new inode), as with any editor
+//! that saves by renaming. Writers that create one new FILE at once all
+//! succeed: what appears or goes between two looks at FILE is looked at
+//! again.
 //!
 //! `--check FILE` reads a regular file only, opened without blocking, and
 //! at most twice the generated size plus 64 KiB: enough for a diff, and a
@@ -171,7 +175,7 @@ fn holds(path: &Path, contents: &[u8]) -> bool {
 /// A file that already holds `contents` is left untouched, modification
 /// time included, so that build systems do not rebuild for nothing.
 pub fn replace(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Failure> {
-    let cannot = |e: io::Error| Failure::file(path, format!("cannot write: {e}"));
+    let cannot = cannot_write(path);
     let (target, existing) = destination(path)?;
     if let Some(meta) = &existing {
         for input in inputs {
@@ -232,41 +236,52 @@ pub fn replace(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Fai
 }
 
 /// The file `-o path` replaces, through symbolic links, and what it is now
-/// (None: it does not exist yet). Another writer may create the file
-/// between two looks (two `-o` of one new file at once): what was missing
-/// and is there at the second look is looked at again, not taken for a
-/// symbolic link to nothing.
+/// (None: it does not exist yet). Other writers may create or replace the
+/// file between two looks (two `-o` of one new file at once): a file that
+/// appears or goes between them is looked at again, not taken for a
+/// symbolic link to nothing or reported missing.
 fn destination(path: &Path) -> Result<(PathBuf, Option<Metadata>), Failure> {
-    let cannot = |e: io::Error| Failure::file(path, format!("cannot write: {e}"));
+    let cannot = cannot_write(path);
+    let missing = || matches!(fs::metadata(path), Err(e) if e.kind() == ErrorKind::NotFound);
     for _ in 0..100 {
         match fs::metadata(path) {
-            Ok(meta) if !meta.is_file() => {
-                return Err(Failure::file(
-                    path,
-                    format!(
-                        "cannot write: it is {}, not a regular file; -o replaces a regular \
-                         file (leave -o out to write to standard output)",
-                        sys::kind(&meta)
-                    ),
-                ))
-            }
-            // Through symbolic links, to the file they name.
-            Ok(meta) => return Ok((fs::canonicalize(path).map_err(cannot)?, Some(meta))),
-            Err(e) if e.kind() == ErrorKind::NotFound => match fs::symlink_metadata(path) {
-                // A link to nothing, unless its file was created meanwhile
-                // (then look again).
-                Ok(link) if link.file_type().is_symlink() => {
-                    if matches!(fs::metadata(path), Err(e) if e.kind() == ErrorKind::NotFound) {
-                        return Err(Failure::file(
-                            path,
-                            "cannot write: it is a symbolic link to a file that does not exist",
-                        ));
-                    }
-                }
-                // Created since the first look: look again.
-                Ok(_) => {}
-                Err(_) => return Ok((path.to_path_buf(), None)),
+            Ok(meta) if !meta.is_file() => return Err(not_regular(path, &meta)),
+            // Through symbolic links, to the file they name, looked at
+            // there: the target and what is known of it are one file.
+            Ok(_) => match fs::canonicalize(path).and_then(|t| Ok((fs::metadata(&t)?, t))) {
+                Ok((meta, _)) if !meta.is_file() => return Err(not_regular(path, &meta)),
+                Ok((meta, target)) => return Ok((target, Some(meta))),
+                // Removed since the first look: look again. (A path that
+                // is still there names no file: `/dev/stdout` redirected
+                // to a deleted one.)
+                Err(e) if e.kind() == ErrorKind::NotFound && missing() => {}
+                Err(e) => return Err(cannot(e)),
             },
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                #[cfg(test)]
+                if let Some(hook) = tests::BETWEEN_LOOKS.take() {
+                    hook(path);
+                }
+                match fs::symlink_metadata(path) {
+                    // A link to nothing, unless its file was created
+                    // meanwhile (then look again).
+                    Ok(link) if link.file_type().is_symlink() => {
+                        if missing() {
+                            return Err(Failure::file(
+                                path,
+                                "cannot write: it is a symbolic link to a file that does not \
+                                 exist",
+                            ));
+                        }
+                    }
+                    // Created since the first look: look again.
+                    Ok(_) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        return Ok((path.to_path_buf(), None))
+                    }
+                    Err(e) => return Err(cannot(e)),
+                }
+            }
             Err(e) => return Err(cannot(e)),
         }
     }
@@ -275,6 +290,23 @@ fn destination(path: &Path) -> Result<(PathBuf, Option<Metadata>), Failure> {
         "cannot write: it keeps appearing and disappearing (other programs are \
          creating and removing it)",
     ))
+}
+
+/// `-o` of something that is not a regular file.
+fn not_regular(path: &Path, meta: &Metadata) -> Failure {
+    Failure::file(
+        path,
+        format!(
+            "cannot write: it is {}, not a regular file; -o replaces a regular file (leave -o \
+             out to write to standard output)",
+            sys::kind(meta)
+        ),
+    )
+}
+
+/// The error of a write to `path` that failed with `e`.
+fn cannot_write(path: &Path) -> impl Fn(io::Error) -> Failure + Copy + '_ {
+    move |e| Failure::file(path, format!("cannot write: {e}"))
 }
 
 /// Syncs a directory, so that a rename in it survives a crash. File systems
@@ -455,6 +487,32 @@ mod sys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Run once by `destination` between its two looks at a missing
+        /// path, where another writer's rename can land.
+        pub(super) static BETWEEN_LOOKS: Cell<Option<fn(&Path)>> = const { Cell::new(None) };
+    }
+
+    /// Another writer creates the file between the two looks: it is
+    /// replaced, not taken for a symbolic link to nothing.
+    #[test]
+    fn a_file_created_between_the_two_looks_is_replaced() {
+        let dir = scratch("between");
+        let path = dir.join("out.h");
+        BETWEEN_LOOKS.set(Some(|p| fs::write(p, "another writer's").expect("write")));
+        let result = replace(&path, b"ours", &[]);
+        assert!(BETWEEN_LOOKS.get().is_none(), "the hook did not run");
+        result.expect("replace");
+        assert_eq!(fs::read(&path).expect("read"), b"ours");
+        assert_eq!(
+            fs::read_dir(&dir).expect("dir").count(),
+            1,
+            "a temporary file was left"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     fn scratch(name: &str) -> PathBuf {
         let dir =
@@ -516,7 +574,16 @@ mod tests {
             "a temporary file was left"
         );
         std::os::unix::fs::symlink("nowhere.h", dir.join("dangling.h")).expect("symlink");
-        assert!(replace(&dir.join("dangling.h"), b"x", &[]).is_err());
+        let refused = replace(&dir.join("dangling.h"), b"x", &[]).expect_err("refused");
+        assert!(
+            matches!(&refused, Failure::File { message, .. }
+                if message.contains("it is a symbolic link to a file that does not exist")),
+            "{refused:?}"
+        );
+        assert!(
+            !dir.join("nowhere.h").exists(),
+            "written where the link points"
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -339,17 +339,18 @@ proptest! {
 /// Writers started together on a file that does not exist yet all succeed:
 /// one may create it between another's two looks at the path, which that
 /// other once took for a symbolic link to nothing (exit 2). That takes a
-/// writer losing its core between the two looks: threads keep both cores
-/// busy meanwhile, as the rest of the test suite does, and the rounds (six
-/// writers each, on a new file) saw about six such failures in 1,200
-/// writers.
+/// writer losing its core between the two looks, so threads keep every
+/// core busy meanwhile, as the rest of the test suite does; before the fix,
+/// 2 or 3 of these 1,200 writers failed. The unit test of `destination`
+/// (src/write.rs) makes the same interleaving happen every time.
 #[test]
 fn writers_creating_one_new_file_at_once_all_succeed() {
     let dir = scratch("first-writers");
     let rounds = 200;
     let done = AtomicBool::new(false);
     let failures = std::thread::scope(|s| {
-        for _ in 0..3 {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for _ in 0..=cores {
             s.spawn(|| {
                 while !done.load(Ordering::Relaxed) {
                     std::hint::spin_loop();
@@ -386,10 +387,11 @@ fn writers_creating_one_new_file_at_once_all_succeed() {
     let names = entries(&dir);
     let _ = fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join(""));
+    let mut expected: Vec<String> = (0..rounds).map(|r| format!("out-{r}")).collect();
+    expected.sort();
     assert_eq!(
-        names.len(),
-        rounds,
-        "one file per round, no temporary file left: {names:?}"
+        names, expected,
+        "one file per round, no temporary file left"
     );
 }
 
@@ -501,43 +503,6 @@ fn an_output_that_is_the_spec_is_refused() {
             "the spec changed"
         );
     }
-    let _ = fs::remove_dir_all(&dir);
-}
-
-/// `-o LINK`: a link to a file writes the file it names and keeps the
-/// link; a link to nothing is refused, and nothing is created.
-#[test]
-fn an_output_through_a_symbolic_link() {
-    let dir = scratch("links");
-    let file = dir.join("file.h");
-    fs::write(&file, "old").expect("file");
-    std::os::unix::fs::symlink("file.h", dir.join("link.h")).expect("symlink");
-    std::os::unix::fs::symlink("missing.h", dir.join("dangling.h")).expect("symlink");
-    let write_to = |name: &str| {
-        output(&mut abi_check(&[
-            "header",
-            "spec.toml",
-            "-o",
-            text(&dir.join(name)),
-        ]))
-    };
-    let o = write_to("link.h");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(
-        fs::read(&file).expect("file"),
-        generated(&["header", "spec.toml"])
-    );
-    let link = fs::symlink_metadata(dir.join("link.h")).expect("link");
-    assert!(link.file_type().is_symlink(), "the link was replaced");
-
-    let o = write_to("dangling.h");
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("it is a symbolic link to a file that does not exist"),
-        "{}",
-        stderr(&o)
-    );
-    assert_eq!(entries(&dir), ["dangling.h", "file.h", "link.h"]);
     let _ = fs::remove_dir_all(&dir);
 }
 

@@ -41,7 +41,7 @@
 //! uffdio_api as 6.8 does, for a second program each that uses the newer
 //! names. The programs are written against that text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -933,8 +933,11 @@ fn run_parallel<J: Send, R: Send>(jobs: Vec<J>, run: impl Fn(J) -> R + Sync) -> 
     results.into_inner().unwrap()
 }
 
-/// Every spec a stand-in or a case names.
+/// Every spec a stand-in or a case names. Each case's program names its
+/// stand-in directories (see `stand_ins`), so no two cases share one.
 fn all_specs() -> BTreeMap<&'static str, Spec> {
+    let programs: BTreeSet<&str> = CASES.iter().map(|c| c.program).collect();
+    assert_eq!(programs.len(), CASES.len(), "two cases share a program");
     STAND_INS
         .iter()
         .flat_map(|(_, specs)| specs.iter())
