@@ -343,11 +343,12 @@ fn fuzz_compiler() -> Option<&'static (std::path::PathBuf, std::path::PathBuf)> 
         .as_ref()
 }
 
-/// True when `name` is declared somewhere in `code`: after a space and
-/// before `;`, `[` or a space (an attribute follows).
+/// True when `name` is declared somewhere in `code`: after a space, or the
+/// `*` of a pointer (`void *name`), and before `;`, `[`, `:` or a space (an
+/// attribute follows).
 fn declares(code: &str, name: &str) -> bool {
     code.match_indices(name).any(|(i, _)| {
-        code[..i].ends_with(' ') && code[i + name.len()..].starts_with([';', '[', ' ', ':'])
+        code[..i].ends_with([' ', '*']) && code[i + name.len()..].starts_with([';', '[', ' ', ':'])
     })
 }
 
@@ -599,5 +600,10 @@ mod tests {
         assert!(declares("\t__u8 name[4];", "name"));
         assert!(!declares("\t__u32 cpu_id_start;", "cpu_id"));
         assert!(declares("\t__u64 disabled:1;", "disabled"));
+        assert!(declares(
+            "\tvoid *cgroup __attribute__((aligned(8)));",
+            "cgroup"
+        ));
+        assert!(!declares("\tvoid *cgroups;", "cgroup"));
     }
 }
