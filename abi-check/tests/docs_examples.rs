@@ -19,7 +19,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::root;
@@ -293,9 +293,22 @@ fn commands_shown_but_not_run_are_accepted_by_the_command_line() {
         !commands.is_empty(),
         "no abi-check command outside console blocks"
     );
+    // What a command would write goes to a scratch directory, not into the
+    // repository (`import ... -o open_how.toml` once left its file there).
+    let scratch = std::env::temp_dir().join(format!("abi-check-shown-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
     let mut failures = Vec::new();
     for (page, command) in &commands {
-        let args = words(command);
+        let mut args = words(command);
+        for i in 1..args.len() {
+            if ["-o", "--output", "--sarif", "--summary"].contains(&args[i - 1].as_str()) {
+                let name = Path::new(&args[i])
+                    .file_name()
+                    .expect("a file name")
+                    .to_owned();
+                args[i] = scratch.join(name).display().to_string();
+            }
+        }
         let output = Command::new(env!("CARGO_BIN_EXE_abi-check"))
             .args(&args[1..])
             .current_dir(root())
@@ -309,6 +322,7 @@ fn commands_shown_but_not_run_are_accepted_by_the_command_line() {
             failures.push(format!("{}: `{command}`:\n{stderr}", page.display()));
         }
     }
+    let _ = std::fs::remove_dir_all(&scratch);
     assert!(failures.is_empty(), "{}", failures.join("\n-----\n"));
 }
 
