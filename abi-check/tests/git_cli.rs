@@ -427,3 +427,47 @@ fn against_and_two_files_do_not_mix() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
     }
 }
+
+/// `changed --sarif FILE --summary FILE` run in a subdirectory writes its
+/// files there, as any command line names paths, though it compares from
+/// the repository's root; the SARIF file is written as `-o` writes, and
+/// never over a spec.
+#[test]
+#[cfg_attr(no_git, ignore = "needs git")]
+fn changed_writes_its_files_where_their_paths_name_them() {
+    let tmp = temp();
+    let repo = tmp.path();
+    init(repo);
+    commit_file(repo, "specs/demo.toml", V1, "demo v1");
+    git(repo, &["checkout", "-q", "-b", "topic"]);
+    commit_file(repo, "specs/demo.toml", V2, "demo v2");
+    let specs = repo.join("specs");
+    let args = ["changed", "--base", "main", "--sarif", "out.sarif"];
+    let o = abi_check(&specs, &[&args[..], &["--summary", "summary.md"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(specs.join("out.sarif")).expect("the SARIF file in specs/"),
+    )
+    .expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let summary = std::fs::read_to_string(specs.join("summary.md")).expect("the summary");
+    assert!(summary.contains("specs/demo.toml"), "{summary}");
+    for name in ["out.sarif", "summary.md"] {
+        assert!(!repo.join(name).exists(), "{name} written at the root");
+    }
+
+    let o = abi_check(
+        &specs,
+        &["changed", "--base", "main", "--sarif", "demo.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is the same file as the spec"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(specs.join("demo.toml")).expect("the spec"),
+        V2
+    );
+}

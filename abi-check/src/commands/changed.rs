@@ -81,7 +81,10 @@ pub fn run(args: &ChangedArgs) -> Outcome {
     specs.sort();
     specs.dedup();
 
-    // From here on paths are relative to the root.
+    // From here on paths are relative to the root; the files to write are
+    // where the user named them, relative to where the command runs.
+    let sarif_path = args.sarif.as_ref().map(|p| cwd.join(p));
+    let summary_path = args.summary.as_ref().map(|p| cwd.join(p));
     std::env::set_current_dir(repo.root())
         .map_err(|e| Failure::msg(format!("cannot enter {}: {e}", repo.root().display())))?;
     let mut comparisons = Vec::new();
@@ -125,13 +128,15 @@ pub fn run(args: &ChangedArgs) -> Outcome {
         code,
     };
 
-    if let Some(path) = &args.sarif {
+    if let Some(path) = &sarif_path {
         let sarif = crate::sarif::log(&all, args.deny);
         let text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-        std::fs::write(path, format!("{text}\n"))
-            .map_err(|e| Failure::msg(format!("cannot write {}: {e}", path.display())))?;
+        // Written as -o writes (never half a file), and never over a spec.
+        let inputs: Vec<PathBuf> = specs.iter().map(|s| repo.root().join(s)).collect();
+        let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        crate::write::replace(path, format!("{text}\n").as_bytes(), &inputs)?;
     }
-    if let Some(path) = &args.summary {
+    if let Some(path) = &summary_path {
         let markdown = report.markdown();
         std::fs::OpenOptions::new()
             .create(true)
