@@ -107,27 +107,54 @@ pub fn has_debug_info(file: &object::File<'_>) -> bool {
     })
 }
 
+/// What a split debug file must show to be the one of the binary that
+/// names it: the binary's build-id, or the CRC-32 of its whole contents
+/// that `.gnu_debuglink` records. A file of another build under the same
+/// name describes other structs; GDB skips it, and so does the reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Found by build-id: the debug file carries the same build-id.
+    BuildId(Vec<u8>),
+    /// Found by `.gnu_debuglink`: the file's CRC-32 (as zlib computes it).
+    Crc(u32),
+}
+
+impl Expect {
+    /// True when `data`, the candidate's contents, is the file expected.
+    pub fn matches(&self, path: &Path, data: &[u8]) -> bool {
+        match self {
+            Expect::BuildId(id) => parse(path, data)
+                .ok()
+                .and_then(|file| file.build_id().ok().flatten())
+                .is_some_and(|found| found == id.as_slice()),
+            Expect::Crc(crc) => crc32fast::hash(data) == *crc,
+        }
+    }
+}
+
 /// The split debug files that may hold `path`'s DWARF, in the order GDB
 /// looks: by build-id under `debug_dir/.build-id/`, then by `.gnu_debuglink`
-/// next to the file, in its `.debug/` directory, and under `debug_dir`.
+/// next to the file, in its `.debug/` directory, and under `debug_dir`;
+/// each with what it must show to be `path`'s.
 pub fn debug_file_candidates(
     path: &Path,
     file: &object::File<'_>,
     debug_dir: &Path,
-) -> Vec<PathBuf> {
+) -> Vec<(PathBuf, Expect)> {
     let mut out = Vec::new();
     if let Ok(Some(id)) = file.build_id() {
         if id.len() >= 2 {
             let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-            out.push(
+            out.push((
                 debug_dir
                     .join(".build-id")
                     .join(&hex[..2])
                     .join(format!("{}.debug", &hex[2..])),
-            );
+                Expect::BuildId(id.to_vec()),
+            ));
         }
     }
-    if let Ok(Some((name, _crc))) = file.gnu_debuglink() {
+    if let Ok(Some((name, crc))) = file.gnu_debuglink() {
         if let Ok(name) = std::str::from_utf8(name) {
             // A link is a bare file name; one with a slash could point anywhere.
             if !name.contains('/') && !name.is_empty() {
@@ -136,15 +163,19 @@ pub fn debug_file_candidates(
                     .ok()
                     .and_then(|p| p.parent().map(Path::to_path_buf))
                     .unwrap_or_else(|| PathBuf::from("."));
-                out.push(dir.join(name));
-                out.push(dir.join(".debug").join(name));
                 let relative = dir.strip_prefix("/").unwrap_or(&dir);
-                out.push(debug_dir.join(relative).join(name));
-                out.push(debug_dir.join(name));
+                for candidate in [
+                    dir.join(name),
+                    dir.join(".debug").join(name),
+                    debug_dir.join(relative).join(name),
+                    debug_dir.join(name),
+                ] {
+                    out.push((candidate, Expect::Crc(crc)));
+                }
             }
         }
     }
-    out.retain(|candidate| candidate.as_path() != path);
+    out.retain(|(candidate, _)| candidate.as_path() != path);
     out
 }
 

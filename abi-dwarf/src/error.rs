@@ -78,6 +78,9 @@ pub enum Error {
         path: PathBuf,
         /// The split debug files looked for.
         tried: Vec<PathBuf>,
+        /// Those found, but of another build: another build-id, or a CRC
+        /// other than the one `.gnu_debuglink` records.
+        other_builds: Vec<PathBuf>,
     },
     /// The DWARF is malformed, hostile, or beyond a limit.
     #[error("{}: unusable DWARF: {source}", path.display())]
@@ -125,21 +128,36 @@ pub enum Error {
     },
 }
 
-fn no_debug_info(path: &Path, tried: &[PathBuf], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn no_debug_info(
+    path: &Path,
+    tried: &[PathBuf],
+    other_builds: &[PathBuf],
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
     write!(f, "{}: no DWARF (.debug_info) in the file", path.display())?;
+    let list = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if tried.is_empty() {
         write!(
             f,
             ", and it names no split debug file (no build-id, no .gnu_debuglink)"
-        )
+        )?;
     } else {
-        let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+        write!(f, ", nor in a split debug file; looked for {}", list(tried))?;
+    }
+    if !other_builds.is_empty() {
         write!(
             f,
-            ", nor in a split debug file; looked for {}",
-            tried.join(", ")
-        )
+            " ({} of another build: its build-id or CRC is not the one the file names)",
+            list(other_builds)
+        )?;
     }
+    Ok(())
 }
 
 fn not_found(

@@ -257,14 +257,24 @@ fn split_debug(
     if elf::has_debug_info(object) {
         return Ok((None, path.to_path_buf()));
     }
-    let tried = elf::debug_file_candidates(path, object, &options.debug_dir);
-    match tried.iter().find(|p| p.is_file()) {
-        Some(found) => Ok((Some(Input::open(found)?), found.clone())),
-        None => Err(Error::NoDebugInfo {
-            path: path.to_path_buf(),
-            tried,
-        }),
+    let candidates = elf::debug_file_candidates(path, object, &options.debug_dir);
+    let mut other_builds = Vec::new();
+    for (candidate, expect) in &candidates {
+        if !candidate.is_file() {
+            continue;
+        }
+        let input = Input::open(candidate)?;
+        if expect.matches(candidate, &input) {
+            input.check(candidate)?;
+            return Ok((Some(input), candidate.clone()));
+        }
+        other_builds.push(candidate.clone());
     }
+    Err(Error::NoDebugInfo {
+        path: path.to_path_buf(),
+        tried: candidates.into_iter().map(|(p, _)| p).collect(),
+        other_builds,
+    })
 }
 
 /// Every unit header of `dwarf`: the compilation units, then the type
@@ -368,6 +378,7 @@ fn read_mapped(
         return Err(Error::NoDebugInfo {
             path: debug_file,
             tried: Vec::new(),
+            other_builds: Vec::new(),
         });
     }
     let sections = elf::Sections::load(&debug_file, &object)?;

@@ -295,3 +295,68 @@ fn glibc_rseq_area_through_build_id() {
     assert_eq!(verdict.implements, Some(spec.abi.first_version));
     assert_eq!(verdict.mismatches(), 0, "{:?}", verdict.findings);
 }
+
+/// A program stripped of its DWARF, whose `.gnu_debuglink` names a debug
+/// file beside it, is read through the link. A debug file of another build
+/// under that name (another layout of the struct) is not used: its CRC is
+/// not the one the link records, and reading it would report the other
+/// build's struct as this program's.
+#[test]
+#[cfg_attr(any(no_gcc, no_objcopy), ignore = "needs gcc and objcopy")]
+fn split_debug_through_gnu_debuglink_is_the_programs_own() {
+    let gcc = abi_tests::require("gcc");
+    let objcopy = abi_tests::require("objcopy");
+    let dir = abi_tests::scratch_dir("debuglink");
+    let run = |program: &Path, args: &[&str]| {
+        let out = Command::new(program)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{} {args:?}: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let build = |name: &str, fields: &str| {
+        let source =
+            format!("struct s {{ {fields} }};\nstruct s g;\nint main(void) {{ return 0; }}\n");
+        std::fs::write(dir.join(format!("{name}.c")), source).expect("source");
+        run(&gcc, &["-g", "-O0", "-o", name, &format!("{name}.c")]);
+    };
+    build("prog", "int a; long b;");
+    run(&objcopy, &["--only-keep-debug", "prog", "prog.debug"]);
+    run(
+        &objcopy,
+        &[
+            "--strip-debug",
+            "--add-gnu-debuglink=prog.debug",
+            "prog",
+            "prog.stripped",
+        ],
+    );
+    let names = vec![vec!["s".to_string()]];
+    let no_debug_dir = dir.join("no-debug-dir");
+    let read = || abi_dwarf::read_first_defined(&dir.join("prog.stripped"), &no_debug_dir, &names);
+
+    let dump = read().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dump.debug_file, dir.join("prog.debug"));
+    assert_eq!(dump.structs[0].layout.size, 16);
+
+    // Another build's debug file, under the linked name.
+    build("other", "int a; int b; int c; char d[20];");
+    run(&objcopy, &["--only-keep-debug", "other", "prog.debug"]);
+    match read() {
+        Err(abi_dwarf::Error::NoDebugInfo { other_builds, .. }) => {
+            assert_eq!(other_builds, vec![dir.join("prog.debug")]);
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(dump) => panic!(
+            "read another build's struct s ({} bytes) as the program's",
+            dump.structs[0].layout.size
+        ),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
