@@ -243,6 +243,17 @@ fn a_full_disk_keeps_the_old_file() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// Sets its flag when dropped, however the scope that holds it ends: the
+/// threads that loop until the flag is set stop even when an assertion
+/// fails first.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// The arguments that make one output, and the output.
 type Made = (Vec<&'static str>, Vec<u8>);
 
@@ -305,13 +316,7 @@ proptest! {
             });
             // The reader stops however this thread ends: a failed writer
             // must fail the test, not leave the reader spinning.
-            struct Stop<'a>(&'a AtomicBool);
-            impl Drop for Stop<'_> {
-                fn drop(&mut self) {
-                    self.0.store(true, Ordering::Release);
-                }
-            }
-            let stop = Stop(&done);
+            let stop = StopOnDrop(&done);
             let children: Vec<_> = writers
                 .iter()
                 .map(|&w| {
@@ -357,13 +362,7 @@ fn writers_creating_one_new_file_at_once_all_succeed() {
                 }
             });
         }
-        struct Stop<'a>(&'a AtomicBool);
-        impl Drop for Stop<'_> {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::Relaxed);
-            }
-        }
-        let _stop = Stop(&done);
+        let _stop = StopOnDrop(&done);
         let mut failures = Vec::new();
         for round in 0..rounds {
             let target = dir.join(format!("out-{round}"));
